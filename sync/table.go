@@ -1,0 +1,165 @@
+package sync
+
+import (
+	"context"
+	"errors"
+
+	"iter"
+	"time"
+)
+
+// OnDelete says what happens to the row of a record deleted in the CRM.
+type OnDelete string
+
+const (
+	OnDeleteRemove OnDelete = "remove" // delete the row (default)
+	OnDeleteKeep   OnDelete = "keep"   // leave the row as it is
+	OnDeleteMark   OnDelete = "mark"   // keep the row and fill the mark column
+)
+
+// Column is one column the mapping owns in a tab.
+type Column struct {
+	Header string
+	// Kind is the type the column's cells are written as; the sheets package
+	// uses it to format the column (date and datetime columns get a date format).
+	Kind Kind
+}
+
+// Row is one record's cells, in the order of Table.Columns.
+type Row struct {
+	Key   string // the record id, also the key column's text
+	Cells []Cell
+}
+
+// Table is what one module's run asks a sink to make true in one tab.
+type Table struct {
+	Sheet   string   // tab title
+	Columns []Column // owned columns, in mapping order
+	Key     int      // index in Columns of the key (Zoho id) column
+
+	// Rows are the records to insert or update, keyed by Row.Key.
+	Rows []Row
+	// Deleted are keys of records deleted in the CRM.
+	Deleted []string
+	// Full means Rows is every record of the module: a row in the tab whose
+	// key is not in Rows is treated as deleted.
+	Full bool
+
+	OnDelete OnDelete
+	// MarkColumn is the header of the column filled with MarkText for rows of
+	// deleted records when OnDelete is mark.
+	MarkColumn string
+	MarkText   string
+}
+
+// UpsertOptions tunes one Sink.Upsert call.
+type UpsertOptions struct {
+	// DryRun plans the change and reports it without writing anything.
+	DryRun bool
+}
+
+// UpsertResult reports what an upsert changed (or, in a dry run, would change).
+type UpsertResult struct {
+	Added, Updated, Removed, Marked, Unchanged int
+	CellsWritten                               int
+	Requests                                   int // write requests sent
+}
+
+// Add sums two results.
+func (r UpsertResult) Add(o UpsertResult) UpsertResult {
+	return UpsertResult{
+		Added: r.Added + o.Added, Updated: r.Updated + o.Updated,
+		Removed: r.Removed + o.Removed, Marked: r.Marked + o.Marked,
+		Unchanged: r.Unchanged + o.Unchanged, CellsWritten: r.CellsWritten + o.CellsWritten,
+		Requests: r.Requests + o.Requests,
+	}
+}
+
+// ModuleState is the sync state of one module, kept in the spreadsheet so a
+// stateless runner needs no other storage.
+type ModuleState struct {
+	Module string `json:"module"`
+	// Cursor is the newest Modified_Time written; the next incremental run
+	// reads records modified since Cursor minus an overlap.
+	Cursor time.Time `json:"cursor"`
+	// LastFull is when the last full reconcile finished.
+	LastFull time.Time `json:"last_full"`
+	// LastRun, LastStatus and LastError describe the last run.
+	LastRun    time.Time `json:"last_run"`
+	LastStatus string    `json:"last_status"`
+	LastError  string    `json:"last_error,omitempty"`
+	Rows       int       `json:"rows"`
+}
+
+// ReadOptions selects the records a Source reads.
+type ReadOptions struct {
+	// Fields are the API names to read; "id" and "Modified_Time" are always read.
+	Fields []string
+	// Since, when not zero, limits the read to records modified after it.
+	Since time.Time
+}
+
+// Source reads a CRM. zoho.Client implements it.
+type Source interface {
+	// Modules lists the modules of the CRM.
+	Modules(ctx context.Context) ([]Module, error)
+	// Fields returns the field metadata of a module.
+	Fields(ctx context.Context, module string) ([]Field, error)
+	// Records streams a module's records, sorted by Modified_Time ascending.
+	Records(ctx context.Context, module string, opts ReadOptions) iter.Seq2[Record, error]
+	// Deleted streams the records of a module deleted since a time.
+	Deleted(ctx context.Context, module string, since time.Time) iter.Seq2[Deletion, error]
+}
+
+// Sink writes tables and keeps sync state. sheets.Writer implements it.
+type Sink interface {
+	// Upsert makes the tab named by t.Sheet agree with t.
+	Upsert(ctx context.Context, t *Table, opts UpsertOptions) (UpsertResult, error)
+	// LoadState returns the stored state of every module (missing modules
+	// are absent from the map).
+	LoadState(ctx context.Context) (map[string]ModuleState, error)
+	// SaveState stores one module's state.
+	SaveState(ctx context.Context, st ModuleState) error
+}
+
+// ConfigError is a problem with the user's configuration or environment.
+// It names where the problem is and how to fix it; main exits 2 on it.
+type ConfigError struct {
+	Where string // "mapping.yaml:12", "ZOHO_CLIENT_ID", …
+	Key   string // key path, e.g. modules[1].columns[3].type (may be empty)
+	Msg   string
+	Hint  string
+}
+
+func (e *ConfigError) Error() string {
+	s := e.Where
+	if e.Key != "" {
+		s += ": " + e.Key
+	}
+	s += ": " + e.Msg
+	if e.Hint != "" {
+		s += " (" + e.Hint + ")"
+	}
+	return s
+}
+
+// HintError is an error that carries a fix a human can act on. Adapters
+// return errors implementing it for failures with a known cause, and alerts
+// and the run summary show the hint.
+type HintError interface {
+	error
+	Hint() string
+}
+
+// Hint returns the fix hint of the first error in err's chain that has one.
+func Hint(err error) string {
+	var h HintError
+	if errors.As(err, &h) {
+		return h.Hint()
+	}
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		return ce.Hint
+	}
+	return ""
+}
