@@ -1,0 +1,413 @@
+// Package metrics exposes what the zoho2sheets daemon is doing as Prometheus
+// metrics, and whether it is healthy, over HTTP (/metrics and /healthz).
+//
+// Metrics uses its own registry, never the global default one, so two
+// instances (tests, or a library user with its own metrics) never collide.
+// Every method is safe for concurrent use and a no-op on a nil *Metrics, so
+// callers that run without metrics (--once) need no nil checks.
+package metrics
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/zoho2sheets/zoho2sheets/alert"
+)
+
+// DefaultSlack is added to twice the expected run interval before a daemon
+// whose last success is that old is reported unhealthy. It covers a long
+// run (a full reconcile of a big module) and a late cron tick.
+const DefaultSlack = 15 * time.Minute
+
+// Services named in the service label.
+const (
+	ServiceZoho   = "zoho"
+	ServiceSheets = "sheets"
+)
+
+// Row write kinds of zoho2sheets_rows_written_total.
+const (
+	KindAdded   = "added"
+	KindUpdated = "updated"
+	KindRemoved = "removed"
+	KindMarked  = "marked"
+)
+
+// Metrics records the daemon's runs and serves them. Create it with New.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	lastSuccess    *prometheus.GaugeVec
+	lastRunSuccess *prometheus.GaugeVec
+	recordsRead    *prometheus.CounterVec
+	rowsWritten    *prometheus.CounterVec
+	apiCalls       *prometheus.CounterVec
+	retries        *prometheus.CounterVec
+	tokenRefreshes *prometheus.CounterVec
+	runDuration    prometheus.Histogram
+	runs           *prometheus.CounterVec
+	runInProgress  prometheus.Gauge
+	lastRunTime    prometheus.Gauge
+
+	now   func() time.Time
+	slack time.Duration
+
+	mu       sync.Mutex
+	started  time.Time // when New ran
+	interval time.Duration
+	lastOK   time.Time // last successful run
+	ranOnce  bool      // a run has finished (ok or not)
+	// failures are the modules that failed in the current run; failed is
+	// what the last finished run failed on (empty when it succeeded).
+	failures []failure
+	failed   []failure
+}
+
+type failure struct{ module, err string }
+
+// Option configures New.
+type Option func(*Metrics)
+
+// WithClock sets the clock /healthz judges staleness by (default time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(m *Metrics) {
+		if now != nil {
+			m.now = now
+		}
+	}
+}
+
+// WithSlack sets the slack added to twice the expected interval before the
+// last success counts as too old (default DefaultSlack).
+func WithSlack(d time.Duration) Option {
+	return func(m *Metrics) {
+		if d >= 0 {
+			m.slack = d
+		}
+	}
+}
+
+// New returns Metrics with every zoho2sheets metric registered on a fresh
+// registry, plus the Go runtime and process collectors.
+func New(opts ...Option) *Metrics {
+	m := &Metrics{
+		reg:   prometheus.NewRegistry(),
+		now:   time.Now,
+		slack: DefaultSlack,
+	}
+	for _, o := range opts {
+		o(m)
+	}
+	m.started = m.now()
+	f := factory{m.reg}
+	m.lastSuccess = f.gaugeVec("zoho2sheets_last_success_timestamp_seconds",
+		"Unix time of the last successful sync of the module.", "module")
+	m.lastRunSuccess = f.gaugeVec("zoho2sheets_last_run_success",
+		"1 if the module's last sync succeeded, 0 if it failed.", "module")
+	m.recordsRead = f.counterVec("zoho2sheets_records_read_total",
+		"CRM records read.", "module")
+	m.rowsWritten = f.counterVec("zoho2sheets_rows_written_total",
+		"Sheet rows written, by kind (added, updated, removed, marked).", "module", "kind")
+	m.apiCalls = f.counterVec("zoho2sheets_api_calls_total",
+		"HTTP API calls made, by service (zoho, sheets) and HTTP status (or \"error\" when no response came).", "service", "status")
+	m.retries = f.counterVec("zoho2sheets_retries_total",
+		"API calls retried after a 429, a 5xx or a network error.", "service")
+	m.tokenRefreshes = f.counterVec("zoho2sheets_token_refreshes_total",
+		"OAuth access tokens fetched.", "service")
+	m.runs = f.counterVec("zoho2sheets_runs_total",
+		"Sync runs finished, by result (ok, failed).", "result")
+	m.runDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "zoho2sheets_run_duration_seconds",
+		Help:    "Duration of a sync run (all modules).",
+		Buckets: []float64{1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200},
+	})
+	m.runInProgress = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "zoho2sheets_run_in_progress", Help: "1 while a sync run is going."})
+	m.lastRunTime = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "zoho2sheets_last_run_timestamp_seconds", Help: "Unix time the last sync run finished, ok or not."})
+	m.reg.MustRegister(m.runDuration, m.runInProgress, m.lastRunTime,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Pre-create the run results so a dashboard sees 0, not "no data".
+	m.runs.WithLabelValues("ok")
+	m.runs.WithLabelValues("failed")
+	return m
+}
+
+type factory struct{ reg *prometheus.Registry }
+
+func (f factory) gaugeVec(name, help string, labels ...string) *prometheus.GaugeVec {
+	v := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
+	f.reg.MustRegister(v)
+	return v
+}
+
+func (f factory) counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	f.reg.MustRegister(v)
+	return v
+}
+
+// Registry returns the registry the metrics live in, for callers that add
+// their own collectors.
+func (m *Metrics) Registry() *prometheus.Registry {
+	if m == nil {
+		return nil
+	}
+	return m.reg
+}
+
+// RunStarted marks the start of a sync run.
+func (m *Metrics) RunStarted() {
+	if m == nil {
+		return
+	}
+	m.runInProgress.Set(1)
+	m.mu.Lock()
+	m.failures = nil
+	m.mu.Unlock()
+}
+
+// ModuleDone records the outcome of one module in the current run: whether
+// it succeeded, how many records it read and how many rows it added,
+// updated, removed and marked as deleted. at is when it finished.
+//
+// A failed module keeps its last success timestamp; its failure shows in
+// /healthz (as "failed", without the error text: use ModuleFailed to give
+// one) once RunDone reports the run.
+func (m *Metrics) ModuleDone(module string, ok bool, read int, added, updated, removed, marked int, at time.Time) {
+	if m == nil {
+		return
+	}
+	m.recordsRead.WithLabelValues(module).Add(nonNeg(read))
+	m.rowsWritten.WithLabelValues(module, KindAdded).Add(nonNeg(added))
+	m.rowsWritten.WithLabelValues(module, KindUpdated).Add(nonNeg(updated))
+	m.rowsWritten.WithLabelValues(module, KindRemoved).Add(nonNeg(removed))
+	m.rowsWritten.WithLabelValues(module, KindMarked).Add(nonNeg(marked))
+	if ok {
+		m.lastRunSuccess.WithLabelValues(module).Set(1)
+		m.lastSuccess.WithLabelValues(module).Set(unixSeconds(at))
+		return
+	}
+	m.lastRunSuccess.WithLabelValues(module).Set(0)
+	// Make the series exist (at 0) so an alert on its age fires for a
+	// module that has never succeeded.
+	m.lastSuccess.WithLabelValues(module)
+	m.ModuleFailed(module, "failed")
+}
+
+// ModuleFailed records why module failed in the current run; /healthz names
+// the module and this text. The text must already be free of secrets (it
+// is scrubbed again, truncated, and served to anyone who can reach the
+// metrics address).
+func (m *Metrics) ModuleFailed(module, errText string) {
+	if m == nil {
+		return
+	}
+	errText = truncate(scrub(errText), 300)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, f := range m.failures {
+		if f.module == module {
+			if errText != "failed" {
+				m.failures[i].err = errText
+			}
+			return
+		}
+	}
+	m.failures = append(m.failures, failure{module, errText})
+}
+
+// APICall counts one API call to service ("zoho" or "sheets") that ended
+// with status: the HTTP status code, or "error" when no response came.
+func (m *Metrics) APICall(service, status string) {
+	if m == nil {
+		return
+	}
+	m.apiCalls.WithLabelValues(service, status).Inc()
+}
+
+// Retry counts one retried call to service.
+func (m *Metrics) Retry(service string) {
+	if m == nil {
+		return
+	}
+	m.retries.WithLabelValues(service).Inc()
+}
+
+// TokenRefresh counts one access token fetched for service.
+func (m *Metrics) TokenRefresh(service string) {
+	if m == nil {
+		return
+	}
+	m.tokenRefreshes.WithLabelValues(service).Inc()
+}
+
+// RunDone marks the end of a sync run that took d and finished at at. A
+// failed run makes /healthz unhealthy until a later run succeeds; a
+// successful one resets the staleness clock.
+func (m *Metrics) RunDone(ok bool, d time.Duration, at time.Time) {
+	if m == nil {
+		return
+	}
+	m.runInProgress.Set(0)
+	m.runDuration.Observe(d.Seconds())
+	m.lastRunTime.Set(unixSeconds(at))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.ranOnce = true
+	if ok {
+		m.runs.WithLabelValues("ok").Inc()
+		m.lastOK = at
+		m.failed = nil
+	} else {
+		m.runs.WithLabelValues("failed").Inc()
+		m.failed = m.failures
+		if len(m.failed) == 0 {
+			m.failed = []failure{{module: "(run)", err: "failed before any module finished"}}
+		}
+	}
+	m.failures = nil
+}
+
+// SetExpectedInterval tells /healthz how often runs are due (the cron
+// schedule's period). It then reports unhealthy once the last success (or,
+// before any run finished, the start) is older than 2×d plus the slack. Zero
+// turns the staleness check off.
+func (m *Metrics) SetExpectedInterval(d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	m.interval = d
+	m.mu.Unlock()
+}
+
+// Observer returns the recorder the Zoho or Sheets client reports its calls
+// to; service is ServiceZoho or ServiceSheets. It returns nil (whose methods
+// do nothing) when m is nil.
+func (m *Metrics) Observer(service string) *Observer {
+	if m == nil {
+		return nil
+	}
+	return &Observer{m: m, service: service}
+}
+
+// Observer records the API calls of one service. A nil *Observer is valid
+// and records nothing. It is safe for concurrent use.
+type Observer struct {
+	m       *Metrics
+	service string
+}
+
+// APICall counts one call that ended with the HTTP status code (0: no
+// response, counted as "error").
+func (o *Observer) APICall(status int) {
+	if o == nil {
+		return
+	}
+	s := "error"
+	if status > 0 {
+		s = strconv.Itoa(status)
+	}
+	o.m.APICall(o.service, s)
+}
+
+// Retry counts one retried call.
+func (o *Observer) Retry() {
+	if o == nil {
+		return
+	}
+	o.m.Retry(o.service)
+}
+
+// TokenRefresh counts one access token fetched.
+func (o *Observer) TokenRefresh() {
+	if o == nil {
+		return
+	}
+	o.m.TokenRefresh(o.service)
+}
+
+// Health reports whether the daemon is healthy and a one-line reason.
+func (m *Metrics) Health() (ok bool, reason string) {
+	if m == nil {
+		return true, "ok"
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if len(m.failed) > 0 {
+		s := "last run failed:"
+		for i, f := range m.failed {
+			if i > 0 {
+				s += ";"
+			}
+			s += fmt.Sprintf(" module %s: %s", f.module, f.err)
+		}
+		return false, s
+	}
+	maxAge := 2*m.interval + m.slack
+	if m.lastOK.IsZero() {
+		if m.interval > 0 && now.Sub(m.started) > maxAge {
+			return false, fmt.Sprintf("no run has finished since the start %s ago (runs are due every %s)",
+				roundDur(now.Sub(m.started)), m.interval)
+		}
+		return true, "ok: waiting for first run"
+	}
+	if age := now.Sub(m.lastOK); m.interval > 0 && age > maxAge {
+		return false, fmt.Sprintf("last successful run was %s ago, at %s (runs are due every %s)",
+			roundDur(age), m.lastOK.UTC().Format(time.RFC3339), m.interval)
+	}
+	return true, "ok"
+}
+
+// Handler serves /metrics (the Prometheus text format) and /healthz (200
+// "ok", or 503 with the reason).
+func (m *Metrics) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ok, reason := m.Health()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if !ok {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		fmt.Fprintln(w, reason)
+	})
+	return mux
+}
+
+func nonNeg(n int) float64 {
+	if n < 0 {
+		return 0
+	}
+	return float64(n)
+}
+
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+func roundDur(d time.Duration) time.Duration { return d.Round(time.Second) }
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// Cut on a rune boundary.
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// scrub is the alert package's redactor: /healthz text may be read by
+// anyone who can reach the metrics port.
+func scrub(s string) string { return alert.Scrub(s) }

@@ -1,0 +1,301 @@
+package metrics_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/zoho2sheets/zoho2sheets/metrics"
+)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 6, 0, 0, 0, time.UTC)} }
+
+func get(t *testing.T, srv *httptest.Server, path string) (int, string) {
+	t.Helper()
+	resp, err := srv.Client().Get(srv.URL + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// scrape fetches /metrics and parses the exposition text.
+func scrape(t *testing.T, srv *httptest.Server) map[string]*dto.MetricFamily {
+	t.Helper()
+	code, body := get(t, srv, "/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("/metrics: HTTP %d", code)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("parse /metrics: %v\n%s", err, body)
+	}
+	return fams
+}
+
+// value returns the value of the sample of family name whose labels are
+// exactly labels (name=value pairs), and whether it exists.
+func value(fams map[string]*dto.MetricFamily, name string, labels ...string) (float64, bool) {
+	f, ok := fams[name]
+	if !ok {
+		return 0, false
+	}
+	want := map[string]string{}
+	for i := 0; i+1 < len(labels); i += 2 {
+		want[labels[i]] = labels[i+1]
+	}
+next:
+	for _, m := range f.GetMetric() {
+		if len(m.GetLabel()) != len(want) {
+			continue
+		}
+		for _, l := range m.GetLabel() {
+			if want[l.GetName()] != l.GetValue() {
+				continue next
+			}
+		}
+		switch {
+		case m.Counter != nil:
+			return m.Counter.GetValue(), true
+		case m.Gauge != nil:
+			return m.Gauge.GetValue(), true
+		case m.Histogram != nil:
+			return float64(m.Histogram.GetSampleCount()), true
+		}
+	}
+	return 0, false
+}
+
+func mustValue(t *testing.T, fams map[string]*dto.MetricFamily, want float64, name string, labels ...string) {
+	t.Helper()
+	got, ok := value(fams, name, labels...)
+	if !ok {
+		t.Errorf("%s%v: no such sample", name, labels)
+		return
+	}
+	if got != want {
+		t.Errorf("%s%v = %v, want %v", name, labels, got, want)
+	}
+}
+
+func TestRunsAndHealth(t *testing.T) {
+	clk := newClock()
+	m := metrics.New(metrics.WithClock(clk.Now), metrics.WithSlack(10*time.Minute))
+	m.SetExpectedInterval(time.Hour)
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+
+	// Before the first run: healthy, waiting.
+	code, body := get(t, srv, "/healthz")
+	if code != http.StatusOK || !strings.Contains(body, "waiting for first run") {
+		t.Fatalf("before first run: /healthz = %d %q, want 200 waiting for first run", code, body)
+	}
+	fams := scrape(t, srv)
+	if _, ok := value(fams, "zoho2sheets_last_run_success", "module", "Leads"); ok {
+		t.Errorf("last_run_success{Leads} exists before any run")
+	}
+	mustValue(t, fams, 0, "zoho2sheets_runs_total", "result", "failed")
+	mustValue(t, fams, 0, "zoho2sheets_run_duration_seconds")
+
+	// A failed run: Leads ok, Deals failed.
+	m.RunStarted()
+	fams = scrape(t, srv)
+	mustValue(t, fams, 1, "zoho2sheets_run_in_progress")
+	m.APICall(metrics.ServiceZoho, "200")
+	m.APICall(metrics.ServiceZoho, "200")
+	m.APICall(metrics.ServiceZoho, "429")
+	m.Retry(metrics.ServiceZoho)
+	m.TokenRefresh(metrics.ServiceZoho)
+	obs := m.Observer(metrics.ServiceSheets)
+	obs.APICall(200)
+	obs.APICall(0)
+	obs.Retry()
+	obs.TokenRefresh()
+	clk.Add(time.Minute)
+	m.ModuleDone("Leads", true, 120, 100, 15, 3, 2, clk.Now())
+	leadsOK := clk.Now()
+	m.ModuleDone("Deals", false, 10, 0, 0, 0, 0, clk.Now())
+	m.ModuleFailed("Deals", "read records: zoho: HTTP 401 INVALID_TOKEN refresh_token=1000.abcdef0123456789.abcdef0123456789")
+	m.RunDone(false, 90*time.Second, clk.Now())
+
+	code, body = get(t, srv, "/healthz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "Deals") || !strings.Contains(body, "INVALID_TOKEN") {
+		t.Errorf("after a failed run: /healthz = %d %q, want 503 naming Deals and its error", code, body)
+	}
+	if strings.Contains(body, "abcdef0123456789") {
+		t.Errorf("/healthz leaks a token: %q", body)
+	}
+	if strings.Contains(body, "Leads") {
+		t.Errorf("/healthz names Leads, which succeeded: %q", body)
+	}
+	fams = scrape(t, srv)
+	mustValue(t, fams, 0, "zoho2sheets_run_in_progress")
+	mustValue(t, fams, 1, "zoho2sheets_last_run_success", "module", "Leads")
+	mustValue(t, fams, 0, "zoho2sheets_last_run_success", "module", "Deals")
+	mustValue(t, fams, float64(leadsOK.Unix()), "zoho2sheets_last_success_timestamp_seconds", "module", "Leads")
+	mustValue(t, fams, 0, "zoho2sheets_last_success_timestamp_seconds", "module", "Deals")
+	mustValue(t, fams, 120, "zoho2sheets_records_read_total", "module", "Leads")
+	mustValue(t, fams, 10, "zoho2sheets_records_read_total", "module", "Deals")
+	mustValue(t, fams, 100, "zoho2sheets_rows_written_total", "module", "Leads", "kind", "added")
+	mustValue(t, fams, 15, "zoho2sheets_rows_written_total", "module", "Leads", "kind", "updated")
+	mustValue(t, fams, 3, "zoho2sheets_rows_written_total", "module", "Leads", "kind", "removed")
+	mustValue(t, fams, 2, "zoho2sheets_rows_written_total", "module", "Leads", "kind", "marked")
+	mustValue(t, fams, 2, "zoho2sheets_api_calls_total", "service", "zoho", "status", "200")
+	mustValue(t, fams, 1, "zoho2sheets_api_calls_total", "service", "zoho", "status", "429")
+	mustValue(t, fams, 1, "zoho2sheets_api_calls_total", "service", "sheets", "status", "200")
+	mustValue(t, fams, 1, "zoho2sheets_api_calls_total", "service", "sheets", "status", "error")
+	mustValue(t, fams, 1, "zoho2sheets_retries_total", "service", "zoho")
+	mustValue(t, fams, 1, "zoho2sheets_retries_total", "service", "sheets")
+	mustValue(t, fams, 1, "zoho2sheets_token_refreshes_total", "service", "zoho")
+	mustValue(t, fams, 1, "zoho2sheets_token_refreshes_total", "service", "sheets")
+	mustValue(t, fams, 1, "zoho2sheets_runs_total", "result", "failed")
+	mustValue(t, fams, 0, "zoho2sheets_runs_total", "result", "ok")
+	mustValue(t, fams, 1, "zoho2sheets_run_duration_seconds")
+	if h := fams["zoho2sheets_run_duration_seconds"].GetMetric()[0].GetHistogram(); h.GetSampleSum() != 90 {
+		t.Errorf("run duration sum = %v, want 90", h.GetSampleSum())
+	}
+
+	// A successful run heals.
+	clk.Add(time.Hour)
+	m.RunStarted()
+	m.ModuleDone("Leads", true, 5, 1, 4, 0, 0, clk.Now())
+	m.ModuleDone("Deals", true, 7, 7, 0, 0, 0, clk.Now())
+	okAt := clk.Now()
+	m.RunDone(true, 30*time.Second, okAt)
+	code, body = get(t, srv, "/healthz")
+	if code != http.StatusOK || strings.TrimSpace(body) != "ok" {
+		t.Errorf("after a successful run: /healthz = %d %q, want 200 ok", code, body)
+	}
+	fams = scrape(t, srv)
+	mustValue(t, fams, 1, "zoho2sheets_last_run_success", "module", "Deals")
+	mustValue(t, fams, float64(okAt.Unix()), "zoho2sheets_last_success_timestamp_seconds", "module", "Deals")
+	mustValue(t, fams, 125, "zoho2sheets_records_read_total", "module", "Leads")
+	mustValue(t, fams, 1, "zoho2sheets_runs_total", "result", "ok")
+	mustValue(t, fams, 2, "zoho2sheets_run_duration_seconds")
+	mustValue(t, fams, float64(okAt.Unix()), "zoho2sheets_last_run_timestamp_seconds")
+
+	// Stale: 2×1h + 10m is allowed, a second more is not.
+	clk.Add(2*time.Hour + 10*time.Minute)
+	if code, body = get(t, srv, "/healthz"); code != http.StatusOK {
+		t.Errorf("at exactly the allowed age: /healthz = %d %q, want 200", code, body)
+	}
+	clk.Add(time.Second)
+	code, body = get(t, srv, "/healthz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "last successful run") {
+		t.Errorf("past the allowed age: /healthz = %d %q, want 503 about the last successful run", code, body)
+	}
+}
+
+func TestHealthFailedBeforeAnyModule(t *testing.T) {
+	m := metrics.New()
+	m.RunStarted()
+	m.RunDone(false, time.Second, time.Now())
+	ok, reason := m.Health()
+	if ok || !strings.Contains(reason, "failed before any module") {
+		t.Errorf("Health() = %v %q, want unhealthy: failed before any module", ok, reason)
+	}
+}
+
+func TestHealthNoRunSinceStart(t *testing.T) {
+	clk := newClock()
+	m := metrics.New(metrics.WithClock(clk.Now), metrics.WithSlack(0))
+	m.SetExpectedInterval(24 * time.Hour)
+	clk.Add(47 * time.Hour)
+	if ok, reason := m.Health(); !ok {
+		t.Errorf("47h after start with a daily schedule: unhealthy %q", reason)
+	}
+	clk.Add(2 * time.Hour)
+	if ok, reason := m.Health(); ok || !strings.Contains(reason, "no run has finished") {
+		t.Errorf("49h after start with no run: Health() = %v %q, want unhealthy", ok, reason)
+	}
+}
+
+func TestNoStalenessWithoutInterval(t *testing.T) {
+	clk := newClock()
+	m := metrics.New(metrics.WithClock(clk.Now))
+	m.RunDone(true, time.Second, clk.Now())
+	clk.Add(1000 * time.Hour)
+	if ok, reason := m.Health(); !ok {
+		t.Errorf("without an expected interval: unhealthy %q", reason)
+	}
+}
+
+func TestNilMetricsIsNoop(t *testing.T) {
+	var m *metrics.Metrics
+	m.RunStarted()
+	m.ModuleDone("Leads", true, 1, 1, 0, 0, 0, time.Now())
+	m.ModuleFailed("Leads", "x")
+	m.APICall("zoho", "200")
+	m.Retry("zoho")
+	m.TokenRefresh("zoho")
+	m.RunDone(true, time.Second, time.Now())
+	m.SetExpectedInterval(time.Hour)
+	m.Observer("zoho").APICall(200)
+	m.Observer("zoho").Retry()
+	m.Observer("zoho").TokenRefresh()
+	if ok, _ := m.Health(); !ok {
+		t.Error("nil Metrics unhealthy")
+	}
+}
+
+// Two instances must not share a registry (the global default would panic
+// on the second registration).
+func TestOwnRegistry(t *testing.T) {
+	a, b := metrics.New(), metrics.New()
+	a.Retry("zoho")
+	srv := httptest.NewServer(b.Handler())
+	defer srv.Close()
+	if _, ok := value(scrape(t, srv), "zoho2sheets_retries_total", "service", "zoho"); ok {
+		t.Error("a retry on one Metrics shows on another")
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	m := metrics.New()
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				m.RunStarted()
+				m.APICall("zoho", "200")
+				m.ModuleDone("Leads", i%2 == 0, 1, 1, 0, 0, 0, time.Now())
+				m.RunDone(i%2 == 0, time.Millisecond, time.Now())
+				m.Health()
+			}
+		}()
+	}
+	scrape(t, srv)
+	wg.Wait()
+	mustValue(t, scrape(t, srv), 400, "zoho2sheets_api_calls_total", "service", "zoho", "status", "200")
+}
