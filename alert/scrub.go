@@ -12,13 +12,13 @@ var scrubbers = []struct {
 	// PEM blocks (service-account private keys), also when JSON-escaped
 	// ("\n") or cut off before the END line.
 	{regexp.MustCompile(`-----BEGIN [A-Z0-9 ]+-----(?s:.*?)(-----END [A-Z0-9 ]+-----|$)`), "[REDACTED PEM]"},
+	// Authorization headers.
+	{regexp.MustCompile(`(?i)\b(bearer|zoho-oauthtoken)\s+[0-9A-Za-z_\-.~+/=]+`), "$1 [REDACTED]"},
 	// Zoho access/refresh tokens and grant codes: 1000.<hex>.<hex>.
 	{regexp.MustCompile(`\b1000\.[0-9a-fA-F]{8,}\.[0-9a-fA-F]{8,}\b`), "1000.[REDACTED]"},
 	// Google OAuth access tokens and refresh tokens.
 	{regexp.MustCompile(`\bya29\.[0-9A-Za-z_\-.]+`), "ya29.[REDACTED]"},
 	{regexp.MustCompile(`\b1//[0-9A-Za-z_\-]{20,}`), "1//[REDACTED]"},
-	// Authorization headers.
-	{regexp.MustCompile(`(?i)\b(bearer|zoho-oauthtoken)\s+[0-9A-Za-z_\-.~+/=]+`), "$1 [REDACTED]"},
 	// Credentials in query strings and form bodies.
 	{regexp.MustCompile(`(?i)\b(client_secret|refresh_token|access_token|id_token|code|private_key)=[^&\s"']+`), "$1=[REDACTED]"},
 	// JSON fields holding credentials.
