@@ -1,0 +1,372 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// DefaultOverlap is how far before the stored cursor an incremental run
+// starts reading. Zoho stamps Modified_Time when a save commits, so a record
+// saved while the previous run was reading can carry a time slightly older
+// than the newest record that run saw; re-reading a short window costs a few
+// records and the upsert is idempotent.
+const DefaultOverlap = 5 * time.Minute
+
+// ModuleJob is the sync of one CRM module into one tab.
+type ModuleJob struct {
+	Module     string
+	Sheet      string
+	Columns    []ColumnSpec
+	OnDelete   OnDelete
+	MarkColumn string
+	// FullEvery, when positive, makes a run a full reconcile once the last
+	// full run is at least this old. Zoho formula fields change without
+	// bumping Modified_Time, so incremental runs alone drift.
+	FullEvery time.Duration
+}
+
+// Job moves records from a Source to a Sink. The --once mode, the daemon and
+// the demo all call Run; they only differ in when.
+type Job struct {
+	Source  Source
+	Sink    Sink
+	Modules []ModuleJob
+
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Overlap is subtracted from the cursor of an incremental read
+	// (default DefaultOverlap).
+	Overlap time.Duration
+	Logger  zerolog.Logger
+	// Progress, when set, is called as records are read.
+	Progress func(module string, read int)
+	// ModuleDone, when set, is called once per module with its summary.
+	ModuleDone func(ModuleSummary)
+	// Calls, when set, returns the running totals of API calls made to the
+	// source and requests made to the sink; the summary reports the calls
+	// each module made.
+	Calls func() (source, sink int)
+}
+
+// RunOptions change what one run does.
+type RunOptions struct {
+	// Full ignores the cursors: every record is read and rows of records
+	// that no longer exist are handled per on_delete.
+	Full bool
+	// Since, when set, reads records modified after it instead of the cursor.
+	Since time.Time
+	// Modules limits the run to these module names (all when empty).
+	Modules []string
+	// DryRun reads and plans but writes nothing, not even the cursor.
+	DryRun bool
+	// Interrupt, when closed, asks the run to stop at the next safe point:
+	// before a module starts, or while it is still reading. A write that has
+	// begun is always finished.
+	Interrupt <-chan struct{}
+}
+
+// Mode names how a module was read.
+type Mode string
+
+const (
+	ModeFull        Mode = "full"
+	ModeIncremental Mode = "incremental"
+	ModeSince       Mode = "since"
+)
+
+// ModuleSummary is the outcome of one module in one run.
+type ModuleSummary struct {
+	Module  string
+	Sheet   string
+	Mode    Mode
+	Since   time.Time // start of the read window (zero for full)
+	Read    int       // records read
+	Deleted int       // deletions read
+	Result  UpsertResult
+	Cursor  time.Time // cursor after the run
+	// SourceCalls and SinkRequests are the API calls the module made on
+	// each side (zero when Job.Calls is not set).
+	SourceCalls, SinkRequests int
+	Duration                  time.Duration
+	Err                       error
+}
+
+// Summary is the outcome of one run.
+type Summary struct {
+	Started  time.Time
+	Duration time.Duration
+	DryRun   bool
+	Modules  []ModuleSummary
+}
+
+// Failed returns the summaries of modules that failed.
+func (s *Summary) Failed() []ModuleSummary {
+	var out []ModuleSummary
+	for _, m := range s.Modules {
+		if m.Err != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// ErrInterrupted is returned for modules skipped or abandoned because the
+// run was asked to stop.
+var ErrInterrupted = errors.New("run interrupted before this module finished reading; nothing was written")
+
+// ModuleError is the error of one failed module.
+type ModuleError struct {
+	Module string
+	Err    error
+}
+
+func (e *ModuleError) Error() string { return fmt.Sprintf("module %s: %v", e.Module, e.Err) }
+func (e *ModuleError) Unwrap() error { return e.Err }
+
+// Run syncs every selected module. A module that fails does not stop the
+// others. Run returns the summary and, when any module failed, an error
+// joining one *ModuleError per failed module.
+func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
+	now := j.now()
+	sum := &Summary{Started: now, DryRun: opts.DryRun}
+	defer func() { sum.Duration = j.now().Sub(now) }()
+
+	mods, err := j.selected(opts.Modules)
+	if err != nil {
+		return sum, err
+	}
+	states, err := j.Sink.LoadState(ctx)
+	if err != nil {
+		return sum, fmt.Errorf("read sync state from the spreadsheet: %w", err)
+	}
+	var errs []error
+	for _, m := range mods {
+		var ms ModuleSummary
+		if interrupted(opts.Interrupt) {
+			ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, Err: ErrInterrupted}
+		} else {
+			ms = j.runModule(ctx, m, states[m.Module], opts)
+		}
+		sum.Modules = append(sum.Modules, ms)
+		if j.ModuleDone != nil {
+			j.ModuleDone(ms)
+		}
+		if ms.Err != nil {
+			errs = append(errs, &ModuleError{Module: m.Module, Err: ms.Err})
+		}
+	}
+	return sum, errors.Join(errs...)
+}
+
+func (j *Job) selected(names []string) ([]ModuleJob, error) {
+	if len(names) == 0 {
+		return j.Modules, nil
+	}
+	var out []ModuleJob
+	for _, n := range names {
+		i := slices.IndexFunc(j.Modules, func(m ModuleJob) bool { return m.Module == n })
+		if i < 0 {
+			known := make([]string, len(j.Modules))
+			for k, m := range j.Modules {
+				known[k] = m.Module
+			}
+			return nil, &ConfigError{Where: "--module", Key: n, Msg: "not a module of the mapping",
+				Hint: fmt.Sprintf("use one of %v", known)}
+		}
+		out = append(out, j.Modules[i])
+	}
+	return out, nil
+}
+
+func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts RunOptions) (ms ModuleSummary) {
+	start := j.now()
+	ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet}
+	log := j.Logger.With().Str("module", m.Module).Str("sheet", m.Sheet).Logger()
+	var src0, sink0 int
+	if j.Calls != nil {
+		src0, sink0 = j.Calls()
+	}
+	defer func() {
+		ms.Duration = j.now().Sub(start)
+		if j.Calls != nil {
+			src1, sink1 := j.Calls()
+			ms.SourceCalls, ms.SinkRequests = src1-src0, sink1-sink0
+		}
+		if ms.Err != nil {
+			log.Error().Err(ms.Err).Str("mode", string(ms.Mode)).Msg("module failed")
+			if !opts.DryRun && !errors.Is(ms.Err, ErrInterrupted) {
+				j.recordFailure(ctx, st, m.Module, ms.Err)
+			}
+		}
+	}()
+
+	// Reading may be abandoned on interrupt: nothing has been written yet.
+	readCtx, cancelRead := context.WithCancel(ctx)
+	defer cancelRead()
+	if opts.Interrupt != nil {
+		go func() {
+			select {
+			case <-opts.Interrupt:
+				cancelRead()
+			case <-readCtx.Done():
+			}
+		}()
+	}
+
+	ms.Mode, ms.Since = j.mode(m, st, opts, start)
+	log = log.With().Str("mode", string(ms.Mode)).Logger()
+	if ms.Mode == ModeFull {
+		log.Info().Msg("reading all records")
+	} else {
+		log.Info().Time("since", ms.Since).Msg("reading changed records")
+	}
+
+	fields, err := j.Source.Fields(readCtx, m.Module)
+	if err != nil {
+		ms.Err = j.readErr(opts, fmt.Errorf("read field metadata: %w", err))
+		return ms
+	}
+	mapper, err := NewMapper(m.Columns, fields)
+	if err != nil {
+		ms.Err = err
+		return ms
+	}
+	table := &Table{
+		Sheet: m.Sheet, Columns: mapper.Columns(), Key: mapper.Key(),
+		Full: ms.Mode == ModeFull, OnDelete: m.OnDelete,
+		MarkColumn: m.MarkColumn, MarkText: "deleted in Zoho",
+	}
+	cursor := st.Cursor
+	ro := ReadOptions{Fields: mapper.Fields(), Since: ms.Since}
+	for rec, err := range j.Source.Records(readCtx, m.Module, ro) {
+		if err != nil {
+			ms.Err = j.readErr(opts, fmt.Errorf("read records: %w", err))
+			return ms
+		}
+		table.Rows = append(table.Rows, mapper.Row(rec))
+		if rec.Modified.After(cursor) {
+			cursor = rec.Modified
+		}
+		ms.Read++
+		if j.Progress != nil && ms.Read%1000 == 0 {
+			j.Progress(m.Module, ms.Read)
+		}
+	}
+	if j.Progress != nil {
+		j.Progress(m.Module, ms.Read)
+	}
+	if ms.Mode != ModeFull {
+		for d, err := range j.Source.Deleted(readCtx, m.Module, ms.Since) {
+			if err != nil {
+				ms.Err = j.readErr(opts, fmt.Errorf("read deleted records: %w", err))
+				return ms
+			}
+			table.Deleted = append(table.Deleted, d.ID)
+			ms.Deleted++
+		}
+	}
+	if interrupted(opts.Interrupt) {
+		ms.Err = ErrInterrupted
+		return ms
+	}
+
+	// From here on the write runs to completion on the caller's context:
+	// an interrupt never leaves a half-written tab.
+	res, err := j.Sink.Upsert(ctx, table, UpsertOptions{DryRun: opts.DryRun})
+	ms.Result = res
+	if err != nil {
+		ms.Err = fmt.Errorf("write tab %q: %w", m.Sheet, err)
+		return ms
+	}
+	ms.Cursor = cursor
+	if opts.DryRun {
+		log.Info().Int("read", ms.Read).Int("would_add", res.Added).Int("would_update", res.Updated).
+			Int("would_remove", res.Removed).Int("would_mark", res.Marked).Msg("dry run: nothing written")
+		return ms
+	}
+	// The cursor advances only now that the write succeeded.
+	st.Module = m.Module
+	st.Cursor = cursor
+	st.LastRun = start
+	st.LastStatus = "ok"
+	st.LastError = ""
+	if ms.Mode == ModeFull {
+		st.LastFull = start
+		st.Rows = len(table.Rows)
+	} else {
+		st.Rows += res.Added - res.Removed
+	}
+	if err := j.Sink.SaveState(ctx, st); err != nil {
+		ms.Err = fmt.Errorf("save sync state (the tab was written; the next run re-reads the same window): %w", err)
+		return ms
+	}
+	log.Info().Int("read", ms.Read).Int("added", res.Added).Int("updated", res.Updated).
+		Int("removed", res.Removed).Int("marked", res.Marked).Int("unchanged", res.Unchanged).
+		Time("cursor", cursor).Msg("module synced")
+	return ms
+}
+
+// readErr turns a read aborted by an interrupt into ErrInterrupted.
+func (j *Job) readErr(opts RunOptions, err error) error {
+	if interrupted(opts.Interrupt) && errors.Is(err, context.Canceled) {
+		return ErrInterrupted
+	}
+	return err
+}
+
+// recordFailure stores the failure in the module's state, leaving its cursor
+// where it was. It is best effort: the sheet may be what failed.
+func (j *Job) recordFailure(ctx context.Context, st ModuleState, module string, err error) {
+	st.Module = module
+	st.LastRun = j.now()
+	st.LastStatus = "failed"
+	st.LastError = err.Error()
+	if len(st.LastError) > 500 {
+		st.LastError = st.LastError[:500]
+	}
+	if serr := j.Sink.SaveState(ctx, st); serr != nil {
+		j.Logger.Debug().Err(serr).Str("module", module).Msg("could not record the failure in the sync state")
+	}
+}
+
+func (j *Job) mode(m ModuleJob, st ModuleState, opts RunOptions, now time.Time) (Mode, time.Time) {
+	switch {
+	case opts.Full:
+		return ModeFull, time.Time{}
+	case !opts.Since.IsZero():
+		return ModeSince, opts.Since
+	case st.Cursor.IsZero():
+		return ModeFull, time.Time{}
+	case m.FullEvery > 0 && now.Sub(st.LastFull) >= m.FullEvery:
+		return ModeFull, time.Time{}
+	}
+	overlap := j.Overlap
+	if overlap == 0 {
+		overlap = DefaultOverlap
+	}
+	return ModeIncremental, st.Cursor.Add(-overlap)
+}
+
+func (j *Job) now() time.Time {
+	if j.Now != nil {
+		return j.Now()
+	}
+	return time.Now()
+}
+
+func interrupted(c <-chan struct{}) bool {
+	if c == nil {
+		return false
+	}
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}

@@ -1,0 +1,294 @@
+package sync_test
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+)
+
+var t0 = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+
+// fakeSource is an in-memory CRM.
+type fakeSource struct {
+	records  map[string][]zsync.Record
+	deleted  map[string][]zsync.Deletion
+	failRead map[string]error
+	reads    []zsync.ReadOptions
+	delSince []time.Time
+}
+
+func (f *fakeSource) Modules(context.Context) ([]zsync.Module, error) { return nil, nil }
+
+func (f *fakeSource) Fields(_ context.Context, module string) ([]zsync.Field, error) {
+	return []zsync.Field{
+		{APIName: "id", DataType: "bigint", JSONType: "string"},
+		{APIName: "Name", DataType: "text", JSONType: "string"},
+		{APIName: "Modified_Time", DataType: "datetime", JSONType: "string"},
+	}, nil
+}
+
+func (f *fakeSource) Records(ctx context.Context, module string, o zsync.ReadOptions) iter.Seq2[zsync.Record, error] {
+	f.reads = append(f.reads, o)
+	return func(yield func(zsync.Record, error) bool) {
+		if err := f.failRead[module]; err != nil {
+			yield(zsync.Record{}, err)
+			return
+		}
+		for _, r := range f.records[module] {
+			if !o.Since.IsZero() && !r.Modified.After(o.Since) {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				yield(zsync.Record{}, err)
+				return
+			}
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (f *fakeSource) Deleted(_ context.Context, module string, since time.Time) iter.Seq2[zsync.Deletion, error] {
+	f.delSince = append(f.delSince, since)
+	return func(yield func(zsync.Deletion, error) bool) {
+		for _, d := range f.deleted[module] {
+			if d.Deleted.After(since) && !yield(d, nil) {
+				return
+			}
+		}
+	}
+}
+
+// fakeSink records what it was asked to write.
+type fakeSink struct {
+	tables    []*zsync.Table
+	opts      []zsync.UpsertOptions
+	states    map[string]zsync.ModuleState
+	saves     int
+	failWrite map[string]error
+}
+
+func (f *fakeSink) Upsert(_ context.Context, t *zsync.Table, o zsync.UpsertOptions) (zsync.UpsertResult, error) {
+	f.tables = append(f.tables, t)
+	f.opts = append(f.opts, o)
+	if err := f.failWrite[t.Sheet]; err != nil {
+		return zsync.UpsertResult{}, err
+	}
+	return zsync.UpsertResult{Added: len(t.Rows), Removed: len(t.Deleted)}, nil
+}
+
+func (f *fakeSink) LoadState(context.Context) (map[string]zsync.ModuleState, error) {
+	out := map[string]zsync.ModuleState{}
+	for k, v := range f.states {
+		out[k] = v
+	}
+	return out, nil
+}
+
+func (f *fakeSink) SaveState(_ context.Context, st zsync.ModuleState) error {
+	if f.states == nil {
+		f.states = map[string]zsync.ModuleState{}
+	}
+	f.states[st.Module] = st
+	f.saves++
+	return nil
+}
+
+func rec(id string, mod time.Time) zsync.Record {
+	return zsync.Record{ID: id, Modified: mod, Fields: map[string]zsync.Value{"id": id, "Name": "n" + id, "Modified_Time": mod}}
+}
+
+func newJob(src *fakeSource, sink *fakeSink, now *time.Time) *zsync.Job {
+	cols := []zsync.ColumnSpec{{Header: "Zoho ID", Field: "id"}, {Header: "Name", Field: "Name"}}
+	return &zsync.Job{
+		Source: src, Sink: sink, Logger: zerolog.Nop(),
+		Now: func() time.Time { return *now },
+		Modules: []zsync.ModuleJob{
+			{Module: "Leads", Sheet: "Leads", Columns: cols, OnDelete: zsync.OnDeleteRemove},
+			{Module: "Deals", Sheet: "Deals", Columns: cols, OnDelete: zsync.OnDeleteKeep, FullEvery: 7 * 24 * time.Hour},
+		},
+	}
+}
+
+func TestJobFirstRunIsFullThenIncremental(t *testing.T) {
+	now := t0
+	src := &fakeSource{records: map[string][]zsync.Record{
+		"Leads": {rec("1", t0.Add(-3*time.Hour)), rec("2", t0.Add(-2*time.Hour))},
+		"Deals": {rec("9", t0.Add(-time.Hour))},
+	}}
+	sink := &fakeSink{}
+	job := newJob(src, sink, &now)
+
+	sum, err := job.Run(context.Background(), zsync.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Modules) != 2 || sum.Modules[0].Mode != zsync.ModeFull || sum.Modules[0].Read != 2 {
+		t.Fatalf("first run summary = %+v", sum.Modules)
+	}
+	if !sink.tables[0].Full || len(sink.tables[0].Rows) != 2 {
+		t.Fatalf("first Leads table: full=%v rows=%d", sink.tables[0].Full, len(sink.tables[0].Rows))
+	}
+	if got := sink.states["Leads"].Cursor; !got.Equal(t0.Add(-2 * time.Hour)) {
+		t.Fatalf("Leads cursor = %v, want newest Modified_Time", got)
+	}
+	if !sink.states["Leads"].LastFull.Equal(t0) {
+		t.Fatalf("LastFull = %v", sink.states["Leads"].LastFull)
+	}
+
+	// Second run: one record modified, one deleted.
+	now = t0.Add(24 * time.Hour)
+	src.records["Leads"] = append(src.records["Leads"], rec("3", now.Add(-time.Minute)))
+	src.deleted = map[string][]zsync.Deletion{"Leads": {{ID: "1", Deleted: now.Add(-time.Minute)}}}
+	sum, err = job.Run(context.Background(), zsync.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead := sum.Modules[0]
+	// Record 2 is the cursor record: the overlap window reads it again.
+	if lead.Mode != zsync.ModeIncremental || lead.Read != 2 || lead.Deleted != 1 {
+		t.Fatalf("incremental Leads summary = %+v", lead)
+	}
+	wantSince := t0.Add(-2 * time.Hour).Add(-zsync.DefaultOverlap)
+	if !lead.Since.Equal(wantSince) || !src.reads[len(src.reads)-2].Since.Equal(wantSince) {
+		t.Fatalf("since = %v, want cursor minus overlap %v", lead.Since, wantSince)
+	}
+	tab := sink.tables[2]
+	if tab.Full || !slices.Equal(tab.Deleted, []string{"1"}) || len(tab.Rows) != 2 || tab.Rows[1].Key != "3" {
+		t.Fatalf("incremental table = full %v deleted %v rows %+v", tab.Full, tab.Deleted, tab.Rows)
+	}
+	if got := sink.states["Leads"].Cursor; !got.Equal(now.Add(-time.Minute)) {
+		t.Fatalf("cursor after incremental = %v", got)
+	}
+}
+
+func TestJobModuleFailureDoesNotStopOthersAndKeepsCursor(t *testing.T) {
+	now := t0
+	src := &fakeSource{records: map[string][]zsync.Record{
+		"Leads": {rec("1", t0.Add(-time.Hour))},
+		"Deals": {rec("9", t0.Add(-time.Hour))},
+	}}
+	old := zsync.ModuleState{Module: "Leads", Cursor: t0.Add(-48 * time.Hour), LastFull: t0.Add(-48 * time.Hour)}
+	sink := &fakeSink{
+		states:    map[string]zsync.ModuleState{"Leads": old},
+		failWrite: map[string]error{"Leads": errors.New("quota")},
+	}
+	sum, err := newJob(src, sink, &now).Run(context.Background(), zsync.RunOptions{})
+	var me *zsync.ModuleError
+	if !errors.As(err, &me) || me.Module != "Leads" {
+		t.Fatalf("err = %v, want a ModuleError for Leads", err)
+	}
+	if sum.Modules[1].Err != nil || sink.states["Deals"].LastStatus != "ok" {
+		t.Fatalf("Deals should have synced: %+v", sum.Modules[1])
+	}
+	st := sink.states["Leads"]
+	if !st.Cursor.Equal(old.Cursor) || st.LastStatus != "failed" || st.LastError == "" {
+		t.Fatalf("failed module state = %+v: cursor must not move, failure recorded", st)
+	}
+}
+
+func TestJobReadFailureWritesNothing(t *testing.T) {
+	now := t0
+	src := &fakeSource{failRead: map[string]error{"Leads": errors.New("boom")}}
+	sink := &fakeSink{}
+	_, err := newJob(src, sink, &now).Run(context.Background(), zsync.RunOptions{Modules: []string{"Leads"}})
+	if err == nil {
+		t.Fatal("want error")
+	}
+	if len(sink.tables) != 0 {
+		t.Fatalf("a failed read must not write: %d upserts", len(sink.tables))
+	}
+}
+
+func TestJobDryRunWritesNoState(t *testing.T) {
+	now := t0
+	src := &fakeSource{records: map[string][]zsync.Record{"Leads": {rec("1", t0)}}}
+	sink := &fakeSink{}
+	sum, err := newJob(src, sink, &now).Run(context.Background(), zsync.RunOptions{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.DryRun || sink.saves != 0 {
+		t.Fatalf("dry run saved state %d times", sink.saves)
+	}
+	for _, o := range sink.opts {
+		if !o.DryRun {
+			t.Fatal("upsert not called as a dry run")
+		}
+	}
+}
+
+func TestJobModes(t *testing.T) {
+	cursor := t0.Add(-time.Hour)
+	cases := []struct {
+		name   string
+		module string
+		state  zsync.ModuleState
+		opts   zsync.RunOptions
+		want   zsync.Mode
+	}{
+		{"no cursor is full", "Leads", zsync.ModuleState{}, zsync.RunOptions{}, zsync.ModeFull},
+		{"cursor is incremental", "Leads", zsync.ModuleState{Cursor: cursor, LastFull: cursor}, zsync.RunOptions{}, zsync.ModeIncremental},
+		{"--full overrides cursor", "Leads", zsync.ModuleState{Cursor: cursor}, zsync.RunOptions{Full: true}, zsync.ModeFull},
+		{"--since", "Leads", zsync.ModuleState{Cursor: cursor}, zsync.RunOptions{Since: t0.Add(-100 * time.Hour)}, zsync.ModeSince},
+		{"full_every due", "Deals", zsync.ModuleState{Cursor: cursor, LastFull: t0.Add(-8 * 24 * time.Hour)}, zsync.RunOptions{}, zsync.ModeFull},
+		{"full_every not due", "Deals", zsync.ModuleState{Cursor: cursor, LastFull: t0.Add(-2 * 24 * time.Hour)}, zsync.RunOptions{}, zsync.ModeIncremental},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			now := t0
+			st := tc.state
+			st.Module = tc.module
+			sink := &fakeSink{states: map[string]zsync.ModuleState{tc.module: st}}
+			opts := tc.opts
+			opts.Modules = []string{tc.module}
+			sum, err := newJob(&fakeSource{}, sink, &now).Run(context.Background(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sum.Modules[0].Mode; got != tc.want {
+				t.Fatalf("mode = %s, want %s", got, tc.want)
+			}
+			if got := sink.tables[0].Full; got != (tc.want == zsync.ModeFull) {
+				t.Fatalf("table.Full = %v for mode %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestJobUnknownModuleIsConfigError(t *testing.T) {
+	now := t0
+	_, err := newJob(&fakeSource{}, &fakeSink{}, &now).Run(context.Background(), zsync.RunOptions{Modules: []string{"Leeds"}})
+	var ce *zsync.ConfigError
+	if !errors.As(err, &ce) || ce.Key != "Leeds" {
+		t.Fatalf("err = %v, want ConfigError naming Leeds", err)
+	}
+}
+
+func TestJobInterruptSkipsRemainingModules(t *testing.T) {
+	now := t0
+	src := &fakeSource{records: map[string][]zsync.Record{"Leads": {rec("1", t0)}, "Deals": {rec("2", t0)}}}
+	sink := &fakeSink{}
+	job := newJob(src, sink, &now)
+	interrupt := make(chan struct{})
+	job.ModuleDone = func(m zsync.ModuleSummary) {
+		if m.Module == "Leads" {
+			close(interrupt) // a SIGTERM arrives while Leads is finishing
+		}
+	}
+	sum, err := job.Run(context.Background(), zsync.RunOptions{Interrupt: interrupt})
+	if !errors.Is(err, zsync.ErrInterrupted) {
+		t.Fatalf("err = %v, want ErrInterrupted", err)
+	}
+	if sum.Modules[0].Err != nil || len(sink.tables) != 1 || sink.tables[0].Sheet != "Leads" {
+		t.Fatalf("Leads must finish and Deals must not start: %+v, %d upserts", sum.Modules, len(sink.tables))
+	}
+}
