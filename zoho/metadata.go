@@ -1,0 +1,135 @@
+package zoho
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+)
+
+// maxJSONBody bounds a metadata answer.
+const maxJSONBody = 32 << 20
+
+func decodeLimited(r io.Reader, v any) error {
+	return json.NewDecoder(io.LimitReader(r, maxJSONBody)).Decode(v)
+}
+
+// getJSON GETs path and decodes the answer into v. It reports false for
+// 204 and 304, which Zoho sends instead of an empty list.
+func (c *Client) getJSON(ctx context.Context, op, path string, q url.Values, v any) (bool, error) {
+	resp, err := c.do(ctx, &request{op: op, method: http.MethodGet, path: path, query: q})
+	if err != nil {
+		return false, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified {
+		return false, nil
+	}
+	if err := decodeLimited(resp.Body, v); err != nil {
+		return false, fmt.Errorf("zoho: %s: decode answer: %w", op, err)
+	}
+	return true, nil
+}
+
+// Modules lists the CRM's modules (GET /crm/v8/settings/modules, scope
+// ZohoCRM.settings.modules.READ). Only modules with APISupported can be read.
+// https://www.zoho.com/crm/developer/docs/api/v8/modules-api.html
+func (c *Client) Modules(ctx context.Context) ([]zsync.Module, error) {
+	var body struct {
+		Modules []struct {
+			APIName      string `json:"api_name"`
+			ModuleName   string `json:"module_name"`
+			PluralLabel  string `json:"plural_label"`
+			APISupported bool   `json:"api_supported"`
+		} `json:"modules"`
+	}
+	if _, err := c.getJSON(ctx, "list modules", "/crm/v8/settings/modules", nil, &body); err != nil {
+		return nil, err
+	}
+	out := make([]zsync.Module, 0, len(body.Modules))
+	for _, m := range body.Modules {
+		label := m.PluralLabel
+		if label == "" {
+			label = m.ModuleName
+		}
+		out = append(out, zsync.Module{APIName: m.APIName, Label: label, APISupported: m.APISupported})
+	}
+	return out, nil
+}
+
+// Fields returns a module's field metadata (GET /crm/v8/settings/fields,
+// scope ZohoCRM.settings.fields.READ) and caches it: Records decodes
+// values by it. An unknown module is an *APIError INVALID_MODULE.
+// https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html
+func (c *Client) Fields(ctx context.Context, module string) ([]zsync.Field, error) {
+	var body struct {
+		Fields []struct {
+			APIName      string `json:"api_name"`
+			FieldLabel   string `json:"field_label"`
+			DisplayLabel string `json:"display_label"`
+			DataType     string `json:"data_type"`
+			JSONType     string `json:"json_type"`
+			ReadOnly     bool   `json:"read_only"`
+			Lookup       *struct {
+				Module *struct {
+					APIName string `json:"api_name"`
+				} `json:"module"`
+			} `json:"lookup"`
+		} `json:"fields"`
+	}
+	op := "read field metadata of " + module
+	if _, err := c.getJSON(ctx, op, "/crm/v8/settings/fields", url.Values{"module": {module}}, &body); err != nil {
+		return nil, err
+	}
+	out := make([]zsync.Field, 0, len(body.Fields))
+	byName := make(map[string]zsync.Field, len(body.Fields))
+	for _, f := range body.Fields {
+		label := f.DisplayLabel
+		if label == "" {
+			label = f.FieldLabel
+		}
+		zf := zsync.Field{APIName: f.APIName, Label: label, DataType: f.DataType, JSONType: f.JSONType, ReadOnly: f.ReadOnly}
+		if f.Lookup != nil && f.Lookup.Module != nil {
+			zf.LookupModule = f.Lookup.Module.APIName
+		}
+		out = append(out, zf)
+		byName[zf.APIName] = zf
+	}
+	c.metaMu.Lock()
+	c.meta[module] = byName
+	c.metaMu.Unlock()
+	return out, nil
+}
+
+// fieldMeta returns the cached field metadata of module, fetching it once.
+func (c *Client) fieldMeta(ctx context.Context, module string) (map[string]zsync.Field, error) {
+	c.metaMu.Lock()
+	m, ok := c.meta[module]
+	c.metaMu.Unlock()
+	if ok {
+		return m, nil
+	}
+	if _, err := c.Fields(ctx, module); err != nil {
+		return nil, err
+	}
+	c.metaMu.Lock()
+	defer c.metaMu.Unlock()
+	return c.meta[module], nil
+}
+
+// Count returns the number of records of a module (GET
+// /crm/v8/{module}/actions/count). Zoho updates it with a lag of minutes.
+// https://www.zoho.com/crm/developer/docs/api/v8/module_record_count.html
+func (c *Client) Count(ctx context.Context, module string) (int, error) {
+	var body struct {
+		Count int `json:"count"`
+	}
+	if _, err := c.getJSON(ctx, "count "+module, "/crm/v8/"+url.PathEscape(module)+"/actions/count", nil, &body); err != nil {
+		return 0, err
+	}
+	return body.Count, nil
+}

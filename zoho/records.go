@@ -1,0 +1,465 @@
+package zoho
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+)
+
+// Get Records limits (reference §2).
+const (
+	perPage          = 200     // max records per page
+	maxFieldsPerCall = 50      // max API names in fields
+	discreteLimit    = 2000    // records reachable with page/per_page
+	maxChainRecords  = 100_000 // records per page_token chain
+)
+
+// ifModifiedSince formats t as Zoho wants it: ISO 8601 with an offset.
+func ifModifiedSince(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05-07:00")
+}
+
+// Records streams a module's records sorted by Modified_Time ascending
+// (GET /crm/v8/{module}, scope ZohoCRM.modules.READ). It implements
+// zsync.Source.
+//
+// It reads opts.Fields plus id and Modified_Time, 200 per page, with page
+// numbers and then the page token past 2,000 records; Leads include
+// converted ones. With opts.Since only records modified after it are read
+// (If-Modified-Since). Values are decoded by the module's field metadata
+// (fetched once and cached; Fields refreshes it). More than 50 fields are
+// read in several passes merged by id, which holds the module in memory;
+// otherwise memory stays at one page. A full read past one page-token chain
+// (100,000 records) continues with Bulk Read (see WithBulkReadAbove).
+// Errors are *APIError, *TokenError or the context's.
+// https://www.zoho.com/crm/developer/docs/api/v8/get-records.html
+func (c *Client) Records(ctx context.Context, module string, opts zsync.ReadOptions) iter.Seq2[zsync.Record, error] {
+	fields := slices.Clone(opts.Fields)
+	since := opts.Since
+	return func(yield func(zsync.Record, error) bool) {
+		meta, err := c.fieldMeta(ctx, module)
+		if err != nil {
+			yield(zsync.Record{}, fmt.Errorf("zoho: read %s: %w", module, err))
+			return
+		}
+		passes := splitFields(fields)
+		if len(passes) == 1 {
+			c.readPass(ctx, module, passes[0], since, meta, yield)
+			return
+		}
+		c.readMerged(ctx, module, passes, since, meta, yield)
+	}
+}
+
+// splitFields returns the fields to ask for in each pass: every pass has id
+// and Modified_Time and at most maxFieldsPerCall names.
+func splitFields(fields []string) [][]string {
+	var rest []string
+	seen := map[string]bool{"id": true, "Modified_Time": true}
+	for _, f := range fields {
+		if f != "" && !seen[f] {
+			seen[f] = true
+			rest = append(rest, f)
+		}
+	}
+	var passes [][]string
+	for {
+		n := min(len(rest), maxFieldsPerCall-2)
+		passes = append(passes, append([]string{"id", "Modified_Time"}, rest[:n]...))
+		rest = rest[n:]
+		if len(rest) == 0 {
+			return passes
+		}
+	}
+}
+
+// readMerged reads one pass per field group and merges them by id. A record
+// missing from a later pass (deleted meanwhile) keeps the fields it has; one
+// only in a later pass (created meanwhile) is left to the next run, whose
+// cursor is older than its Modified_Time.
+func (c *Client) readMerged(ctx context.Context, module string, passes [][]string, since time.Time,
+	meta map[string]zsync.Field, yield func(zsync.Record, error) bool) {
+	var recs []zsync.Record
+	index := map[string]int{}
+	var failed error
+	c.readPass(ctx, module, passes[0], since, meta, func(r zsync.Record, err error) bool {
+		if err != nil {
+			failed = err
+			return false
+		}
+		index[r.ID] = len(recs)
+		recs = append(recs, r)
+		return true
+	})
+	for _, p := range passes[1:] {
+		if failed != nil {
+			break
+		}
+		c.readPass(ctx, module, p, since, meta, func(r zsync.Record, err error) bool {
+			if err != nil {
+				failed = err
+				return false
+			}
+			if i, ok := index[r.ID]; ok {
+				for k, v := range r.Fields {
+					if k != "Modified_Time" {
+						recs[i].Fields[k] = v
+					}
+				}
+			}
+			return true
+		})
+	}
+	if failed != nil {
+		yield(zsync.Record{}, failed)
+		return
+	}
+	for _, r := range recs {
+		if !yield(r, nil) {
+			return
+		}
+	}
+}
+
+// pageInfo is the "info" object of a list answer.
+type pageInfo struct {
+	MoreRecords   bool   `json:"more_records"`
+	NextPageToken string `json:"next_page_token"`
+	Count         int    `json:"count"`
+	Page          int    `json:"page"`
+}
+
+// readPass reads one field group, page by page, and yields each record.
+// It returns false when the consumer stopped or an error was yielded.
+func (c *Client) readPass(ctx context.Context, module string, fields []string, since time.Time,
+	meta map[string]zsync.Field, yield func(zsync.Record, error) bool) bool {
+	path := "/crm/v8/" + url.PathEscape(module)
+	base := url.Values{
+		"fields":     {joinComma(fields)},
+		"per_page":   {strconv.Itoa(perPage)},
+		"sort_by":    {"Modified_Time"},
+		"sort_order": {"asc"},
+	}
+	if module == "Leads" {
+		base.Set("converted", "both") // Zoho hides converted leads by default
+	}
+	full := since.IsZero()
+	var (
+		total     int       // records yielded
+		last      time.Time // newest Modified_Time yielded
+		boundary  = map[string]struct{}{}
+		resumed   bool // reading a continuation chain
+		chainFrom time.Time
+	)
+	buf := make([]zsync.Record, 0, perPage)
+	for {
+		// One page-token chain.
+		var (
+			page, inChain int
+			token         string
+		)
+		hdr := http.Header{}
+		if !since.IsZero() {
+			hdr.Set("If-Modified-Since", ifModifiedSince(since))
+		}
+		for {
+			q := maps(base)
+			if token != "" {
+				q.Set("page_token", token)
+			} else {
+				page++
+				q.Set("page", strconv.Itoa(page))
+			}
+			op := fmt.Sprintf("list %s page %d", module, page)
+			if token != "" {
+				op = fmt.Sprintf("list %s after record %d", module, total)
+			}
+			var info pageInfo
+			var err error
+			buf, info, err = c.recordsPage(ctx, op, path, q, hdr, meta, buf[:0])
+			if err != nil {
+				var ae *APIError
+				if errors.As(err, &ae) && ae.Code == "PAGINATION_LIMIT_EXCEEDED" && inChain > 0 {
+					break // the chain is spent: continue below
+				}
+				yield(zsync.Record{}, err)
+				return false
+			}
+			for _, r := range buf {
+				if resumed && (r.Modified.Before(last) || r.Modified.Equal(last) && has(boundary, r.ID)) {
+					continue // already yielded by the previous chain
+				}
+				if r.Modified.After(last) {
+					last = r.Modified
+					clear(boundary)
+				}
+				if r.Modified.Equal(last) {
+					boundary[r.ID] = struct{}{}
+				}
+				total++
+				if !yield(r, nil) {
+					return false
+				}
+			}
+			inChain += len(buf)
+			if !info.MoreRecords || len(buf) == 0 && info.NextPageToken == "" {
+				return true
+			}
+			switch {
+			case info.NextPageToken != "":
+				token = info.NextPageToken
+			case token != "":
+				yield(zsync.Record{}, fmt.Errorf("zoho: list %s: more_records without a next_page_token after %d records", module, total))
+				return false
+			case page*perPage >= discreteLimit:
+				yield(zsync.Record{}, fmt.Errorf("zoho: list %s: Zoho sent no page token and pages stop at %d records", module, discreteLimit))
+				return false
+			}
+			if inChain >= maxChainRecords {
+				break
+			}
+		}
+		// Past one chain: Zoho caps a page-token chain at 100,000 records.
+		if full && c.bulkMin > 0 && total >= c.bulkMin {
+			c.log.Info().Str("module", module).Int("read", total).Msg("page-token chain exhausted; reading the rest with Bulk Read")
+			return c.bulkTail(ctx, module, fields, last, boundary, meta, yield)
+		}
+		if resumed && !last.After(chainFrom) {
+			yield(zsync.Record{}, fmt.Errorf("zoho: list %s: more than %d records share Modified_Time %s; cannot page past them",
+				module, maxChainRecords, last.Format(time.RFC3339)))
+			return false
+		}
+		// A new chain from just before the newest record read; the overlap
+		// is skipped by time and id.
+		resumed, chainFrom = true, last
+		since = last.Add(-time.Second)
+		c.log.Info().Str("module", module).Int("read", total).Time("from", since).Msg("page-token chain exhausted; starting a new one")
+	}
+}
+
+func has(m map[string]struct{}, k string) bool { _, ok := m[k]; return ok }
+
+func maps(v url.Values) url.Values {
+	out := make(url.Values, len(v)+2)
+	for k, vs := range v {
+		out[k] = vs
+	}
+	return out
+}
+
+func joinComma(ss []string) string {
+	n := 0
+	for _, s := range ss {
+		n += len(s) + 1
+	}
+	b := make([]byte, 0, n)
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, s...)
+	}
+	return string(b)
+}
+
+// recordsPage fetches and decodes one page into buf. 204 and 304 are an
+// empty last page. A connection dropped while the body is read refetches
+// the page (bounded like other retries).
+func (c *Client) recordsPage(ctx context.Context, op, path string, q url.Values, hdr http.Header,
+	meta map[string]zsync.Field, buf []zsync.Record) ([]zsync.Record, pageInfo, error) {
+	for attempt := 0; ; attempt++ {
+		recs, info, err := c.recordsPageOnce(ctx, op, path, q, hdr, meta, buf)
+		var ne *netError
+		if err == nil || !errors.As(err, &ne) || attempt >= c.maxRetries || ctx.Err() != nil {
+			if ctx.Err() != nil && err != nil {
+				err = fmt.Errorf("zoho: %s: %w", op, ctx.Err())
+			}
+			return recs, info, err
+		}
+		c.mu.Lock()
+		c.stats.Retries++
+		c.mu.Unlock()
+		if c.observer != nil {
+			c.observer.Retry()
+		}
+		c.log.Warn().Err(err).Str("op", op).Msg("page cut off; fetching it again")
+		if err := c.sleep(ctx, c.backoff(attempt+1)); err != nil {
+			return buf, pageInfo{}, fmt.Errorf("zoho: %s: %w", op, err)
+		}
+	}
+}
+
+func (c *Client) recordsPageOnce(ctx context.Context, op, path string, q url.Values, hdr http.Header,
+	meta map[string]zsync.Field, buf []zsync.Record) ([]zsync.Record, pageInfo, error) {
+	var info pageInfo
+	resp, err := c.do(ctx, &request{op: op, method: http.MethodGet, path: path, query: q, header: hdr})
+	if err != nil {
+		return buf, info, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified {
+		return buf, info, nil
+	}
+	dec := json.NewDecoder(resp.Body)
+	bad := func(err error) ([]zsync.Record, pageInfo, error) {
+		var ne *netError
+		if errors.As(err, &ne) {
+			return buf, info, err
+		}
+		return buf, info, fmt.Errorf("zoho: %s: decode answer: %w", op, err)
+	}
+	if err := expectDelim(dec, '{'); err != nil {
+		return bad(err)
+	}
+	m := make(map[string]json.RawMessage, 16)
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return bad(err)
+		}
+		switch t {
+		case "data":
+			if err := expectDelim(dec, '['); err != nil {
+				return bad(err)
+			}
+			for dec.More() {
+				clear(m)
+				if err := dec.Decode(&m); err != nil {
+					return bad(err)
+				}
+				buf = append(buf, toRecord(m, meta))
+			}
+			if err := expectDelim(dec, ']'); err != nil {
+				return bad(err)
+			}
+		case "info":
+			if err := dec.Decode(&info); err != nil {
+				return bad(err)
+			}
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return bad(err)
+			}
+		}
+	}
+	if err := expectDelim(dec, '}'); err != nil {
+		return bad(err)
+	}
+	return buf, info, nil
+}
+
+func expectDelim(dec *json.Decoder, d json.Delim) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if t != d {
+		return fmt.Errorf("want %q, got %v", d, t)
+	}
+	return nil
+}
+
+var datetimeField = zsync.Field{DataType: "datetime"}
+
+// toRecord decodes one record's JSON fields. $-prefixed keys are Zoho's
+// read-only meta and are dropped.
+func toRecord(m map[string]json.RawMessage, meta map[string]zsync.Field) zsync.Record {
+	rec := zsync.Record{Fields: make(map[string]zsync.Value, len(m))}
+	for k, raw := range m {
+		if len(k) > 0 && k[0] == '$' {
+			continue
+		}
+		if k == "id" {
+			id, ok := jsonString(raw)
+			if !ok {
+				id = string(raw)
+			}
+			rec.ID = id
+			rec.Fields[k] = id
+			continue
+		}
+		var fp *zsync.Field
+		if f, ok := meta[k]; ok {
+			fp = &f
+		} else if k == "Modified_Time" || k == "Created_Time" {
+			fp = &datetimeField
+		}
+		v := decodeValue(raw, fp)
+		if k == "Modified_Time" {
+			if t, ok := v.(time.Time); ok {
+				rec.Modified = t
+			}
+		}
+		rec.Fields[k] = v
+	}
+	return rec
+}
+
+// Deleted streams the records of a module deleted since a time (all since
+// the start of the recycle bin's window when since is zero): GET
+// /crm/v8/{module}/deleted?type=all with If-Modified-Since. Zoho lists
+// recycle-bin deletions for 60 days and permanent ones for 120.
+// https://www.zoho.com/crm/developer/docs/api/v8/get-deleted-records.html
+func (c *Client) Deleted(ctx context.Context, module string, since time.Time) iter.Seq2[zsync.Deletion, error] {
+	return func(yield func(zsync.Deletion, error) bool) {
+		path := "/crm/v8/" + url.PathEscape(module) + "/deleted"
+		hdr := http.Header{}
+		if !since.IsZero() {
+			hdr.Set("If-Modified-Since", ifModifiedSince(since))
+		}
+		for page := 1; ; page++ {
+			var body struct {
+				Data []struct {
+					ID          json.RawMessage `json:"id"`
+					DeletedTime string          `json:"deleted_time"`
+				} `json:"data"`
+				Info pageInfo `json:"info"`
+			}
+			q := url.Values{"type": {"all"}, "page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(perPage)}}
+			op := fmt.Sprintf("list deleted %s page %d", module, page)
+			resp, err := c.do(ctx, &request{op: op, method: http.MethodGet, path: path, query: q, header: hdr})
+			if err != nil {
+				yield(zsync.Deletion{}, err)
+				return
+			}
+			empty := resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified
+			if !empty {
+				err = decodeLimited(resp.Body, &body)
+			}
+			resp.Body.Close()
+			if err != nil {
+				yield(zsync.Deletion{}, fmt.Errorf("zoho: %s: decode answer: %w", op, err))
+				return
+			}
+			if empty {
+				return
+			}
+			for _, d := range body.Data {
+				id, ok := jsonString(d.ID)
+				if !ok {
+					id = string(d.ID)
+				}
+				t, _ := time.Parse(time.RFC3339, d.DeletedTime)
+				if !since.IsZero() && !t.IsZero() && t.Before(since) {
+					continue
+				}
+				if !yield(zsync.Deletion{ID: id, Deleted: t}, nil) {
+					return
+				}
+			}
+			if !body.Info.MoreRecords || len(body.Data) == 0 {
+				return
+			}
+		}
+	}
+}
