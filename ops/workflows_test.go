@@ -84,13 +84,20 @@ jobs:
           go-version-fil: go.mod
       - run: echo "${{ github.event.head_commit.message }}"
       - run: echo ${{ matrix.nope }}
+      - run: |
+          x="a b"
+          ls $x
 `
 	errs := lint(t, map[string][]byte{"broken.yml": []byte(broken)})
 	var kinds []string
 	for _, e := range errs {
 		kinds = append(kinds, e.Kind)
 	}
-	for _, want := range []string{"action", "expression"} {
+	wantKinds := []string{"action", "expression"}
+	if _, err := exec.LookPath("shellcheck"); err == nil {
+		wantKinds = append(wantKinds, "shellcheck")
+	}
+	for _, want := range wantKinds {
 		if !slices.Contains(kinds, want) {
 			t.Errorf("actionlint found no %q error in a broken workflow; got %v", want, errs)
 		}
