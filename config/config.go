@@ -9,6 +9,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"strings"
@@ -178,4 +179,49 @@ func ErrorList(err error) []*zsync.ConfigError {
 		walk(err)
 	}
 	return out
+}
+
+// Locate points mapping errors at the file: every *zsync.MappingError in
+// err (as returned by zsync.NewMapper for the named module) becomes a
+// *zsync.ConfigError with the file:line and key path of the column, so a
+// field unknown to Zoho reads like any other mistake in the file. Other
+// errors are returned unchanged.
+func (c *Config) Locate(module string, err error) error {
+	if err == nil {
+		return nil
+	}
+	mi := -1
+	for i := range c.Modules {
+		if c.Modules[i].Module == module {
+			mi = i
+		}
+	}
+	if mi < 0 {
+		return err
+	}
+	locate := func(e error) error {
+		var me *zsync.MappingError
+		if !errors.As(e, &me) {
+			return e
+		}
+		m := c.Modules[mi]
+		line, key := m.Line, fmt.Sprintf("modules[%d].columns", mi)
+		for j, col := range m.Columns {
+			if strings.EqualFold(col.Header, strings.TrimSpace(me.Header)) && col.Field == me.Field {
+				line, key = col.Line, fmt.Sprintf("modules[%d].columns[%d].field", mi, j)
+				break
+			}
+		}
+		return &zsync.ConfigError{Where: fmt.Sprintf("%s:%d", c.File, line), Key: key,
+			Msg: fmt.Sprintf("%q: %s (module %s)", me.Field, me.Msg, module), Hint: me.Fix}
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs := j.Unwrap()
+		out := make([]error, len(errs))
+		for i, e := range errs {
+			out[i] = locate(e)
+		}
+		return errors.Join(out...)
+	}
+	return locate(err)
 }

@@ -432,7 +432,7 @@ func (d *decoder) modules(n *yaml.Node) []Module {
 					d.add(resolve(e.val), p+".module", "empty", "write the module's API name, e.g. Leads")
 				case !moduleName.MatchString(s):
 					d.add(resolve(e.val), p+".module", fmt.Sprintf("%q is not a module API name", s),
-						"write the API name (letters, digits, _), e.g. Leads or Price_Books")
+						"write the API name (letters, digits, _), e.g. Leads or Price_Books; `zoho2sheets fields` lists them")
 				default:
 					m.Module = s
 					if prev, dup := seenMod[strings.ToLower(s)]; dup {

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -117,4 +118,36 @@ modules:
 	// Output:
 	// mapping.yaml:5: modules[0].on_delet: unknown key (did you mean on_delete? valid keys here: module, sheet, on_delete, mark_column, full_every, columns)
 	// mapping.yaml:8: modules[0].columns[1].type: unknown type "money" (use one of text, number, bool, date, datetime, or leave type out to infer it from Zoho)
+}
+
+func TestLocateMappingErrors(t *testing.T) {
+	cfg := mustParse(t, `spreadsheet_id: abc
+modules:
+  - module: Leads
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Name, field: Full_Nme }
+      - { header: Owner, field: Owner.nmae }
+`, noEnv)
+	m, _ := cfg.Module("Leads")
+	_, err := zsync.NewMapper(m.Specs(), crmFields["Leads"])
+	err = cfg.Locate("Leads", err)
+	var got []string
+	for _, e := range config.ErrorList(err) {
+		got = append(got, e.Error())
+	}
+	want := []string{
+		`m.yaml:6: modules[0].columns[1].field: "Full_Nme": no such field in this module (module Leads) (did you mean Full_Name?)`,
+		`m.yaml:7: modules[0].columns[2].field: "Owner.nmae": Owner is a lookup: it has only id, name and email (module Leads) (use Owner.name, Owner.id or Owner.email)`,
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("located errors (-want +got):\n%s", d)
+	}
+	if cfg.Locate("Leads", nil) != nil {
+		t.Error("Locate(nil) != nil")
+	}
+	other := errors.New("boom")
+	if cfg.Locate("Leads", other) != other || cfg.Locate("Nope", other) != other {
+		t.Error("Locate changed an unrelated error")
+	}
 }

@@ -164,7 +164,7 @@ func NewMapper(specs []ColumnSpec, fields []Field) (*Mapper, error) {
 			}
 			if isLookup(f.DataType) && len(path) > 1 {
 				if len(path) > 2 || lookupKey(path[1]) < 0 {
-					bad(fmt.Sprintf("a %s has only id, name and email", f.DataType),
+					bad(fmt.Sprintf("%s is a lookup: it has only id, name and email", path[0]),
 						fmt.Sprintf("use %s.name, %s.id or %s.email", path[0], path[0], path[0]))
 					continue
 				}
@@ -201,7 +201,7 @@ func hasKeySpec(specs []ColumnSpec) bool {
 
 func isLookup(dataType string) bool {
 	switch dataType {
-	case "lookup", "ownerlookup", "userlookup":
+	case "lookup", "ownerlookup", "userlookup", "layout":
 		return true
 	}
 	return false
@@ -236,7 +236,7 @@ func inferKind(f *Field, depth int) Kind {
 		return KindNumber
 	case "boolean":
 		return KindBool
-	case "bigint", "autonumber", "lookup", "ownerlookup", "userlookup", "text", "textarea",
+	case "bigint", "autonumber", "lookup", "ownerlookup", "userlookup", "layout", "text", "textarea",
 		"email", "phone", "website", "picklist", "multiselectpicklist":
 		// bigint holds ids of up to 19 digits: a number cell would round them.
 		return KindText

@@ -36,6 +36,7 @@ var leadFields = []zsync.Field{
 	{APIName: "Lead_No", DataType: "autonumber", JSONType: "string"},
 	{APIName: "Products", DataType: "subform", JSONType: "jsonarray"},
 	{APIName: "Extra", DataType: "jsonobject", JSONType: "jsonobject"},
+	{APIName: "Layout", DataType: "layout", JSONType: "jsonobject"},
 }
 
 func mustMapper(t testing.TB, specs ...zsync.ColumnSpec) *zsync.Mapper {
@@ -143,9 +144,11 @@ func TestNewMapperErrors(t *testing.T) {
 		{"unknown path root", []zsync.ColumnSpec{id, {Header: "Own", Field: "Ownr.name"}},
 			[]string{`field "Ownr.name"`}, "did you mean Owner?"},
 		{"bad lookup sub-field", []zsync.ColumnSpec{id, {Header: "Own", Field: "Owner.nmae"}},
-			[]string{"ownerlookup has only id, name and email"}, "Owner.name"},
+			[]string{"Owner is a lookup: it has only id, name and email"}, "Owner.name"},
+		{"bad layout sub-field", []zsync.ColumnSpec{id, {Header: "L", Field: "Layout.title"}},
+			[]string{"Layout is a lookup"}, "Layout.name"},
 		{"lookup path too deep", []zsync.ColumnSpec{id, {Header: "Acct", Field: "Account_Name.name.x"}},
-			[]string{"lookup has only id, name and email"}, "Account_Name.name"},
+			[]string{"Account_Name is a lookup"}, "Account_Name.name"},
 		{"empty path segment", []zsync.ColumnSpec{id, {Header: "Own", Field: "Owner..name"}},
 			[]string{"empty field path"}, "API name"},
 		{"empty field", []zsync.ColumnSpec{id, {Header: "Own", Field: ""}},
