@@ -299,3 +299,11 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 	mustValue(t, scrape(t, srv), 400, "zoho2sheets_api_calls_total", "service", "zoho", "status", "200")
 }
+
+// The Zoho and Sheets clients take an Observer with these methods; metrics
+// must not import them, so the shape is restated here.
+var _ interface {
+	APICall(status int)
+	Retry()
+	TokenRefresh()
+} = (*metrics.Observer)(nil)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -347,5 +348,64 @@ func TestDockerignore(t *testing.T) {
 		if l == "mapping.yaml" || l == "*.go" || l == "go.sum" || l == "go.mod" {
 			t.Errorf(".dockerignore excludes %q, which the build needs", l)
 		}
+	}
+}
+
+// ignored reports whether a .dockerignore pattern list excludes the
+// root-level file name. A simplification of BuildKit's matcher, enough for
+// root-level names: "/x", "x" and "**/x" patterns, with "!" exceptions.
+func ignored(patterns []string, name string) bool {
+	out := false
+	for _, p := range patterns {
+		neg := strings.HasPrefix(p, "!")
+		p = strings.TrimPrefix(strings.TrimPrefix(p, "!"), "/")
+		p = strings.TrimPrefix(p, "**/")
+		if ok, _ := path.Match(p, name); ok {
+			out = !neg
+		}
+	}
+	return out
+}
+
+// The files the Dockerfile copies from the build context exist and are not
+// excluded by .dockerignore, or `docker build` fails.
+func TestDockerContextHasWhatTheBuildCopies(t *testing.T) {
+	src, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ign, err := os.ReadFile("../.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for l := range strings.Lines(string(ign)) {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			patterns = append(patterns, l)
+		}
+	}
+	res, err := parser.Parse(bytes.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range res.AST.Children {
+		if !strings.EqualFold(n.Value, "copy") || flag(n, "from") != "" {
+			continue
+		}
+		a := args(n)
+		for _, s := range a[:len(a)-1] {
+			if s == "." {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join("..", s)); err != nil {
+				t.Errorf("Dockerfile line %d copies %s, which is not in the repository", n.StartLine, s)
+			}
+			if ignored(patterns, s) {
+				t.Errorf("Dockerfile line %d copies %s, which .dockerignore excludes", n.StartLine, s)
+			}
+		}
+	}
+	if !ignored(patterns, "my-project-1a2b3c4d.json") || !ignored(patterns, "gha-creds-0123.json") || ignored(patterns, "go.sum") {
+		t.Errorf("the .dockerignore matcher is wrong: update the test")
 	}
 }
