@@ -5,6 +5,21 @@
 // instances (tests, or a library user with its own metrics) never collide.
 // Every method is safe for concurrent use and a no-op on a nil *Metrics, so
 // callers that run without metrics (--once) need no nil checks.
+//
+// Wiring in the daemon:
+//
+//	m := metrics.New()
+//	m.SetExpectedInterval(next - now)            // from the cron schedule
+//	zoho.WithObserver(m.Observer(metrics.ServiceZoho))
+//	job.ModuleDone = func(s zsync.ModuleSummary) {
+//		r := s.Result
+//		m.ModuleDone(s.Module, s.Err == nil, s.Read, r.Added, r.Updated, r.Removed, r.Marked, time.Now())
+//		if s.Err != nil {
+//			m.ModuleFailed(s.Module, s.Err.Error())
+//		}
+//	}
+//	m.RunStarted(); sum, err := job.Run(ctx, opts); m.RunDone(err == nil, sum.Duration, time.Now())
+//	http.Serve(ln, m.Handler())                  // /metrics and /healthz
 package metrics
 
 import (
