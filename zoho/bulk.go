@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -230,30 +229,26 @@ func (c *Client) bulkDownload(ctx context.Context, module, id string, meta map[s
 // downloadTo writes a result file to w, refetching it when the connection
 // drops mid-way. Zoho allows 10 downloads per minute (then 429, retried).
 func (c *Client) downloadTo(ctx context.Context, op, path string, f *os.File) (int64, error) {
-	for attempt := 0; ; attempt++ {
+	var n int64
+	err := c.retryBody(ctx, op, func() error {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return 0, err
+			return err
 		}
 		if err := f.Truncate(0); err != nil {
-			return 0, err
+			return err
 		}
 		resp, err := c.do(ctx, &request{op: op, method: http.MethodGet, path: path, timeout: bulkDownloadTimeout})
 		if err != nil {
-			return 0, err
+			return err
 		}
-		n, err := io.Copy(f, resp.Body)
-		resp.Body.Close()
-		if err == nil {
-			return n, nil
-		}
-		var ne *netError
-		if !errors.As(err, &ne) || attempt >= c.maxRetries || ctx.Err() != nil {
-			return 0, fmt.Errorf("zoho: %s: %w", op, err)
-		}
-		if err := c.sleep(ctx, c.backoff(attempt+1)); err != nil {
-			return 0, fmt.Errorf("zoho: %s: %w", op, err)
-		}
+		defer resp.Body.Close()
+		n, err = io.Copy(f, resp.Body)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("zoho: %s: %w", op, err)
 	}
+	return n, nil
 }
 
 // streamCSV yields one record per CSV row, typed by the field metadata.
@@ -266,7 +261,8 @@ func streamCSV(r io.Reader, meta map[string]zsync.Field, yield func(zsync.Record
 		return true
 	}
 	if err != nil {
-		return yield(zsync.Record{}, err) && false
+		yield(zsync.Record{}, err)
+		return false
 	}
 	cols := make([]string, len(head))
 	fields := make([]*zsync.Field, len(head))

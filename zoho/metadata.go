@@ -3,6 +3,7 @@ package zoho
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,18 +22,52 @@ func decodeLimited(r io.Reader, v any) error {
 // getJSON GETs path and decodes the answer into v. It reports false for
 // 204 and 304, which Zoho sends instead of an empty list.
 func (c *Client) getJSON(ctx context.Context, op, path string, q url.Values, v any) (bool, error) {
-	resp, err := c.do(ctx, &request{op: op, method: http.MethodGet, path: path, query: q})
-	if err != nil {
-		return false, err
+	found := false
+	err := c.retryBody(ctx, op, func() error {
+		resp, err := c.do(ctx, &request{op: op, method: http.MethodGet, path: path, query: q})
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified {
+			found = false
+			return nil
+		}
+		if err := decodeLimited(resp.Body, v); err != nil {
+			return fmt.Errorf("zoho: %s: decode answer: %w", op, err)
+		}
+		found = true
+		return nil
+	})
+	return found, err
+}
+
+// retryBody runs call, which makes one request and reads its answer, again
+// when the connection drops while the body is read (a *netError; do
+// already retried everything before the body), within the client's retry
+// bound.
+func (c *Client) retryBody(ctx context.Context, op string, call func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := call()
+		var ne *netError
+		if err == nil || !errors.As(err, &ne) || attempt >= c.maxRetries {
+			return err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("zoho: %s: %w", op, ctx.Err())
+		}
+		c.mu.Lock()
+		c.stats.Retries++
+		c.mu.Unlock()
+		if c.observer != nil {
+			c.observer.Retry()
+		}
+		wait := c.backoff(attempt + 1)
+		c.log.Warn().Err(err).Str("op", op).Dur("wait", wait).Msg("answer cut off; asking again")
+		if err := c.sleep(ctx, wait); err != nil {
+			return fmt.Errorf("zoho: %s: %w", op, err)
+		}
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified {
-		return false, nil
-	}
-	if err := decodeLimited(resp.Body, v); err != nil {
-		return false, fmt.Errorf("zoho: %s: decode answer: %w", op, err)
-	}
-	return true, nil
 }
 
 // Modules lists the CRM's modules (GET /crm/v8/settings/modules, scope

@@ -276,26 +276,16 @@ func joinComma(ss []string) string {
 // the page (bounded like other retries).
 func (c *Client) recordsPage(ctx context.Context, op, path string, q url.Values, hdr http.Header,
 	meta map[string]zsync.Field, buf []zsync.Record) ([]zsync.Record, pageInfo, error) {
-	for attempt := 0; ; attempt++ {
-		recs, info, err := c.recordsPageOnce(ctx, op, path, q, hdr, meta, buf)
-		var ne *netError
-		if err == nil || !errors.As(err, &ne) || attempt >= c.maxRetries || ctx.Err() != nil {
-			if ctx.Err() != nil && err != nil {
-				err = fmt.Errorf("zoho: %s: %w", op, ctx.Err())
-			}
-			return recs, info, err
-		}
-		c.mu.Lock()
-		c.stats.Retries++
-		c.mu.Unlock()
-		if c.observer != nil {
-			c.observer.Retry()
-		}
-		c.log.Warn().Err(err).Str("op", op).Msg("page cut off; fetching it again")
-		if err := c.sleep(ctx, c.backoff(attempt+1)); err != nil {
-			return buf, pageInfo{}, fmt.Errorf("zoho: %s: %w", op, err)
-		}
-	}
+	var (
+		out  []zsync.Record
+		info pageInfo
+	)
+	err := c.retryBody(ctx, op, func() error {
+		var err error
+		out, info, err = c.recordsPageOnce(ctx, op, path, q, hdr, meta, buf[:0])
+		return err
+	})
+	return out, info, err
 }
 
 func (c *Client) recordsPageOnce(ctx context.Context, op, path string, q url.Values, hdr http.Header,
