@@ -385,7 +385,9 @@ func (m *Metrics) Health() (ok bool, reason string) {
 }
 
 // Handler serves /metrics (the Prometheus text format) and /healthz (200
-// "ok", or 503 with the reason).
+// "ok", or 503 with the reason). /healthz turns 503 on a failed sync, which a
+// restart does not fix: use it for monitoring or a readiness probe, not a
+// Kubernetes liveness probe.
 func (m *Metrics) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
