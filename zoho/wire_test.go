@@ -37,8 +37,8 @@ type wire struct {
 	current atomic.Value // string: the valid access token
 	// tokenReply, when set, answers the token endpoint instead.
 	tokenReply func(w http.ResponseWriter, r *http.Request)
-	logs    *bytes.Buffer
-	logMu   sync.Mutex
+	logs       *bytes.Buffer
+	logMu      sync.Mutex
 }
 
 type lockedWriter struct {
@@ -305,7 +305,9 @@ func TestRetries(t *testing.T) {
 			rw.Header().Set("Retry-After", "7")
 			writeJSON(rw, 429, map[string]any{"code": "TOO_MANY_REQUESTS", "message": "slow down", "status": "error"})
 		},
-		2: func(rw http.ResponseWriter) { writeJSON(rw, 500, map[string]any{"code": "INTERNAL_ERROR", "status": "error"}) },
+		2: func(rw http.ResponseWriter) {
+			writeJSON(rw, 500, map[string]any{"code": "INTERNAL_ERROR", "status": "error"})
+		},
 		3: func(rw http.ResponseWriter) {
 			hj := rw.(http.Hijacker)
 			conn, _, _ := hj.Hijack()
