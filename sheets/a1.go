@@ -57,7 +57,7 @@ func a1Row(title string, row int) string {
 
 var (
 	idPattern  = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
-	urlPattern = regexp.MustCompile(`/spreadsheets/d/([A-Za-z0-9_-]+)`)
+	urlPattern = regexp.MustCompile(`/spreadsheets/(?:u/[0-9]+/)?d/([A-Za-z0-9_-]+)`)
 )
 
 // ParseSpreadsheetID returns the spreadsheet id of s, which is either a bare

@@ -119,7 +119,10 @@ func sameValue(want any, k zsync.Kind, have any) bool {
 		if k == zsync.KindDateTime {
 			return math.Abs(h-w) < 0.5/86400
 		}
-		return math.Abs(h-w) <= 1e-9*math.Max(1, math.Max(math.Abs(h), math.Abs(w)))
+		// A few units in the last place: float noise (0.1+0.2), never a
+		// real change, even of a large integer.
+		m := math.Max(math.Abs(h), math.Abs(w))
+		return math.Abs(h-w) <= 4*(math.Nextafter(m, math.Inf(1))-m)
 	case nil:
 		return true
 	}
