@@ -78,6 +78,7 @@ type Client struct {
 	timeout     time.Duration
 	observer    Observer
 	bulkMin     int // full reads of modules with more records use Bulk Read
+	chainLimit  int // records per page-token chain (Zoho: 100,000)
 
 	ts    oauth2.TokenSource
 	zts   *TokenSource // ts, when it is ours
@@ -254,6 +255,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		maxRetries: DefaultMaxRetries,
 		timeout:    DefaultRequestTimeout,
 		bulkMin:    maxChainRecords,
+		chainLimit: maxChainRecords,
 		meta:       map[string]map[string]zsync.Field{},
 	}
 	c.stats.CreditsRemaining = -1

@@ -224,7 +224,7 @@ func (c *Client) readPass(ctx context.Context, module string, fields []string, s
 				yield(zsync.Record{}, fmt.Errorf("zoho: list %s: Zoho sent no page token and pages stop at %d records", module, discreteLimit))
 				return false
 			}
-			if inChain >= maxChainRecords {
+			if inChain >= c.chainLimit {
 				break
 			}
 		}
@@ -235,7 +235,7 @@ func (c *Client) readPass(ctx context.Context, module string, fields []string, s
 		}
 		if resumed && !last.After(chainFrom) {
 			yield(zsync.Record{}, fmt.Errorf("zoho: list %s: more than %d records share Modified_Time %s; cannot page past them",
-				module, maxChainRecords, last.Format(time.RFC3339)))
+				module, c.chainLimit, last.Format(time.RFC3339)))
 			return false
 		}
 		// A new chain from just before the newest record read; the overlap
