@@ -95,12 +95,16 @@ func (f *chainCRM) create(rw http.ResponseWriter, r *http.Request) {
 	}
 	var body struct {
 		Query struct {
-			Module   struct{ APIName string `json:"api_name"` } `json:"module"`
-			Fields   []string                                  `json:"fields"`
+			Module struct {
+				APIName string `json:"api_name"`
+			} `json:"module"`
+			Fields   []string `json:"fields"`
 			Criteria struct {
-				Field      struct{ APIName string `json:"api_name"` } `json:"field"`
-				Comparator string                                    `json:"comparator"`
-				Value      string                                    `json:"value"`
+				Field struct {
+					APIName string `json:"api_name"`
+				} `json:"field"`
+				Comparator string `json:"comparator"`
+				Value      string `json:"value"`
 			} `json:"criteria"`
 		} `json:"query"`
 	}
