@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
@@ -48,7 +49,7 @@ func upsertOK(t *testing.T, s *Spreadsheet, tb *zsync.Table) zsync.UpsertResult 
 
 func wantValues(t *testing.T, f *fakeSheets, want [][]string) {
 	t.Helper()
-	if d := cmp.Diff(want, f.values("Leads")); d != "" {
+	if d := cmp.Diff(want, f.values("Leads"), cmpopts.EquateEmpty()); d != "" {
 		t.Errorf("tab (-want +got):\n%s", d)
 	}
 }

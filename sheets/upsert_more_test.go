@@ -1,0 +1,146 @@
+package sheets
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/oauth2"
+
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+)
+
+// onceBefore runs f (under the fake's lock) before the first request whose
+// path ends in suffix.
+func onceBefore(fk *fakeSheets, suffix string, f func()) *bool {
+	done := new(bool)
+	fk.before = func(r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, suffix) && !*done {
+			*done = true
+			fk.mu.Lock()
+			f()
+			fk.mu.Unlock()
+		}
+	}
+	return done
+}
+
+func TestFakeInsertRowsDuringWrite(t *testing.T) {
+	s, f := fakeSheet(t)
+	upsertOK(t, s, table(row("1", "A", 1), row("2", "B", 2), row("3", "C", 3)))
+	done := onceBefore(f, "values:batchUpdate", func() {
+		tab := f.tab("Leads")
+		tab.cells = append(tab.cells[:1], append([][]any{nil, nil}, tab.cells[1:]...)...)
+		tab.props.GridProperties.RowCount += 2
+	})
+	upsertOK(t, s, table(row("1", "A1", 11), row("2", "B", 22)))
+	if !*done {
+		t.Fatal("hook did not run")
+	}
+	wantValues(t, f, [][]string{{"Id", "Name", "Amount"}, {}, {}, {"1", "A1", "11"}, {"2", "B", "22"}, {"3", "C", "3"}})
+}
+
+func TestFakeMoveColumnDuringWrite(t *testing.T) {
+	s, f := fakeSheet(t)
+	upsertOK(t, s, table(row("1", "A", 1), row("2", "B", 2)))
+	done := onceBefore(f, "values:batchUpdate", func() {
+		for i, r := range f.tab("Leads").cells { // swap Name and Amount
+			f.tab("Leads").cells[i] = []any{r[0], r[2], r[1]}
+		}
+	})
+	upsertOK(t, s, table(row("1", "A", 100)))
+	if !*done {
+		t.Fatal("hook did not run")
+	}
+	wantValues(t, f, [][]string{{"Id", "Amount", "Name"}, {"1", "100", "A"}, {"2", "2", "B"}})
+}
+
+func TestFakeSortBeforeDelete(t *testing.T) {
+	s, f := fakeSheet(t)
+	upsertOK(t, s, table(row("1", "A", 1), row("2", "B", 2), row("3", "C", 3)))
+	f.mu.Lock()
+	for i, r := range f.tab("Leads").cells { // a human's column
+		f.tab("Leads").cells[i] = append(r, fmt.Sprintf("human %d", i))
+	}
+	f.tab("Leads").cells[0][3] = "Notes"
+	f.mu.Unlock()
+	done := onceBefore(f, ":batchUpdate", func() { f.sortRows("Leads", 0, true) })
+	tb := table()
+	tb.Deleted = []string{"1"}
+	upsertOK(t, s, tb)
+	if !*done {
+		t.Fatal("hook did not run")
+	}
+	got := f.values("Leads")
+	want := map[string]bool{"2 B 2 human 2": true, "3 C 3 human 3": true}
+	if len(got) != 3 {
+		t.Fatalf("tab %v", got)
+	}
+	for _, r := range got[1:] {
+		if !want[strings.Join(r, " ")] {
+			t.Errorf("row %v: the wrong record was deleted and not put back", r)
+		}
+	}
+}
+
+func TestFakeTruncationLogsNoText(t *testing.T) {
+	f := newFake()
+	var logs bytes.Buffer
+	c, _ := stubClient(t, f, WithLogger(zerolog.New(&logs)))
+	s, err := c.Open(context.Background(), "sheet123", "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := "SECRET-NOTE-" + strings.Repeat("x", MaxCellChars)
+	upsertOK(t, s, table(row("1", secret, 1)))
+	v := f.values("Leads")[1][1]
+	if !strings.HasSuffix(v, TruncatedMarker) || len([]rune(v)) != MaxCellChars {
+		t.Errorf("cell has %d chars", len([]rune(v)))
+	}
+	mustContain(t, logs.String(), "truncated", `"key":"1"`, `"column":"Name"`)
+	if strings.Contains(logs.String(), "SECRET-NOTE") {
+		t.Error("log contains the cell text")
+	}
+}
+
+func TestFakeCellLimit(t *testing.T) {
+	s, f := fakeSheet(t)
+	f.mu.Lock()
+	f.addTab("Big", 999_000, 10)
+	f.mu.Unlock()
+	var rows []zsync.Row
+	for i := range 5000 {
+		rows = append(rows, row(fmt.Sprint(i), "n", 1))
+	}
+	w := f.writes
+	_, err := s.Upsert(context.Background(), table(rows...), zsync.UpsertOptions{})
+	var he zsync.HintError
+	if err == nil || !errors.As(err, &he) || !strings.Contains(err.Error(), "10000000") {
+		t.Fatalf("got %v", err)
+	}
+	mustContain(t, he.Hint(), "another spreadsheet")
+	if f.writes != w {
+		t.Error("wrote before failing")
+	}
+}
+
+func TestFakeTokenNeverLogged(t *testing.T) {
+	f := newFake()
+	var logs bytes.Buffer
+	c, _ := stubClientAuth(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeAPIError(w, 503, "UNAVAILABLE", "backendError", "busy")
+	}), WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "ya29.SECRET"})), WithLogger(zerolog.New(&logs)), WithMaxRetries(1))
+	_, err := c.Open(context.Background(), "sheet123", "")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	_ = f
+	if strings.Contains(logs.String()+err.Error(), "ya29.SECRET") {
+		t.Error("token leaked")
+	}
+}
