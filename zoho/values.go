@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"sync"
 	"time"
 
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
@@ -40,7 +41,7 @@ func decodeTyped(raw []byte, f *zsync.Field) (zsync.Value, bool) {
 		}
 	case "datetime":
 		if s, ok := jsonString(raw); ok {
-			if t, err := time.Parse(time.RFC3339, s); err == nil {
+			if t, err := parseDateTime(s); err == nil {
 				return t, true
 			}
 		}
@@ -168,6 +169,19 @@ func decodeLookup(raw []byte) (zsync.Value, bool) {
 	if raw[0] != '{' {
 		return nil, false
 	}
+	var fast zsync.Lookup
+	if parseFlatObject(raw, func(k, v []byte) {
+		switch string(k) {
+		case "id":
+			fast.ID = string(v)
+		case "name":
+			fast.Name = string(v)
+		case "email":
+			fast.Email = string(v)
+		}
+	}) {
+		return fast, fast.ID != ""
+	}
 	var l lookupJSON
 	if json.Unmarshal(raw, &l) != nil {
 		return nil, false
@@ -218,4 +232,122 @@ func isNumber(raw []byte) bool {
 	}
 	c := raw[0]
 	return c == '-' || (c >= '0' && c <= '9')
+}
+
+// zones caches fixed zones by offset: time.Parse makes a new one per value.
+var zones sync.Map // int (seconds east) → *time.Location
+
+// parseDateTime parses Zoho's "2006-01-02T15:04:05+05:30" (or Z) without
+// allocating a zone per value; other shapes go to time.Parse.
+func parseDateTime(s string) (time.Time, error) {
+	if len(s) == 25 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' &&
+		(s[19] == '+' || s[19] == '-') && s[22] == ':' {
+		y, ok1 := atoiN(s[0:4])
+		mo, ok2 := atoiN(s[5:7])
+		d, ok3 := atoiN(s[8:10])
+		h, ok4 := atoiN(s[11:13])
+		mi, ok5 := atoiN(s[14:16])
+		se, ok6 := atoiN(s[17:19])
+		oh, ok7 := atoiN(s[20:22])
+		om, ok8 := atoiN(s[23:25])
+		if ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7 && ok8 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 &&
+			h < 24 && mi < 60 && se < 60 && om < 60 {
+			off := oh*3600 + om*60
+			if s[19] == '-' {
+				off = -off
+			}
+			loc, ok := zones.Load(off)
+			if !ok {
+				loc, _ = zones.LoadOrStore(off, time.FixedZone("", off))
+			}
+			t := time.Date(y, time.Month(mo), d, h, mi, se, 0, loc.(*time.Location))
+			if t.Day() == d { // not 31 February
+				return t, nil
+			}
+		}
+	}
+	return time.Parse(time.RFC3339, s)
+}
+
+func atoiN(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// parseFlatObject reads a JSON object whose values are all strings (or
+// null) without escapes, as Zoho's lookups are, calling set for each pair.
+// It reports false for anything else; the caller then uses encoding/json.
+func parseFlatObject(raw []byte, set func(k, v []byte)) bool {
+	i := skipWS(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return false
+	}
+	i = skipWS(raw, i+1)
+	if i < len(raw) && raw[i] == '}' {
+		return skipWS(raw, i+1) == len(raw)
+	}
+	for {
+		k, j, ok := scanPlainString(raw, i)
+		if !ok {
+			return false
+		}
+		i = skipWS(raw, j)
+		if i >= len(raw) || raw[i] != ':' {
+			return false
+		}
+		i = skipWS(raw, i+1)
+		if bytes.HasPrefix(raw[i:], []byte("null")) {
+			i += 4
+		} else {
+			v, j, ok := scanPlainString(raw, i)
+			if !ok {
+				return false
+			}
+			set(k, v)
+			i = j
+		}
+		i = skipWS(raw, i)
+		if i >= len(raw) {
+			return false
+		}
+		switch raw[i] {
+		case ',':
+			i = skipWS(raw, i+1)
+		case '}':
+			return skipWS(raw, i+1) == len(raw)
+		default:
+			return false
+		}
+	}
+}
+
+// scanPlainString returns the contents of the string at raw[i] if it has
+// no escapes, and the index after it.
+func scanPlainString(raw []byte, i int) ([]byte, int, bool) {
+	if i >= len(raw) || raw[i] != '"' {
+		return nil, 0, false
+	}
+	for j := i + 1; j < len(raw); j++ {
+		switch raw[j] {
+		case '\\':
+			return nil, 0, false
+		case '"':
+			return raw[i+1 : j], j + 1, true
+		}
+	}
+	return nil, 0, false
+}
+
+func skipWS(raw []byte, i int) int {
+	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
+		i++
+	}
+	return i
 }
