@@ -32,7 +32,7 @@ func newCannedTransport(n int) *cannedTransport {
 			"id": strconv.Itoa(5725767000001000000 + i), "Modified_Time": "2026-01-02T10:00:00+05:30",
 			"Deal_Name": fmt.Sprintf("Deal %d — ünïcode 😀", i), "Amount": 1234.5 + float64(i), "Stage": "Qualification",
 			"Closing_Date": "2026-03-01", "Account_Name": map[string]any{"name": "Zylker", "id": "5725767000000000123"},
-			"Owner": map[string]any{"name": "Pat Boyle", "id": "5725767000000000001", "email": "pat@zylker.com"},
+			"Owner":     map[string]any{"name": "Pat Boyle", "id": "5725767000000000001", "email": "pat@zylker.com"},
 			"$editable": true,
 		}
 	}
