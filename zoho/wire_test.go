@@ -419,3 +419,64 @@ func TestInvalidTokenRefreshesOnce(t *testing.T) {
 	}
 	assertNoSecrets(t, err.Error(), fmt.Sprintf("%032x", 7))
 }
+
+func TestTimeoutRetried(t *testing.T) {
+	c, w := setup(t, WithRequestTimeout(5*time.Millisecond))
+	var n atomic.Int64
+	w.mux.HandleFunc("GET /crm/v8/Leads/actions/count", func(rw http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			<-r.Context().Done() // hang until the client gives up
+			return
+		}
+		writeJSON(rw, 200, map[string]any{"count": 3})
+	})
+	got, err := c.Count(context.Background(), "Leads")
+	if err != nil || got != 3 {
+		t.Fatalf("Count = %d, %v", got, err)
+	}
+	if st := c.Stats(); st.Retries != 1 || st.ByStatus[0] != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+type countingObserver struct{ calls, retries, tokens atomic.Int64 }
+
+func (o *countingObserver) APICall(int)   { o.calls.Add(1) }
+func (o *countingObserver) Retry()        { o.retries.Add(1) }
+func (o *countingObserver) TokenRefresh() { o.tokens.Add(1) }
+
+func TestObserverAndConcurrency(t *testing.T) {
+	obs := &countingObserver{}
+	c, w := setup(t, WithObserver(obs), WithConcurrency(2))
+	var inFlight, peak atomic.Int64
+	release := make(chan struct{})
+	w.mux.HandleFunc("GET /crm/v8/Leads/actions/count", func(rw http.ResponseWriter, r *http.Request) {
+		now := inFlight.Add(1)
+		for {
+			p := peak.Load()
+			if now <= p || peak.CompareAndSwap(p, now) {
+				break
+			}
+		}
+		<-release
+		inFlight.Add(-1)
+		writeJSON(rw, 200, map[string]any{"count": 1})
+	})
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Go(func() {
+			if _, err := c.Count(context.Background(), "Leads"); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	time.Sleep(3 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if peak.Load() > 2 {
+		t.Errorf("%d calls in flight with concurrency 2", peak.Load())
+	}
+	if obs.calls.Load() != 6 || obs.tokens.Load() != 1 || obs.retries.Load() != 0 {
+		t.Errorf("observer saw %d calls, %d tokens, %d retries", obs.calls.Load(), obs.tokens.Load(), obs.retries.Load())
+	}
+}
