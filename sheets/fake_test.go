@@ -24,15 +24,16 @@ type fakeTab struct {
 }
 
 type fakeSheets struct {
-	mu     gosync.Mutex
-	title  string
-	tz     string
-	tabs   []*fakeTab
-	meta   []*sheets.DeveloperMetadata
-	nextID int64
-	writes int
-	cells  int
-	before func(r *http.Request) // runs before each request, outside the lock
+	mu      gosync.Mutex
+	title   string
+	tz      string
+	tabs    []*fakeTab
+	meta    []*sheets.DeveloperMetadata
+	nextID  int64
+	writes  int
+	cells   int
+	before  func(r *http.Request) // runs before each request, outside the lock
+	maxBody int64
 }
 
 func newFake() *fakeSheets { return &fakeSheets{title: "CRM", tz: "Europe/Berlin", nextID: 100} }
@@ -156,6 +157,9 @@ func fakeErr(w http.ResponseWriter, code int, msg string) {
 func (f *fakeSheets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.before != nil {
 		f.before(r)
+	}
+	if r.ContentLength > f.maxBody {
+		f.maxBody = r.ContentLength
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

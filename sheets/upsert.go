@@ -620,7 +620,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	if len(p.rows) == 0 && len(p.headers) == 0 && len(p.deleteRows) == 0 {
 		return p, nil
 	}
-	if err := u.structure(sn, p, appendAt+len(adds), next, colOf); err != nil {
+	if err := u.structure(sn, p, appendAt, appendAt+len(adds), next, colOf); err != nil {
 		return nil, err
 	}
 	u.values(p, len(updates))
@@ -656,7 +656,7 @@ func (pr *plannedRow) addRestore(cells map[string]any, colFor func(string) int, 
 
 // structure fills p.structure: removals bottom-up, grid growth, freezing
 // the header, date formats. needRows/needCols are the grid the write needs.
-func (u *upsert) structure(sn *snapshot, p *plan, needRows, needCols int, colOf []int) error {
+func (u *upsert) structure(sn *snapshot, p *plan, appendAt, needRows, needCols int, colOf []int) error {
 	// Bottom-up, so that each index is still valid when its turn comes.
 	for i := len(p.deleteRows) - 1; i >= 0; {
 		end := p.deleteRows[i] + 1
@@ -690,16 +690,22 @@ func (u *upsert) structure(sn *snapshot, p *plan, needRows, needCols int, colOf 
 				ForceSendFields: []string{"SheetId"}},
 			Fields: "gridProperties.frozenRowCount"}})
 	}
-	// Date formats on the rows whose date cells are written: a human's
-	// format elsewhere in the column is left alone.
+	// Date formats on new rows and new columns. Rows already there keep
+	// their format (it moves with the cells when a human sorts), so an
+	// incremental run needs no structural request, and a human's own date
+	// format on a column is respected.
 	for j, col := range u.t.Columns {
 		nf := numberFormat(col.Kind)
 		if nf == nil {
 			continue
 		}
 		c := colOf[j]
+		_, newCol := p.headers[c]
 		var rows []int
 		for _, pr := range p.rows {
+			if pr.row < appendAt && !newCol {
+				continue
+			}
 			for i, pc := range pr.cols {
 				if _, num := pr.vals[i].(float64); pc == c && num {
 					rows = append(rows, pr.row)
@@ -794,7 +800,7 @@ func (u *upsert) values(p *plan, nUpdates int) {
 		}
 		for _, pr := range adds {
 			row := make([]any, hi-lo+1)
-			n := 4 + 5*len(row)
+			n := 4 + 5*(len(row)-len(pr.cols))
 			for i, c := range pr.cols {
 				row[c-lo] = pr.vals[i]
 				n += approxSize(pr.vals[i])

@@ -13,7 +13,7 @@ import (
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
 
-func fakeSheet(t *testing.T) (*Spreadsheet, *fakeSheets) {
+func fakeSheet(t testing.TB) (*Spreadsheet, *fakeSheets) {
 	t.Helper()
 	f := newFake()
 	c, _ := stubClient(t, f)

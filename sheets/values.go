@@ -154,7 +154,7 @@ func approxSize(v any) int {
 	case string:
 		return len(x) + 3 + strings.Count(x, `"`) + strings.Count(x, `\`)
 	case float64:
-		return 20
+		return len(strconv.FormatFloat(x, 'g', -1, 64)) + 1
 	case bool:
 		return 6
 	}
