@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	gosync "sync"
 	"time"
@@ -41,6 +42,20 @@ type Observer interface {
 	Retry()             // one retried attempt
 	TokenRefresh()      // one access token fetched
 }
+
+// ObserverFunc adapts a function to Observer: it is called with service
+// "sheets" and the HTTP status of each attempt ("0" when no response
+// came), "retry" for each retry, or "token" for each token fetched.
+type ObserverFunc func(service, status string)
+
+// APICall implements Observer.
+func (f ObserverFunc) APICall(status int) { f("sheets", strconv.Itoa(status)) }
+
+// Retry implements Observer.
+func (f ObserverFunc) Retry() { f("sheets", "retry") }
+
+// TokenRefresh implements Observer.
+func (f ObserverFunc) TokenRefresh() { f("sheets", "token") }
 
 // Stats are the running totals of a client's traffic.
 type Stats struct {
