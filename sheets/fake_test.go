@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"sort"
 	"strconv"
@@ -34,6 +35,7 @@ type fakeSheets struct {
 	cells   int
 	before  func(r *http.Request) // runs before each request, outside the lock
 	maxBody int64
+	faults  []fakeFault
 }
 
 func newFake() *fakeSheets { return &fakeSheets{title: "CRM", tz: "Europe/Berlin", nextID: 100} }
@@ -158,6 +160,38 @@ func (f *fakeSheets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.before != nil {
 		f.before(r)
 	}
+	if ft := f.takeFault(r.URL.Path); ft != nil && !ft.after {
+		writeAPIError(w, ft.status, "UNAVAILABLE", "backendError", "injected")
+		return
+	} else if ft != nil {
+		// Apply the request, then answer with an error: the ambiguous case.
+		rec := httptest.NewRecorder()
+		f.serve(rec, r)
+		writeAPIError(w, ft.status, "INTERNAL", "backendError", "injected after applying")
+		return
+	}
+	f.serve(w, r)
+}
+
+type fakeFault struct {
+	suffix string
+	status int
+	after  bool // apply the request before failing
+}
+
+func (f *fakeSheets) takeFault(path string) *fakeFault {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, ft := range f.faults {
+		if strings.HasSuffix(path, ft.suffix) {
+			f.faults = append(f.faults[:i], f.faults[i+1:]...)
+			return &ft
+		}
+	}
+	return nil
+}
+
+func (f *fakeSheets) serve(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength > f.maxBody {
 		f.maxBody = r.ContentLength
 	}

@@ -144,3 +144,48 @@ func TestFakeTokenNeverLogged(t *testing.T) {
 		t.Error("token leaked")
 	}
 }
+
+func TestFakeUpsertRecoversFromQuotaAndServerErrors(t *testing.T) {
+	f := newFake()
+	c, sl := stubClient(t, f)
+	s, err := c.Open(context.Background(), "sheet123", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	upsertOK(t, s, table(row("1", "A", 1), row("2", "B", 2), row("3", "C", 3)))
+	f.faults = []fakeFault{{suffix: "values:batchUpdate", status: 429}, {suffix: "values:batchGet", status: 503}, {suffix: "values:batchUpdate", status: 500}}
+	res := upsertOK(t, s, table(row("1", "A", 10), row("4", "D", 4)))
+	if res.Added != 1 || res.Updated != 1 {
+		t.Errorf("%+v", res)
+	}
+	wantValues(t, f, [][]string{{"Id", "Name", "Amount"}, {"1", "A", "10"}, {"2", "B", "2"}, {"3", "C", "3"}, {"4", "D", "4"}})
+	if len(sl.all()) != 3 || c.Stats().Retries != 3 {
+		t.Errorf("sleeps %v, stats %+v", sl.all(), c.Stats())
+	}
+}
+
+func TestFakeAmbiguousStructuralWriteIsCheckedNotRepeated(t *testing.T) {
+	s, f := fakeSheet(t)
+	upsertOK(t, s, table(row("1", "A", 1), row("2", "B", 2), row("3", "C", 3), row("4", "D", 4)))
+	// The deletion batch is applied, but the answer is a 500: a blind retry
+	// would delete two more rows.
+	f.faults = []fakeFault{{suffix: ":batchUpdate", status: 500, after: true}}
+	tb := table(row("5", "E", 5))
+	tb.Deleted = []string{"1", "2"}
+	res := upsertOK(t, s, tb)
+	wantValues(t, f, [][]string{{"Id", "Name", "Amount"}, {"3", "C", "3"}, {"4", "D", "4"}, {"5", "E", "5"}})
+	if res.Added != 1 {
+		t.Errorf("%+v", res)
+	}
+}
+
+func TestFakeSaveStateAmbiguousCreate(t *testing.T) {
+	s, f := fakeSheet(t)
+	f.faults = []fakeFault{{suffix: ":batchUpdate", status: 502, after: true}}
+	if err := s.SaveState(context.Background(), zsync.ModuleState{Module: "Deals", Rows: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.meta) != 1 {
+		t.Errorf("%d metadata entries, want 1", len(f.meta))
+	}
+}
