@@ -433,6 +433,11 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	_, markOwned := u.owned[u.markHdr]
 	keyCol := colOf[u.t.Key]
 	p.keyCol = keyCol
+	if _, missing := p.headers[keyCol]; missing && len(sn.values) > 1 {
+		// Without its key column every record would be appended again.
+		return nil, errorf(u.op, fmt.Sprintf("put the header %q back above the record ids (or clear the tab)", u.t.Columns[u.t.Key].Header),
+			"the tab has rows but no key column %q", u.t.Columns[u.t.Key].Header)
+	}
 
 	nrows := len(sn.values)
 	rowsOf := map[string][]int{}

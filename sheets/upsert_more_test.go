@@ -189,3 +189,38 @@ func TestFakeSaveStateAmbiguousCreate(t *testing.T) {
 		t.Errorf("%d metadata entries, want 1", len(f.meta))
 	}
 }
+
+func TestFakeSortBetweenReadAndWriteReplans(t *testing.T) {
+	s, f := fakeSheet(t)
+	upsertOK(t, s, table(row("1", "A", 1), row("2", "B", 2), row("3", "C", 3)))
+	gets := 0
+	f.before = func(r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "values:batchGet") {
+			gets++
+			if gets == 2 { // the check right before writing
+				f.mu.Lock()
+				f.sortRows("Leads", 0, true)
+				f.mu.Unlock()
+			}
+		}
+	}
+	upsertOK(t, s, table(row("1", "A1", 11)))
+	wantValues(t, f, [][]string{{"Id", "Name", "Amount"}, {"3", "C", "3"}, {"2", "B", "2"}, {"1", "A1", "11"}})
+	if gets < 4 {
+		t.Errorf("%d reads: the plan was not redone", gets)
+	}
+}
+
+func TestFakeMissingKeyColumnRefuses(t *testing.T) {
+	s, f := fakeSheet(t)
+	upsertOK(t, s, table(row("1", "A", 1)))
+	f.mu.Lock()
+	f.tab("Leads").cells[0][0] = "Record"
+	f.mu.Unlock()
+	w := f.writes
+	_, err := s.Upsert(context.Background(), table(row("1", "A", 1)), zsync.UpsertOptions{})
+	if err == nil || zsync.Hint(err) == "" || f.writes != w {
+		t.Fatalf("got %v, %d writes", err, f.writes-w)
+	}
+	mustContain(t, err.Error(), `no key column "Id"`)
+}
