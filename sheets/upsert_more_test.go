@@ -224,3 +224,32 @@ func TestFakeMissingKeyColumnRefuses(t *testing.T) {
 	}
 	mustContain(t, err.Error(), `no key column "Id"`)
 }
+
+func TestFakeDryRunOnMissingTab(t *testing.T) {
+	s, f := fakeSheet(t)
+	res, err := s.Upsert(context.Background(), table(row("1", "A", 1)), zsync.UpsertOptions{DryRun: true})
+	if err != nil || res.Added != 1 || f.writes != 0 || len(f.tabs) != 0 {
+		t.Errorf("%+v %v, %d writes", res, err, f.writes)
+	}
+}
+
+func TestFakeConcurrentTabs(t *testing.T) {
+	s, f := fakeSheet(t)
+	errs := make(chan error, 4)
+	for i := range 4 {
+		go func() {
+			tb := table(row("1", "A", float64(i)))
+			tb.Sheet = fmt.Sprintf("Tab%d", i)
+			_, err := s.Upsert(context.Background(), tb, zsync.UpsertOptions{})
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if len(f.tabs) != 4 || s.Stats().CellsWritten != 4*6 {
+		t.Errorf("%d tabs, stats %+v", len(f.tabs), s.Stats())
+	}
+}
