@@ -1,0 +1,5 @@
+package zohotest
+
+func (c *call) bulk(seg []string) { c.fail(errInvalidURL()) }
+
+type bulkJob struct{}
