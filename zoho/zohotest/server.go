@@ -106,28 +106,27 @@ type Server struct {
 
 	inFlight atomic.Int64
 
-	mu          sync.Mutex
-	now         time.Time
-	start       time.Time // clock at NewServer: seeded data ends here
-	concurrency int
-	creds       Credentials
-	rng         rngState
-	acc         accountsState
-	mods        map[string]*module
-	modOrder    []string
-	chains      chainStore
-	jobs        map[string]*bulkJob
-	jobOrder    []string
-	downloads   []time.Time
-	credits     []time.Time
-	faults      []*faultState
-	stats       Stats
-	idSeq       uint64
-	fieldIDSeq  uint64
-	stopped     bool
-	handler     http.Handler
-	bulkSeq     uint64
-	maxInFlight int64
+	mu           sync.Mutex
+	now          time.Time
+	start        time.Time // clock at NewServer: seeded data ends here
+	concurrency  int
+	creds        Credentials
+	rng          rngState
+	acc          accountsState
+	mods         map[string]*module
+	modOrder     []string
+	chains       chainStore
+	jobs         map[string]*bulkJob
+	bulkTokens   map[string]*bulkToken
+	bulkFailNext bool
+	downloads    []time.Time
+	credits      []time.Time
+	faults       []*faultState
+	stats        Stats
+	idSeq        uint64 // last id handed out, minus idBase
+	stopped      bool
+	handler      http.Handler
+	maxInFlight  int64
 }
 
 // NewServer builds the data set and, unless o.NoListener, starts serving on
