@@ -157,7 +157,9 @@ func (c *Client) fieldMeta(ctx context.Context, module string) (map[string]zsync
 }
 
 // Count returns the number of records of a module (GET
-// /crm/v8/{module}/actions/count). Zoho updates it with a lag of minutes.
+// /crm/v8/{module}/actions/count). Zoho updates it with a lag of minutes;
+// for Leads it may leave out converted leads [UNCONFIRMED], which Records
+// includes.
 // https://www.zoho.com/crm/developer/docs/api/v8/module_record_count.html
 func (c *Client) Count(ctx context.Context, module string) (int, error) {
 	var body struct {

@@ -1,0 +1,454 @@
+package zoho_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+	"github.com/zoho2sheets/zoho2sheets/zoho"
+	"github.com/zoho2sheets/zoho2sheets/zoho/zohotest"
+)
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type env struct {
+	srv    *zohotest.Server
+	logs   *syncBuffer
+	sleeps *int
+	mu     *sync.Mutex
+}
+
+// newEmulator starts the emulator on a real loopback listener.
+func newEmulator(t testing.TB, records map[string]int) *env {
+	t.Helper()
+	srv, err := zohotest.NewServer(zohotest.Options{Seed: 1, Records: records})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	if !strings.HasPrefix(srv.URL(), "http://127.0.0.1:") && !strings.HasPrefix(srv.URL(), "http://[::1]:") {
+		t.Fatalf("emulator not on a loopback listener: %s", srv.URL())
+	}
+	return &env{srv: srv, logs: &syncBuffer{}, sleeps: new(int), mu: &sync.Mutex{}}
+}
+
+// client returns the real client pointed at the emulator, logging at debug
+// level into e.logs, with a sleep that returns at once.
+func (e *env) client(t testing.TB, opts ...zoho.Option) *zoho.Client {
+	t.Helper()
+	c := e.srv.Credentials()
+	base := []zoho.Option{
+		zoho.WithCredentials(zoho.Credentials{ClientID: c.ClientID, ClientSecret: c.ClientSecret, RefreshToken: c.RefreshToken}),
+		zoho.WithAccountsURL(e.srv.AccountsURL()),
+		zoho.WithClock(e.srv.Now),
+		zoho.WithSleep(func(ctx context.Context, d time.Duration) error {
+			e.mu.Lock()
+			*e.sleeps++
+			e.mu.Unlock()
+			return ctx.Err()
+		}),
+		zoho.WithLogger(zerolog.New(e.logs).Level(zerolog.DebugLevel)),
+	}
+	zc, err := zoho.NewClient(append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return zc
+}
+
+// assertNoSecrets fails when a credential of the emulator shows in text.
+func (e *env) assertNoSecrets(t testing.TB, text string) {
+	t.Helper()
+	c := e.srv.Credentials()
+	for _, s := range []string{c.ClientSecret, c.RefreshToken} {
+		if s != "" && strings.Contains(text, s) {
+			t.Errorf("secret %q appears in the logs or errors", s)
+		}
+	}
+	if strings.Contains(text, "Zoho-oauthtoken 1") || strings.Contains(text, `"access_token":"1`) {
+		t.Errorf("an access token appears in the logs")
+	}
+}
+
+func readAll(t testing.TB, c *zoho.Client, module string, opts zsync.ReadOptions) []zsync.Record {
+	t.Helper()
+	var out []zsync.Record
+	for r, err := range c.Records(context.Background(), module, opts) {
+		if err != nil {
+			t.Fatalf("read %s: %v", module, err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func ids(recs []zsync.Record) []string {
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		out[i] = r.ID
+	}
+	return out
+}
+
+func TestEmulatorFullReadCrossesPageLimit(t *testing.T) {
+	e := newEmulator(t, map[string]int{"Leads": 4500, "Deals": 10})
+	c := e.client(t)
+	ctx := context.Background()
+	fields, err := c.Fields(ctx, "Leads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range fields {
+		names = append(names, f.APIName)
+	}
+	recs := readAll(t, c, "Leads", zsync.ReadOptions{Fields: names[:min(len(names), 40)]})
+	got := ids(recs)
+	want := e.srv.IDs("Leads")
+	if len(got) != len(want) {
+		t.Errorf("read %d records, the emulator has %d", len(got), len(want))
+	}
+	seen := map[string]bool{}
+	for _, id := range got {
+		if seen[id] {
+			t.Fatalf("duplicate record %s", id)
+		}
+		seen[id] = true
+	}
+	for _, id := range want {
+		if !seen[id] {
+			t.Fatalf("record %s missing (gap)", id)
+		}
+	}
+	converted := 0
+	for i, r := range recs {
+		if i > 0 && r.Modified.Before(recs[i-1].Modified) {
+			t.Fatalf("not sorted by Modified_Time at %d", i)
+		}
+		if r.Fields["Converted__s"] == true {
+			converted++
+		}
+	}
+	if converted == 0 {
+		t.Errorf("no converted lead read (converted=both missing?)")
+	}
+	st := c.Stats()
+	if st.Calls != 1+(4500+199)/200 || st.TokenRefreshes != 1 {
+		t.Errorf("stats %+v: want 1 metadata call + %d pages, 1 token", st, (4500+199)/200)
+	}
+	e.assertNoSecrets(t, e.logs.String())
+}
+
+func TestEmulatorIncrementalAndDeleted(t *testing.T) {
+	e := newEmulator(t, nil)
+	c := e.client(t)
+	ctx := context.Background()
+	all := readAll(t, c, "Contacts", zsync.ReadOptions{Fields: []string{"Last_Name"}})
+	if len(all) == 0 {
+		t.Fatal("no contacts seeded")
+	}
+	e.srv.Advance(time.Hour)
+	cursor := e.srv.Now()
+	e.srv.Advance(time.Minute)
+	all = readAll(t, c, "Contacts", zsync.ReadOptions{Fields: []string{"Last_Name"}}) // token may expire: fine
+	changed := []string{all[0].ID, all[len(all)/2].ID}
+	for _, id := range changed {
+		e.srv.Update("Contacts", id, map[string]any{"Last_Name": "Changed " + id})
+	}
+	newID := e.srv.Create("Contacts", map[string]any{"Last_Name": "New One"})
+	changed = append(changed, newID)
+	gone := all[len(all)-1].ID
+	e.srv.Delete("Contacts", gone)
+
+	recs := readAll(t, c, "Contacts", zsync.ReadOptions{Fields: []string{"Last_Name"}, Since: cursor})
+	got := ids(recs)
+	slices.Sort(got)
+	slices.Sort(changed)
+	if !slices.Equal(got, changed) {
+		t.Errorf("incremental read %v, want exactly %v", got, changed)
+	}
+	for _, r := range recs {
+		if r.ID != newID && r.Fields["Last_Name"] != "Changed "+r.ID {
+			t.Errorf("%s: Last_Name %v", r.ID, r.Fields["Last_Name"])
+		}
+	}
+	var dels []string
+	for d, err := range c.Deleted(ctx, "Contacts", cursor) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		dels = append(dels, d.ID)
+	}
+	if !slices.Equal(dels, []string{gone}) {
+		t.Errorf("deleted %v, want [%s]", dels, gone)
+	}
+	// Nothing changed since now: 304/204 read as empty.
+	if recs := readAll(t, c, "Contacts", zsync.ReadOptions{Since: e.srv.Now().Add(time.Minute)}); len(recs) != 0 {
+		t.Errorf("read %d records changed in the future", len(recs))
+	}
+}
+
+func TestEmulatorConcurrentCallersShareToken(t *testing.T) {
+	e := newEmulator(t, nil)
+	c := e.client(t)
+	before := e.srv.Stats().TokenRequests
+	for round := 1; round <= 3; round++ {
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				if _, err := c.Count(context.Background(), "Leads"); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if got := e.srv.Stats().TokenRequests - before; got != round {
+			t.Errorf("round %d: %d token requests, want %d", round, got, round)
+		}
+		e.srv.Advance(time.Hour)
+	}
+	if got := c.Stats().TokenRefreshes; got != 3 {
+		t.Errorf("TokenRefreshes = %d", got)
+	}
+}
+
+func TestEmulatorTokenDiesMidRead(t *testing.T) {
+	e := newEmulator(t, map[string]int{"Deals": 1000})
+	c := e.client(t)
+	n := 0
+	for _, err := range c.Records(context.Background(), "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if n == 300 {
+			e.srv.ExpireAccessTokens()
+		}
+	}
+	if n != 1000 {
+		t.Errorf("read %d of 1000", n)
+	}
+	if st := c.Stats(); st.TokenRefreshes != 2 || st.ByStatus[401] != 1 {
+		t.Errorf("stats %+v: want one 401 and one extra refresh", st)
+	}
+}
+
+func TestEmulatorFaults(t *testing.T) {
+	e := newEmulator(t, map[string]int{"Deals": 700})
+	t.Run("BurstsRecover", func(t *testing.T) {
+		c := e.client(t, zoho.WithMaxRetries(5))
+		e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", Status: 429, Times: 3})
+		e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", Status: 503, Times: 2})
+		recs := readAll(t, c, "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}})
+		if len(recs) != 700 {
+			t.Errorf("read %d of 700", len(recs))
+		}
+		if st := c.Stats(); st.Retries < 5 || st.Retries > 10 {
+			t.Errorf("retries %d, want the 5 injected faults retried", st.Retries)
+		}
+	})
+	t.Run("PermanentFailureIsClear", func(t *testing.T) {
+		c := e.client(t, zoho.WithMaxRetries(3))
+		e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", Status: 500, Times: 1000})
+		_, err := collectErr(c.Records(context.Background(), "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}}))
+		var ae *zoho.APIError
+		if !errors.As(err, &ae) || ae.Status != 500 || !strings.Contains(err.Error(), "gave up after 4 attempts") {
+			t.Fatalf("err = %v", err)
+		}
+		if zsync.Hint(err) == "" {
+			t.Errorf("no hint for %v", err)
+		}
+		if st := c.Stats(); st.Calls > 1+4 {
+			t.Errorf("%d calls: retries not bounded", st.Calls)
+		}
+	})
+	e.assertNoSecrets(t, e.logs.String())
+}
+
+func collectErr(seq func(func(zsync.Record, error) bool)) (int, error) {
+	n := 0
+	for _, err := range seq {
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func TestEmulatorTokenErrors(t *testing.T) {
+	e := newEmulator(t, nil)
+	creds := e.srv.Credentials()
+	ctx := context.Background()
+	try := func(t *testing.T, opts ...zoho.Option) error {
+		t.Helper()
+		_, err := e.client(t, opts...).Token(ctx)
+		if err == nil {
+			t.Fatal("no error")
+		}
+		e.assertNoSecrets(t, err.Error()+zsync.Hint(err))
+		return err
+	}
+	code := func(err error) string {
+		var te *zoho.TokenError
+		if errors.As(err, &te) {
+			return te.Code
+		}
+		return fmt.Sprintf("not a *TokenError: %v", err)
+	}
+	t.Run("WrongDataCentre", func(t *testing.T) {
+		err := try(t, zoho.WithAccountsURL(e.srv.AccountsURLFor("eu")))
+		if code(err) != zoho.CodeInvalidClient || !strings.Contains(zsync.Hint(err), "ZOHO_DC") {
+			t.Errorf("%v / %s", err, zsync.Hint(err))
+		}
+	})
+	t.Run("WrongSecret", func(t *testing.T) {
+		err := try(t, zoho.WithCredentials(zoho.Credentials{ClientID: creds.ClientID, ClientSecret: "wrong-secret", RefreshToken: creds.RefreshToken}))
+		if code(err) != zoho.CodeInvalidClientSecret || !strings.Contains(zsync.Hint(err), "ZOHO_CLIENT_SECRET") {
+			t.Errorf("%v / %s", err, zsync.Hint(err))
+		}
+	})
+	t.Run("UnknownClient", func(t *testing.T) {
+		err := try(t, zoho.WithCredentials(zoho.Credentials{ClientID: "1000.NOBODY", ClientSecret: creds.ClientSecret, RefreshToken: creds.RefreshToken}))
+		if code(err) != zoho.CodeInvalidClient {
+			t.Errorf("%v", err)
+		}
+	})
+	t.Run("Throttled", func(t *testing.T) {
+		var err error
+		for i := 0; i < 11 && err == nil; i++ {
+			_, err = e.client(t).Token(ctx) // a new client per run: no cache
+		}
+		if code(err) != zoho.CodeAccessDenied || !strings.Contains(err.Error(), "too many token requests") ||
+			!strings.Contains(zsync.Hint(err), "10 minutes") {
+			t.Errorf("%v / %s", err, zsync.Hint(err))
+		}
+		e.srv.Advance(11 * time.Minute)
+	})
+	t.Run("SelfClientCode", func(t *testing.T) {
+		c := e.client(t)
+		code1 := e.srv.NewSelfClientCode(zoho.DefaultScopes...)
+		g, err := c.Exchange(ctx, code1, "")
+		if err != nil || g.RefreshToken == "" || g.APIDomain != e.srv.APIDomain() {
+			t.Fatalf("exchange: %v %v", g, err)
+		}
+		_, err = c.Exchange(ctx, code1, "")
+		if code(err) != zoho.CodeInvalidCode || !strings.Contains(err.Error(), "already used") {
+			t.Errorf("reused code: %v", err)
+		}
+		e.assertNoSecrets(t, err.Error())
+		if strings.Contains(err.Error(), code1) {
+			t.Errorf("grant code in the error")
+		}
+		if err := c.Revoke(ctx, g.RefreshToken); err != nil {
+			t.Errorf("revoke: %v", err)
+		}
+	})
+	t.Run("RevokedRefreshToken", func(t *testing.T) {
+		e.srv.RevokeRefreshToken()
+		err := try(t)
+		if code(err) != zoho.CodeInvalidCode || !strings.Contains(zsync.Hint(err), "zoho2sheets auth") {
+			t.Errorf("%v / %s", err, zsync.Hint(err))
+		}
+	})
+	e.assertNoSecrets(t, e.logs.String())
+}
+
+func TestEmulatorMetadata(t *testing.T) {
+	e := newEmulator(t, nil)
+	c := e.client(t)
+	ctx := context.Background()
+	mods, err := c.Modules(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(mods, func(m zsync.Module) bool { return m.APIName == "Leads" && m.APISupported }) {
+		t.Errorf("modules %v", mods)
+	}
+	fields, err := c.Fields(ctx, "Deals")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(fields, func(f zsync.Field) bool { return f.DataType == "lookup" && f.LookupModule != "" }) {
+		t.Errorf("no lookup field with its module in %v", fields)
+	}
+	// Deals: whether Leads' count includes converted leads is unconfirmed.
+	n, err := c.Count(ctx, "Deals")
+	if err != nil || n != len(e.srv.IDs("Deals")) {
+		t.Errorf("Count = %d, %v", n, err)
+	}
+	_, err = c.Fields(ctx, "Leadz")
+	var ae *zoho.APIError
+	if !errors.As(err, &ae) || ae.Code != "INVALID_MODULE" || !strings.Contains(zsync.Hint(err), "zoho2sheets fields") {
+		t.Errorf("unknown module: %v", err)
+	}
+}
+
+// BenchmarkReadRecords100k reads a 100,000-record module through the real
+// client and the emulator over loopback. The call count must be the
+// minimum: 500 pages of 200 (the field metadata is cached, as in a run).
+func BenchmarkReadRecords100k(b *testing.B) {
+	const n = 100_000
+	e := newEmulator(b, map[string]int{"Deals": n})
+	c := e.client(b)
+	ctx := context.Background()
+	if _, err := c.Fields(ctx, "Deals"); err != nil {
+		b.Fatal(err)
+	}
+	opts := zsync.ReadOptions{Fields: []string{"Deal_Name", "Amount", "Stage", "Closing_Date", "Account_Name", "Owner"}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := c.Stats()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	for b.Loop() {
+		read := 0
+		for _, err := range c.Records(ctx, "Deals", opts) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			read++
+		}
+		if read != n {
+			b.Fatalf("read %d of %d", read, n)
+		}
+	}
+	runtime.ReadMemStats(&m1)
+	end := c.Stats()
+	// The emulator runs in this process: this counts its allocations too.
+	// BenchmarkDecodeRecords measures the client's alone.
+	b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/float64(n)/float64(b.N), "allocs/record(+emulator)")
+	calls := float64(end.Calls-start.Calls) / float64(b.N)
+	b.ReportMetric(calls, "calls/op")
+	b.ReportMetric(float64(end.TokenRefreshes-start.TokenRefreshes)/float64(b.N), "tokens/op")
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	if calls != n/200 {
+		b.Errorf("%.0f calls per read, want %d", calls, n/200)
+	}
+}
