@@ -422,3 +422,19 @@ func TestSingleRecordAndMetadata(t *testing.T) {
 		}
 	}
 }
+
+func TestPageTokenExpiresAfter24Hours(t *testing.T) {
+	s := newServer(t, Options{NoListener: true, Records: map[string]int{"Leads": 30}})
+	query := "/crm/v8/Leads?" + q("fields", "Last_Name", "per_page", "10", "converted", "both")
+	p := get(t, s, mintToken(t, s), query+"&page=1").page(t)
+	s.Advance(24*time.Hour - time.Second)
+	at := mintToken(t, s)
+	if a := get(t, s, at, query+"&page_token="+*p.Info.NextPageToken); a.status != 200 {
+		t.Fatalf("token at 23:59:59: %d %s", a.status, a.body)
+	}
+	s.Advance(time.Second)
+	a := get(t, s, at, query+"&page_token="+*p.Info.NextPageToken)
+	if a.status != 400 || a.code(t) != "EXPIRED_VALUE" {
+		t.Fatalf("token after 24 h: %d %s", a.status, a.body)
+	}
+}
