@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -554,11 +553,4 @@ func (c *call) settingsFields() {
 		out = append(out, f.meta(sc))
 	}
 	writeJSON(c.w, http.StatusOK, map[string]any{"fields": out})
-}
-
-// sortedModules is for tests and docs: listable module names.
-func sortedModules() []string {
-	out := seedableModules()
-	sort.Strings(out)
-	return out
 }
