@@ -98,6 +98,15 @@ func (s *Server) parseRoute(method, escPath string) (route, bool) {
 // accepts far more so large-sheet tests can run).
 const maxBody = 512 << 20
 
+func readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength <= 0 || r.ContentLength > maxBody {
+		return io.ReadAll(io.LimitReader(r.Body, maxBody))
+	}
+	b := make([]byte, r.ContentLength)
+	_, err := io.ReadFull(r.Body, b)
+	return b, err
+}
+
 // handleAPI authenticates, charges quota, checks access and runs the method.
 func (s *Server) handleAPI(r *http.Request) (response, string) {
 	rt, ok := s.parseRoute(r.Method, r.URL.EscapedPath())
@@ -105,7 +114,7 @@ func (s *Server) handleAPI(r *http.Request) (response, string) {
 		return errResponse(&apiError{code: 404, status: "NOT_FOUND",
 			message: fmt.Sprintf("sheetstest: no API method %s %s", r.Method, r.URL.Path)}), ""
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	body, err := readBody(r)
 	if err != nil {
 		return errResponse(badRequest("could not read the request body: %v", err)), ""
 	}

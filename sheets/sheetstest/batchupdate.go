@@ -1,7 +1,6 @@
 package sheetstest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -1094,5 +1093,3 @@ func compareCells(x, y cell) int {
 	}
 	return 0
 }
-
-var _ = bytes.NewReader

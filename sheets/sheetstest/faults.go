@@ -81,8 +81,8 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f *Fault, st
 		}
 		panic(http.ErrAbortHandler) // HTTP/2 or a writer that cannot hijack
 	}
-	write := r.Method != http.MethodGet && !strings.HasSuffix(r.URL.Path, ":search") &&
-		!strings.HasSuffix(r.URL.Path, "ByDataFilter") || strings.HasSuffix(r.URL.Path, "ByDataFilter") && !strings.Contains(r.URL.Path, "batchGet")
+	rt, ok := s.parseRoute(r.Method, r.URL.EscapedPath())
+	write := ok && rt.write
 	e := faultError(f.Status, write)
 	for k, v := range e.header {
 		w.Header().Set(k, v)

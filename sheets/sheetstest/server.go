@@ -32,7 +32,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"time"
@@ -279,15 +278,34 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) {
 // inProcess is the NoListener transport: it calls the handler directly.
 type inProcess struct{ s *Server }
 
-type droppedWriter struct {
-	*httptest.ResponseRecorder
+// recorder is the in-process ResponseWriter. Hijack marks the response as
+// dropped: the transport then fails the request as a broken connection would.
+type recorder struct {
+	header  http.Header
+	status  int
+	body    []byte
 	dropped bool
 }
 
-// Hijack marks the response as dropped: the transport then fails the
-// request as a broken connection would.
-func (d *droppedWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	d.dropped = true
+func (w *recorder) Header() http.Header { return w.header }
+
+func (w *recorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *recorder) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	if w.body == nil {
+		w.body = make([]byte, 0, len(p))
+	}
+	w.body = append(w.body, p...)
+	return len(p), nil
+}
+
+func (w *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.dropped = true
 	a, b := net.Pipe()
 	b.Close()
 	return a, bufio.NewReadWriter(bufio.NewReader(a), bufio.NewWriter(a)), nil
@@ -303,7 +321,7 @@ func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	r.RequestURI = r.URL.RequestURI()
 	r.RemoteAddr = "127.0.0.1:1"
-	rec := &droppedWriter{ResponseRecorder: httptest.NewRecorder()}
+	rec := &recorder{header: http.Header{}}
 	t.s.ServeHTTP(rec, r)
 	if rec.dropped {
 		return nil, fmt.Errorf("sheetstest: connection dropped (injected fault): %w", io.ErrUnexpectedEOF)
@@ -311,10 +329,13 @@ func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := req.Context().Err(); err != nil {
 		return nil, err
 	}
-	res := rec.Result()
-	res.Request = req
-	if res.Body == nil {
-		res.Body = io.NopCloser(bytes.NewReader(nil))
+	if rec.status == 0 {
+		rec.status = http.StatusOK
 	}
-	return res, nil
+	return &http.Response{
+		Status: fmt.Sprintf("%d %s", rec.status, http.StatusText(rec.status)), StatusCode: rec.status,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: rec.header, Body: io.NopCloser(bytes.NewReader(rec.body)),
+		ContentLength: int64(len(rec.body)), Request: req,
+	}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -427,9 +428,14 @@ func (t *tx) writeValues(sh *sheet, bx box, major string, values [][]any, user b
 	if nc > bx.cols() {
 		return res, badRequest("Requested writing within range [%s], but tried writing to column [%s]", bx.text(sh), colName(bx.c0+bx.cols()))
 	}
-	cols := map[int]bool{}
-	rowsTouched := map[int]bool{}
+	colsTouched := make([]bool, nc)
+	rowsTouched := make([]bool, nr)
+	nRows, nCols := 0, 0
 	for i, line := range values {
+		var w *row // the target row when rows are major, sized once
+		if major != "COLUMNS" && slices.ContainsFunc(line, func(v any) bool { return v != nil }) {
+			w = sh.wrow(bx.r0+i, bx.c0+len(line))
+		}
 		for j, v := range line {
 			if v == nil {
 				continue // null leaves the cell as it is
@@ -438,19 +444,34 @@ func (t *tx) writeValues(sh *sheet, bx box, major string, values [][]any, user b
 			if major == "COLUMNS" {
 				r, c = bx.r0+j, bx.c0+i
 			}
-			old := sh.get(r, c)
+			var old cell
+			if w != nil {
+				old = w.c[c]
+			} else {
+				old = sh.get(r, c)
+			}
 			cv, err := inputCell(v, user, old, i, j)
 			if err != nil {
 				return res, err
 			}
-			sh.set(r, c, cv)
+			if w != nil {
+				w.c[c] = cv
+			} else {
+				sh.set(r, c, cv)
+			}
 			res.UpdatedCells++
-			rowsTouched[r] = true
-			cols[c] = true
+			if !rowsTouched[r-bx.r0] {
+				rowsTouched[r-bx.r0] = true
+				nRows++
+			}
+			if !colsTouched[c-bx.c0] {
+				colsTouched[c-bx.c0] = true
+				nCols++
+			}
 		}
 	}
 	t.cells += res.UpdatedCells
-	res.UpdatedRows, res.UpdatedColumns = len(rowsTouched), len(cols)
+	res.UpdatedRows, res.UpdatedColumns = nRows, nCols
 	if nr > 0 && nc > 0 {
 		res.bx = box{bx.r0, bx.c0, bx.r0 + nr, bx.c0 + nc}
 		res.UpdatedRange = res.bx.text(sh)
