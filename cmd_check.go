@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/zoho2sheets/zoho2sheets/config"
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+)
+
+// errCheckFailed is returned when a preflight check failed; the failures
+// were printed.
+var errCheckFailed = fmt.Errorf("%w: check found problems", errRunFailed)
+
+// cmdCheck tries everything a run needs without writing any record: the
+// configuration, the Zoho token, every mapped field, the spreadsheet's
+// reachability and write access.
+func cmdCheck(ctx context.Context, args []string, e env) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	cfgPath := fs.String("config", "mapping.yaml", "mapping file")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	ok := true
+	pass := func(format string, a ...any) { fmt.Fprintf(e.stdout, "ok    "+format+"\n", a...) }
+	fail := func(err error) {
+		ok = false
+		fmt.Fprintf(e.stdout, "FAIL  %v\n", err)
+		if h := zsync.Hint(err); h != "" {
+			fmt.Fprintf(e.stdout, "      fix: %s\n", h)
+		}
+	}
+
+	cfg, err := config.Load(*cfgPath, lookupEnv(e))
+	if err != nil {
+		for _, ce := range config.ErrorList(err) {
+			fail(ce)
+		}
+		if len(config.ErrorList(err)) == 0 {
+			fail(err)
+		}
+		return usageErr("%s is not valid (see above)", *cfgPath)
+	}
+	pass("%s: %d module(s), spreadsheet %s", cfg.File, len(cfg.Modules), cfg.SpreadsheetID)
+
+	log := quietLogger(e)
+	if creds, err := zohoCredentials(cfg, e); err != nil {
+		fail(err)
+	} else if zc, err := newZohoClient(creds, e, log, nil); err != nil {
+		fail(err)
+	} else if _, err := zc.Token(ctx); err != nil {
+		fail(fmt.Errorf("zoho token refresh: %w", err))
+	} else {
+		pass("zoho: token refresh works (data centre %s, API domain %s)", creds.DC, zc.APIDomain())
+		for _, m := range cfg.Modules {
+			fields, err := zc.Fields(ctx, m.Module)
+			if err != nil {
+				fail(fmt.Errorf("zoho: module %s: %w", m.Module, err))
+				continue
+			}
+			if _, err := zsync.NewMapper(m.Specs(), fields); err != nil {
+				for _, ce := range config.ErrorList(cfg.Locate(m.Module, err)) {
+					fail(ce)
+				}
+				continue
+			}
+			pass("zoho: module %s: all %d mapped fields exist", m.Module, len(m.Columns))
+		}
+	}
+
+	sc, err := newSheetsClient(ctx, e, log, nil)
+	if err != nil {
+		fail(err)
+	} else {
+		email := sc.ServiceAccountEmail()
+		if email != "" {
+			pass("google: credentials of %s (share the spreadsheet with this address as Editor)", email)
+		}
+		ss, err := sc.Open(ctx, cfg.SpreadsheetID, cfg.Timezone)
+		if err != nil {
+			fail(fmt.Errorf("google: open spreadsheet %s: %w", cfg.SpreadsheetID, err))
+		} else if err := ss.CheckWritable(ctx); err != nil {
+			fail(fmt.Errorf("google: spreadsheet %s is not writable: %w", cfg.SpreadsheetID, err))
+		} else {
+			pass("google: spreadsheet %q is reachable and writable (time zone %s)", ss.Title(), ss.TimeZone())
+		}
+	}
+	if !ok {
+		return errCheckFailed
+	}
+	fmt.Fprintln(e.stdout, "all checks passed")
+	return nil
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for a command writing while a test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// inProcess runs Main with the emulators' environment plus extra variables.
+func inProcess(t *testing.T, em *emulators, extra map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb syncBuffer
+	vars := map[string]string{"ZOHO2SHEETS_CACHE_DIR": t.TempDir()}
+	for k, v := range em.env {
+		vars[k] = v
+	}
+	for k, v := range extra {
+		vars[k] = v
+	}
+	e := env{getenv: func(k string) string { return vars[k] }, stdout: &out, stderr: &errb, stdin: strings.NewReader("")}
+	code = Main(context.Background(), args, e)
+	return code, out.String(), errb.String()
+}
+
+func TestAuthSelfClientCode(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	code, out, errs := inProcess(t, em, map[string]string{"ZOHO_REFRESH_TOKEN": ""}, "auth", "--code", em.zoho.NewSelfClientCode())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	m := regexp.MustCompile(`(?m)^ZOHO_REFRESH_TOKEN=(\S+)$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no refresh token printed:\n%s", out)
+	}
+	// The new refresh token works for a run.
+	cfg := writeMapping(t, string(demoMapping))
+	if code, _, errs := inProcess(t, em, map[string]string{"ZOHO_REFRESH_TOKEN": m[1]}, "--once", "--config", cfg); code != 0 {
+		t.Fatalf("run with the new token: exit %d: %s", code, errs)
+	}
+	if strings.Contains(errs, m[1]) {
+		t.Fatal("the refresh token reached stderr")
+	}
+}
+
+func TestAuthCodeUsedTwiceAndWrongDataCentre(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	c := em.zoho.NewSelfClientCode()
+	if code, _, errs := inProcess(t, em, nil, "auth", "--code", c); code != 0 {
+		t.Fatalf("first exchange: %s", errs)
+	}
+	code, _, errs := inProcess(t, em, nil, "auth", "--code", c)
+	if code != 1 || !strings.Contains(errs, "auth") {
+		t.Fatalf("reused code: exit %d, want 1 with advice to run auth again:\n%s", code, errs)
+	}
+	code, _, errs = inProcess(t, em, map[string]string{"ZOHO_ACCOUNTS_URL": em.zoho.AccountsURLFor("eu")}, "auth", "--code", em.zoho.NewSelfClientCode())
+	if code != 1 || !strings.Contains(strings.ToLower(errs), "data centre") {
+		t.Fatalf("wrong data centre: exit %d, want a message about the data centre:\n%s", code, errs)
+	}
+}
+
+func TestAuthRedirectFlow(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	redirect := "http://" + ln.Addr().String() + "/callback"
+	ln.Close()
+
+	pr, pw := io.Pipe()
+	var out syncBuffer
+	vars := em.env
+	e := env{getenv: func(k string) string { return vars[k] }, stdout: &out, stderr: pw}
+	done := make(chan int)
+	go func() {
+		done <- Main(context.Background(), []string{"auth", "--redirect", redirect, "--timeout", "20s"}, e)
+		pw.Close()
+	}()
+	// Read the consent URL the command prints, and play the browser.
+	sc := bufio.NewScanner(pr)
+	var consent string
+	for sc.Scan() {
+		if s := strings.TrimSpace(sc.Text()); strings.HasPrefix(s, "http") {
+			consent = s
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if consent == "" {
+		t.Fatal("no consent URL printed")
+	}
+	resp, err := http.Get(consent) // the emulator consents and redirects to our listener
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code := <-done; code != 0 {
+		t.Fatalf("auth exit %d", code)
+	}
+	if !strings.Contains(out.String(), "ZOHO_REFRESH_TOKEN=") {
+		t.Fatalf("no token printed: %s", out.String())
+	}
+}
+
+func TestTokenIsCachedPrivately(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	cache := t.TempDir()
+	extra := map[string]string{"ZOHO2SHEETS_CACHE_DIR": cache}
+	before := em.zoho.Stats().TokenRequests
+	code, out1, errs := inProcess(t, em, extra, "token")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	_, out2, _ := inProcess(t, em, extra, "token")
+	if out1 == "" || out1 != out2 {
+		t.Fatalf("second call printed %q, want the cached %q", out2, out1)
+	}
+	if got := em.zoho.Stats().TokenRequests - before; got != 1 {
+		t.Fatalf("%d token requests for two calls, want 1", got)
+	}
+	files, _ := filepath.Glob(filepath.Join(cache, "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("cache files: %v", files)
+	}
+	fi, err := os.Stat(files[0])
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("cache file mode %v, want 0600", fi.Mode())
+	}
+	// Near expiry the cache is not used.
+	if err := writeTokenCache(files[0], cachedToken{AccessToken: "old", Expiry: time.Now().Add(tokenMargin - time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, out3, _ := inProcess(t, em, extra, "token", "--api-domain"); strings.HasPrefix(out3, "old") || !strings.Contains(out3, em.zoho.APIDomain()) {
+		t.Fatalf("token near expiry: printed %q", out3)
+	}
+	if got := em.zoho.Stats().TokenRequests - before; got != 2 {
+		t.Fatalf("token near expiry was served from cache (%d requests)", got)
+	}
+}
+
+func TestFieldsInitCheckThenRun(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 8, "Contacts": 4, "Deals": 4})
+	code, out, errs := inProcess(t, em, nil, "fields", "Leads")
+	if code != 0 || !strings.Contains(out, "Full_Name") || !strings.Contains(out, "datetime") {
+		t.Fatalf("fields Leads: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, _, errs = inProcess(t, em, nil, "fields", "Leeds")
+	if code != 1 || !strings.Contains(errs, "Leeds") {
+		t.Fatalf("fields of an unknown module: exit %d\n%s", code, errs)
+	}
+
+	path := filepath.Join(t.TempDir(), "mapping.yaml")
+	if code, _, errs := inProcess(t, em, nil, "init", "--out", path, "--module", "Leads", "--module", "Deals"); code != 0 {
+		t.Fatalf("init: %s", errs)
+	}
+	code, out, errs = inProcess(t, em, nil, "check", "--config", path)
+	if code != 0 || !strings.Contains(out, "all checks passed") || !strings.Contains(out, demoServiceAccount) {
+		t.Fatalf("check of the init mapping: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := inProcess(t, em, nil, "--once", "--config", path); code != 0 {
+		t.Fatalf("run of the init mapping: %s", errs)
+	}
+	if got := len(em.sheets.Values(em.spreadsheetID, "Leads")); got != 9 {
+		t.Fatalf("Leads tab has %d rows after the run, want 9", got)
+	}
+}
+
+func TestCheckReportsUnsharedSheetAndUnknownField(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	other := em.sheets.CreateSpreadsheet("not shared", "UTC")
+	cfg := writeMapping(t, "spreadsheet_id: ${SPREADSHEET_ID}\nmodules:\n  - module: Leads\n    columns:\n      - { header: Zoho ID, field: id }\n      - { header: Name, field: Full_Nmae }\n")
+	code, out, _ := inProcess(t, em, map[string]string{"SPREADSHEET_ID": other}, "check", "--config", cfg)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, out)
+	}
+	for _, want := range []string{"Full_Name", cfg + ":6", "share the spreadsheet with " + demoServiceAccount} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	if em.sheets.Stats().Writes != 0 {
+		t.Error("check wrote to a spreadsheet")
+	}
+}

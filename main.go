@@ -1,0 +1,152 @@
+// Command zoho2sheets keeps a Google Sheet in step with Zoho CRM.
+//
+// Usage:
+//
+//	zoho2sheets [flags]              run on the mapping's schedule (daemon)
+//	zoho2sheets --once [flags]       run once and exit (cron, GitHub Actions, backfills)
+//	zoho2sheets demo                 run the real job against built-in emulators
+//	zoho2sheets auth|token|fields|init|check   set-up helpers (see --help)
+//
+// main only wires: configuration and flags here, the job in package sync,
+// the Zoho and Google adapters in packages zoho and sheets.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// Exit codes.
+const (
+	exitOK     = 0 // the run succeeded
+	exitFailed = 1 // the run failed (one or more modules)
+	exitUsage  = 2 // bad flags, configuration or environment
+)
+
+// env is everything the commands take from the outside world, so tests can
+// run them in-process with their own environment, output and clock.
+type env struct {
+	getenv     func(string) string
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+	httpClient *http.Client // nil: the default transport
+	now        func() time.Time
+	// signals delivers SIGINT/SIGTERM (nil in tests that do not need them).
+	signals <-chan os.Signal
+}
+
+func main() {
+	os.Exit(Main(context.Background(), os.Args[1:], osEnv()))
+}
+
+// Main runs the command line args and returns the process exit code.
+func Main(ctx context.Context, args []string, e env) int {
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.getenv == nil {
+		e.getenv = func(string) string { return "" }
+	}
+	cmd, rest := "", args
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, rest = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "":
+		err = cmdSync(ctx, rest, e)
+	case "demo":
+		err = cmdDemo(ctx, rest, e)
+	case "auth":
+		err = cmdAuth(ctx, rest, e)
+	case "token":
+		err = cmdToken(ctx, rest, e)
+	case "fields":
+		err = cmdFields(ctx, rest, e)
+	case "init":
+		err = cmdInit(ctx, rest, e)
+	case "check":
+		err = cmdCheck(ctx, rest, e)
+	case "emulate":
+		err = cmdEmulate(ctx, rest, e)
+	case "version":
+		fmt.Fprintln(e.stdout, "zoho2sheets", version)
+	case "help":
+		fmt.Fprint(e.stdout, usage)
+	default:
+		err = usageErr("unknown command %q; run zoho2sheets help", cmd)
+	}
+	return exitCode(e.stderr, err)
+}
+
+// errUsage marks errors in how the program was called.
+type errUsage struct{ msg string }
+
+func (e *errUsage) Error() string { return e.msg }
+
+func usageErr(format string, a ...any) error { return &errUsage{fmt.Sprintf(format, a...)} }
+
+// errRunFailed is returned when a sync ran but failed; its details were
+// already logged and summarised.
+var errRunFailed = errors.New("run failed")
+
+func exitCode(stderr io.Writer, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ue *errUsage
+	var ce *zsync.ConfigError
+	switch {
+	case errors.Is(err, errRunFailed):
+		return exitFailed
+	case errors.As(err, &ue), errors.As(err, &ce):
+		fmt.Fprintln(stderr, "Error:", err)
+		return exitUsage
+	}
+	fmt.Fprintln(stderr, "Error:", err)
+	if h := zsync.Hint(err); h != "" {
+		fmt.Fprintln(stderr, "Try:", h)
+	}
+	return exitFailed
+}
+
+const usage = `zoho2sheets keeps a Google Sheet in step with Zoho CRM.
+
+Usage:
+  zoho2sheets [flags]            run as a daemon on the mapping's schedule
+  zoho2sheets --once [flags]     run once and exit
+  zoho2sheets demo               run the real job against the built-in emulators (no credentials)
+  zoho2sheets auth               get a Zoho refresh token (consent flow or Self Client code)
+  zoho2sheets token              print a valid Zoho access token (cached)
+  zoho2sheets fields MODULE      list a module's fields
+  zoho2sheets init               write a starter mapping.yaml from field metadata
+  zoho2sheets check              check configuration, credentials and access without writing
+  zoho2sheets emulate            serve both emulators on loopback ports, for trying things out
+  zoho2sheets version
+
+Sync flags:
+  --config PATH       mapping file (default mapping.yaml)
+  --once              run once, then exit (exit 0 ok, 1 run failed, 2 usage/config error)
+  --full              ignore the cursors: re-read everything and reconcile deletions
+  --since DATE        backfill records modified since DATE (2006-01-02 or RFC 3339)
+  --module NAME       limit the run to a module (repeatable)
+  --dry-run           read and plan, print what would change, write nothing
+  --log-format F      json (default when not a terminal), console, auto
+  --log-level L       debug, info (default), warn, error
+  --metrics-addr A    daemon: serve /metrics and /healthz on A (e.g. :9090)
+
+Environment: ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN, ZOHO_DC,
+GOOGLE_CREDENTIALS_JSON or GOOGLE_APPLICATION_CREDENTIALS, and whatever ${VAR}s
+mapping.yaml uses (SPREADSHEET_ID in the example). See README.md.
+`

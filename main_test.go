@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/zoho2sheets/zoho2sheets/zoho/zohotest"
+)
+
+// binPath is the zoho2sheets binary the end-to-end tests run, built once.
+var binPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "zoho2sheets-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binPath = filepath.Join(dir, "zoho2sheets")
+	out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build the binary: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// binResult is one run of the binary.
+type binResult struct {
+	code           int
+	stdout, stderr string
+}
+
+// runBin runs the built binary with exactly the given environment (plus
+// PATH and HOME) and arguments.
+func runBin(t *testing.T, vars map[string]string, args ...string) binResult {
+	t.Helper()
+	cmd := exec.Command(binPath, args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run %v: %v", args, err)
+	}
+	return binResult{code, out.String(), errb.String()}
+}
+
+// newEmulators starts both emulators for one test.
+func newEmulators(t *testing.T, records map[string]int) *emulators {
+	t.Helper()
+	em, err := startEmulators(zohotest.Options{Seed: 7, Records: records})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(em.Stop)
+	return em
+}
+
+// writeMapping writes a mapping file for a test and returns its path.
+func writeMapping(t *testing.T, yaml string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "mapping.yaml")
+	if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// tab returns a tab's rows keyed by the text of the named column, failing
+// the test on a duplicate key.
+func tab(t *testing.T, em *emulators, sheet, keyHeader string) (header []any, rows map[string][]any) {
+	t.Helper()
+	vals := em.sheets.Values(em.spreadsheetID, sheet)
+	if len(vals) == 0 {
+		t.Fatalf("tab %s is empty", sheet)
+	}
+	header = vals[0]
+	k := indexOf(header, keyHeader)
+	rows = map[string][]any{}
+	for i, r := range vals[1:] {
+		if k >= len(r) {
+			t.Fatalf("tab %s row %d has no key: %v", sheet, i+2, r)
+		}
+		key := fmt.Sprint(r[k])
+		if _, dup := rows[key]; dup {
+			t.Fatalf("tab %s: duplicate row for key %s", sheet, key)
+		}
+		rows[key] = r
+	}
+	return header, rows
+}
+
+func cell(header, row []any, name string) any {
+	i := indexOf(header, name)
+	if i >= len(row) || !strings.EqualFold(fmt.Sprint(header[i]), name) {
+		return nil
+	}
+	return row[i]
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var _ = context.Background

@@ -1,0 +1,324 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/rs/zerolog"
+
+	"github.com/zoho2sheets/zoho2sheets/alert"
+	"github.com/zoho2sheets/zoho2sheets/config"
+	"github.com/zoho2sheets/zoho2sheets/metrics"
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+)
+
+// syncFlags are the flags of a sync run.
+type syncFlags struct {
+	config      string
+	once        bool
+	full        bool
+	since       time.Time
+	modules     multiFlag
+	dryRun      bool
+	logFormat   string
+	logLevel    string
+	metricsAddr string
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error {
+	for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		*m = append(*m, s)
+	}
+	return nil
+}
+
+func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
+	f := &syncFlags{}
+	fs := flag.NewFlagSet("zoho2sheets", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	var since string
+	fs.StringVar(&f.config, "config", "mapping.yaml", "mapping file")
+	fs.BoolVar(&f.once, "once", false, "run once, then exit")
+	fs.BoolVar(&f.full, "full", false, "re-read everything and reconcile")
+	fs.StringVar(&since, "since", "", "backfill records modified since this date")
+	fs.Var(&f.modules, "module", "limit the run to this module (repeatable)")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "plan and print, write nothing")
+	fs.StringVar(&f.logFormat, "log-format", "auto", "json, console or auto")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "daemon: serve /metrics and /healthz here")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageErr("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return nil, usageErr("unexpected argument %q; flags go before nothing else (see zoho2sheets help)", fs.Arg(0))
+	}
+	if since != "" {
+		t, err := parseSince(since)
+		if err != nil {
+			return nil, err
+		}
+		f.since = t
+	}
+	if f.full && !f.since.IsZero() {
+		return nil, usageErr("cannot combine --full with --since: --full re-reads everything")
+	}
+	if !f.once && (f.full || !f.since.IsZero() || f.dryRun || len(f.modules) > 0) {
+		return nil, usageErr("--full, --since, --module and --dry-run need --once (the daemon always runs the whole mapping)")
+	}
+	if f.once && f.metricsAddr != "" {
+		return nil, usageErr("--metrics-addr serves the daemon; it cannot be combined with --once")
+	}
+	return f, nil
+}
+
+func parseSince(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, usageErr("--since %q: use a date like 2024-01-31 or a time like 2024-01-31T08:00:00Z", s)
+}
+
+// cmdSync is the product: one run (--once) or the daemon.
+func cmdSync(ctx context.Context, args []string, e env) error {
+	f, err := parseSyncFlags(args, e.stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	log, err := newLogger(e.stderr, f.logFormat, f.logLevel)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	cfg, err := config.Load(f.config, lookupEnv(e))
+	if err != nil {
+		return err
+	}
+	if !f.once && cfg.Schedule == "" {
+		return &zsync.ConfigError{Where: f.config, Key: "schedule", Msg: "the daemon needs a schedule",
+			Hint: `add e.g. schedule: "CRON_TZ=Europe/Berlin 0 6 * * *", or run with --once`}
+	}
+	var m *metrics.Metrics
+	if !f.once {
+		m = metrics.New()
+	}
+	w, err := wire(ctx, cfg, e, log, m)
+	if err != nil {
+		return err
+	}
+	notifier, err := newNotifier(cfg, e, log)
+	if err != nil {
+		return err
+	}
+	r := &runner{wiring: w, log: log, notifier: notifier, metrics: m, e: e}
+	w.job.ModuleDone = r.moduleDone
+	if !f.once && notifier != nil && cfg.Alerts.Digest {
+		r.digest = &alert.Digest{Since: e.now()}
+	}
+	opts := zsync.RunOptions{Full: f.full, Since: f.since, Modules: f.modules, DryRun: f.dryRun}
+	if f.once {
+		interrupt := make(chan struct{})
+		stop := watchSignals(ctx, e, log, interrupt)
+		defer stop()
+		opts.Interrupt = interrupt
+		if _, ok := r.run(ctx, opts); !ok {
+			return errRunFailed
+		}
+		return nil
+	}
+	return r.daemon(ctx, cfg, f.metricsAddr)
+}
+
+func lookupEnv(e env) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v := e.getenv(k)
+		return v, v != ""
+	}
+}
+
+// runner runs the job and reports on it.
+type runner struct {
+	*wiring
+	log      zerolog.Logger
+	notifier *alert.Notifier
+	metrics  *metrics.Metrics
+	e        env
+
+	// digest collects the daemon's runs for the daily success digest
+	// (nil when the mapping does not ask for one).
+	digest *alert.Digest
+}
+
+// run runs the job once and reports whether it succeeded.
+func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary, bool) {
+	r.log.Info().Bool("full", opts.Full).Time("since", opts.Since).Strs("modules", opts.Modules).
+		Bool("dry_run", opts.DryRun).Msg("run started")
+	r.metrics.RunStarted()
+	sum, err := r.job.Run(ctx, opts)
+	logSummary(r.log, sum)
+	if opts.DryRun || isTerminal(r.e.stdout) {
+		printSummary(r.e.stdout, sum)
+	}
+	if serr := writeStepSummary(r.e.getenv("GITHUB_STEP_SUMMARY"), sum); serr != nil {
+		r.log.Warn().Err(serr).Msg("could not write the job summary")
+	}
+	ok := err == nil
+	r.metrics.RunDone(ok, sum.Duration, r.e.now())
+	if err != nil {
+		r.log.Error().Err(err).Msg("run failed")
+		r.alert(ctx, sum, err)
+	}
+	r.postDigest(ctx, ok)
+	return sum, ok
+}
+
+// postDigest counts the run into the daily digest and posts the digest once
+// a day has passed since the last one.
+func (r *runner) postDigest(ctx context.Context, ok bool) {
+	if r.digest == nil {
+		return
+	}
+	r.digest.AddRun(ok)
+	now := r.e.now()
+	if now.Sub(r.digest.Since) < 24*time.Hour {
+		return
+	}
+	r.digest.Until = now
+	if err := r.notifier.Digest(ctx, *r.digest); err != nil {
+		r.log.Warn().Err(err).Msg("could not post the daily digest")
+		return
+	}
+	r.digest = &alert.Digest{Since: now}
+}
+
+// moduleDone feeds one module's outcome to the metrics.
+func (r *runner) moduleDone(m zsync.ModuleSummary) {
+	res := m.Result
+	r.metrics.ModuleDone(m.Module, m.Err == nil, m.Read, res.Added, res.Updated, res.Removed, res.Marked, r.e.now())
+	if m.Err != nil {
+		r.metrics.ModuleFailed(m.Module, m.Err.Error())
+	}
+	if r.digest != nil {
+		r.digest.AddModule(m.Module, m.Err == nil, m.Read, res.Added, res.Updated, res.Removed, res.Marked, r.e.now())
+	}
+}
+
+// alert posts one message per failed module (or for the run, when it failed
+// before any module ran).
+func (r *runner) alert(ctx context.Context, sum *zsync.Summary, err error) {
+	if r.notifier == nil {
+		return
+	}
+	failed := sum.Failed()
+	if len(failed) == 0 {
+		failed = []zsync.ModuleSummary{{Module: "(all)", Err: err}}
+	}
+	for _, m := range failed {
+		f := alert.Failure{Module: m.Module, Err: m.Err.Error(), Hint: zsync.Hint(m.Err), Run: sum.Started}
+		if aerr := r.notifier.Failure(ctx, f); aerr != nil {
+			r.log.Warn().Err(aerr).Str("module", m.Module).Msg("could not post the failure alert")
+		}
+	}
+}
+
+// daemon runs the job on the mapping's schedule until SIGINT/SIGTERM. Runs
+// never overlap; on a signal the running sync finishes its current write,
+// then the daemon exits. A second signal cancels at once.
+func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr string) error {
+	sched, err := cron.ParseStandard(cfg.Schedule)
+	if err != nil {
+		return &zsync.ConfigError{Where: cfg.File, Key: "schedule", Msg: err.Error(),
+			Hint: `use five cron fields, optionally prefixed with CRON_TZ=Zone, e.g. "CRON_TZ=Europe/Berlin 0 6 * * *"`}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	interrupt := make(chan struct{})
+	stop := watchSignals(ctx, r.e, r.log, interrupt)
+	defer stop()
+
+	if metricsAddr != "" {
+		ln, err := net.Listen("tcp", metricsAddr)
+		if err != nil {
+			return usageErr("--metrics-addr %s: %v", metricsAddr, err)
+		}
+		now := r.e.now()
+		r.metrics.SetExpectedInterval(sched.Next(now).Sub(now))
+		srv := &http.Server{Handler: r.metrics.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+		r.log.Info().Str("addr", ln.Addr().String()).Msg("serving /metrics and /healthz")
+	}
+
+	busy := make(chan struct{}, 1)
+	c := cron.New(cron.WithLocation(time.Local))
+	c.Schedule(sched, cron.FuncJob(func() {
+		select {
+		case busy <- struct{}{}:
+		default:
+			r.log.Warn().Msg("previous run still going: skipping this one")
+			return
+		}
+		defer func() { <-busy }()
+		if interruptedCh(interrupt) {
+			return
+		}
+		r.run(ctx, zsync.RunOptions{Interrupt: interrupt})
+		r.log.Info().Time("next_run", sched.Next(r.e.now())).Msg("waiting for the next run")
+	}))
+	c.Start()
+	r.log.Info().Str("schedule", cfg.Schedule).Time("next_run", sched.Next(r.e.now())).Msg("daemon started")
+
+	<-interrupt
+	r.log.Info().Msg("stopping: letting the running sync finish its write")
+	<-c.Stop().Done()
+	r.log.Info().Msg("stopped")
+	return nil
+}
+
+func interruptedCh(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// watchSignals closes interrupt on the first SIGINT/SIGTERM or when ctx ends
+// (a graceful stop); a second signal exits at once.
+func watchSignals(ctx context.Context, e env, log zerolog.Logger, interrupt chan struct{}) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-e.signals:
+		case <-ctx.Done():
+		case <-done:
+			return
+		}
+		close(interrupt)
+		select {
+		case <-e.signals:
+			log.Warn().Msg("second signal: exiting without waiting")
+			osExit(exitFailed)
+		case <-done:
+		}
+	}()
+	return func() { close(done) }
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+)
+
+// logSummary writes one log line per module and one for the run.
+func logSummary(log zerolog.Logger, s *zsync.Summary) {
+	for _, m := range s.Modules {
+		ev := log.Info()
+		if m.Err != nil {
+			ev = log.Error().Err(m.Err)
+			if h := zsync.Hint(m.Err); h != "" {
+				ev = ev.Str("hint", h)
+			}
+		}
+		ev.Str("module", m.Module).Str("sheet", m.Sheet).Str("mode", string(m.Mode)).
+			Int("read", m.Read).Int("deletions", m.Deleted).
+			Int("added", m.Result.Added).Int("updated", m.Result.Updated).
+			Int("removed", m.Result.Removed).Int("marked", m.Result.Marked).
+			Int("unchanged", m.Result.Unchanged).Int("cells_written", m.Result.CellsWritten).
+			Int("zoho_calls", m.SourceCalls).Int("sheets_requests", m.SinkRequests).
+			Dur("duration", m.Duration).Bool("dry_run", s.DryRun).Msg("summary")
+	}
+	log.Info().Int("modules", len(s.Modules)).Int("failed", len(s.Failed())).
+		Dur("duration", s.Duration).Bool("dry_run", s.DryRun).Msg("run finished")
+}
+
+// printSummary writes the run summary as a plain table.
+func printSummary(w io.Writer, s *zsync.Summary) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	verb := ""
+	if s.DryRun {
+		verb = " (dry run: would)"
+	}
+	fmt.Fprintf(tw, "MODULE\tSHEET\tMODE\tREAD\tADDED%s\tUPDATED\tREMOVED\tMARKED\tUNCHANGED\tZOHO CALLS\tSHEETS REQ\tDURATION\tRESULT\n", verb)
+	for _, m := range s.Modules {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n",
+			m.Module, m.Sheet, m.Mode, m.Read, m.Result.Added, m.Result.Updated, m.Result.Removed,
+			m.Result.Marked, m.Result.Unchanged, m.SourceCalls, m.SinkRequests,
+			m.Duration.Round(time.Millisecond), result(m))
+	}
+	tw.Flush()
+}
+
+func result(m zsync.ModuleSummary) string {
+	if m.Err == nil {
+		return "ok"
+	}
+	s := "FAILED: " + m.Err.Error()
+	if h := zsync.Hint(m.Err); h != "" && !strings.Contains(s, h) {
+		s += " — " + h
+	}
+	return s
+}
+
+// writeStepSummary appends a Markdown summary to $GITHUB_STEP_SUMMARY, the
+// file GitHub Actions shows on the run's summary page.
+func writeStepSummary(path string, s *zsync.Summary) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("write GITHUB_STEP_SUMMARY: %w", err)
+	}
+	defer f.Close()
+	title := "zoho2sheets run"
+	if s.DryRun {
+		title += " (dry run: nothing written)"
+	}
+	fmt.Fprintf(f, "### %s\n\n", title)
+	fmt.Fprintln(f, "| Module | Sheet | Mode | Read | Added | Updated | Removed | Marked | Unchanged | Zoho calls | Sheets requests | Duration | Result |")
+	fmt.Fprintln(f, "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
+	for _, m := range s.Modules {
+		fmt.Fprintf(f, "| %s | %s | %s | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s |\n",
+			md(m.Module), md(m.Sheet), m.Mode, m.Read, m.Result.Added, m.Result.Updated, m.Result.Removed,
+			m.Result.Marked, m.Result.Unchanged, m.SourceCalls, m.SinkRequests,
+			m.Duration.Round(time.Millisecond), md(result(m)))
+	}
+	fmt.Fprintln(f)
+	return nil
+}
+
+func md(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
