@@ -5,7 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/mattn/go-runewidth"
 )
 
 // The methods in this file inspect the spreadsheets or change them as a
@@ -326,8 +327,8 @@ func (s *Server) Table(id, tab string) string {
 		for j := 0; j < end; j++ {
 			v := fmt.Sprint(cellValue(rw.c[j], o))
 			v = strings.NewReplacer("\n", "⏎", "\t", " ").Replace(v)
-			if utf8.RuneCountInString(v) > maxWidth {
-				v = string([]rune(v)[:maxWidth-1]) + "…"
+			if runewidth.StringWidth(v) > maxWidth {
+				v = runewidth.Truncate(v, maxWidth, "…")
 			}
 			cells[r][j] = v
 		}
@@ -348,7 +349,7 @@ func (s *Server) Table(id, tab string) string {
 		widths[j] = len(colName(j))
 		for r := range cells {
 			if j < len(cells[r]) {
-				widths[j] = max(widths[j], utf8.RuneCountInString(cells[r][j]))
+				widths[j] = max(widths[j], runewidth.StringWidth(cells[r][j]))
 			}
 		}
 	}
@@ -388,7 +389,7 @@ func (s *Server) Table(id, tab string) string {
 }
 
 func pad(s string, w int, right bool) string {
-	n := w - utf8.RuneCountInString(s)
+	n := w - runewidth.StringWidth(s)
 	if n <= 0 {
 		return s
 	}
