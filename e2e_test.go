@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -123,12 +124,20 @@ func TestEndToEndKilledHalfWayThenRerunEndsExact(t *testing.T) {
 	}
 	// Kill the process as its first write to the spreadsheet arrives.
 	var killed atomic.Bool
+	var proc atomic.Pointer[os.Process]
 	em.sheets.OnRequest(func(r *http.Request) {
 		if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "values:batchUpdate") && killed.CompareAndSwap(false, true) {
-			cmd.Process.Kill()
+			for proc.Load() == nil {
+				time.Sleep(time.Millisecond)
+			}
+			proc.Load().Kill()
 		}
 	})
-	_ = cmd.Run()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	proc.Store(cmd.Process)
+	_ = cmd.Wait()
 	if !killed.Load() {
 		t.Fatal("the run never reached a write")
 	}

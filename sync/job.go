@@ -43,8 +43,9 @@ type Job struct {
 	// (default DefaultOverlap).
 	Overlap time.Duration
 	Logger  zerolog.Logger
-	// Progress, when set, is called as records are read.
-	Progress func(module string, read int)
+	// Progress, when set, is called when a module starts reading, every
+	// ProgressEvery records, and when its read is done.
+	Progress func(Progress)
 	// ModuleDone, when set, is called once per module with its summary.
 	ModuleDone func(ModuleSummary)
 	// Calls, when set, returns the running totals of API calls made to the
@@ -68,6 +69,17 @@ type RunOptions struct {
 	// before a module starts, or while it is still reading. A write that has
 	// begun is always finished.
 	Interrupt <-chan struct{}
+}
+
+// ProgressEvery is how many records are read between Progress calls.
+const ProgressEvery = 1000
+
+// Progress reports how far a module's read has come.
+type Progress struct {
+	Module string
+	Mode   Mode
+	Read   int  // records read so far
+	Done   bool // the read is complete
 }
 
 // Mode names how a module was read.
@@ -226,6 +238,9 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts R
 		log.Info().Time("since", ms.Since).Msg("reading changed records")
 	}
 
+	if j.Progress != nil {
+		j.Progress(Progress{Module: m.Module, Mode: ms.Mode})
+	}
 	fields, err := j.Source.Fields(readCtx, m.Module)
 	if err != nil {
 		ms.Err = j.readErr(opts, fmt.Errorf("read field metadata: %w", err))
@@ -253,12 +268,12 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts R
 			cursor = rec.Modified
 		}
 		ms.Read++
-		if j.Progress != nil && ms.Read%1000 == 0 {
-			j.Progress(m.Module, ms.Read)
+		if j.Progress != nil && ms.Read%ProgressEvery == 0 {
+			j.Progress(Progress{Module: m.Module, Mode: ms.Mode, Read: ms.Read})
 		}
 	}
 	if j.Progress != nil {
-		j.Progress(m.Module, ms.Read)
+		j.Progress(Progress{Module: m.Module, Mode: ms.Mode, Read: ms.Read, Done: true})
 	}
 	if ms.Mode != ModeFull {
 		for d, err := range j.Source.Deleted(readCtx, m.Module, ms.Since) {
