@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -55,6 +57,31 @@ func assertLeadsMatchCRM(t *testing.T, em *emulators) (header []any, rows map[st
 	return header, rows
 }
 
+// tokenPattern matches Zoho's access and refresh tokens and Google's access
+// tokens as the emulators mint them.
+var tokenPattern = regexp.MustCompile(`1000\.[0-9a-f]{32}\.[0-9a-f]{32}|ya29\.[A-Za-z0-9._-]+`)
+
+// assertNoSecrets fails when a credential or token shows up in out.
+func assertNoSecrets(t *testing.T, em *emulators, out string) {
+	t.Helper()
+	var key struct {
+		PrivateKey string `json:"private_key"`
+	}
+	if err := json.Unmarshal([]byte(em.env["GOOGLE_CREDENTIALS_JSON"]), &key); err != nil {
+		t.Fatal(err)
+	}
+	keyLine := strings.Split(key.PrivateKey, "\n")[1]
+	for name, secret := range map[string]string{"client secret": em.env["ZOHO_CLIENT_SECRET"],
+		"refresh token": em.env["ZOHO_REFRESH_TOKEN"], "private key": keyLine} {
+		if secret == "" || strings.Contains(out, secret) {
+			t.Fatalf("the %s appears in the output (or is empty)", name)
+		}
+	}
+	if m := tokenPattern.FindString(out); m != "" {
+		t.Fatalf("a token appears in the output: %.12s…", m)
+	}
+}
+
 func TestEndToEndFullThenIncrementalKeepsHumanEdits(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Leads": 30, "Deals": 10})
 	cfg := writeMapping(t, string(demoMapping))
@@ -87,10 +114,11 @@ func TestEndToEndFullThenIncrementalKeepsHumanEdits(t *testing.T) {
 	}
 	g.SortRows(id, "Leads", indexOf(header, "Name"), false)
 
-	r = runBin(t, em.env, "--once", "--config", cfg, "--log-format", "json")
+	r = runBin(t, em.env, "--once", "--config", cfg, "--log-format", "json", "--log-level", "debug")
 	if r.code != 0 {
 		t.Fatalf("second run exit %d\n%s", r.code, r.stderr)
 	}
+	assertNoSecrets(t, em, r.stdout+r.stderr)
 	if !strings.Contains(r.stderr, `"mode":"incremental"`) {
 		t.Errorf("second run was not incremental:\n%s", r.stderr)
 	}
