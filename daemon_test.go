@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -243,4 +244,24 @@ func newWebhook(t *testing.T, got chan<- map[string]any) string {
 // sheetstestLatency slows every Sheets API request by d, for good.
 func sheetstestLatency(d time.Duration) sheetstest.Fault {
 	return sheetstest.Fault{Path: "/v4/", Latency: d, Times: 1 << 30}
+}
+
+func TestWebhookAlertWhenTheSheetIsUnreachable(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	got := make(chan map[string]any, 4)
+	hook := newWebhook(t, got)
+	other := em.sheets.CreateSpreadsheet("not shared", "UTC")
+	cfg := writeMapping(t, string(demoMapping))
+	code, _, errs := inProcess(t, em, map[string]string{"ZOHO2SHEETS_WEBHOOK": hook, "SPREADSHEET_ID": other}, "--once", "--config", cfg)
+	if code != 1 || !strings.Contains(errs, "share the spreadsheet with "+demoServiceAccount) {
+		t.Fatalf("exit %d, want 1 with the sharing hint:\n%s", code, errs)
+	}
+	select {
+	case msg := <-got:
+		if msg["module"] != "(all)" || !strings.Contains(fmt.Sprint(msg["hint"]), demoServiceAccount) {
+			t.Fatalf("alert = %v, want one for the whole run with the sharing hint", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no alert received")
+	}
 }

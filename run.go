@@ -119,12 +119,21 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	if !f.once {
 		m = metrics.New()
 	}
-	w, err := wire(ctx, cfg, e, log, m)
+	notifier, err := newNotifier(cfg, e, log)
 	if err != nil {
 		return err
 	}
-	notifier, err := newNotifier(cfg, e, log)
+	w, err := wire(ctx, cfg, e, log, m)
 	if err != nil {
+		var ce *zsync.ConfigError
+		if notifier != nil && !errors.As(err, &ce) {
+			// Nothing ran, but somebody must hear of it: the sheet is
+			// unreachable, or the credentials stopped working.
+			f := alert.Failure{Module: "(all)", Err: err.Error(), Hint: zsync.Hint(err), Run: e.now()}
+			if aerr := notifier.Failure(ctx, f); aerr != nil {
+				log.Warn().Err(aerr).Msg("could not post the failure alert")
+			}
+		}
 		return err
 	}
 	r := &runner{wiring: w, log: log, notifier: notifier, metrics: m, e: e}
@@ -236,6 +245,9 @@ func (r *runner) alert(ctx context.Context, sum *zsync.Summary, err error) {
 		failed = []zsync.ModuleSummary{{Module: "(all)", Err: err}}
 	}
 	for _, m := range failed {
+		if errors.Is(m.Err, zsync.ErrInterrupted) {
+			continue // a requested stop, not a failure anyone must act on
+		}
 		f := alert.Failure{Module: m.Module, Err: m.Err.Error(), Hint: zsync.Hint(m.Err), Run: sum.Started}
 		if aerr := r.notifier.Failure(ctx, f); aerr != nil {
 			r.log.Warn().Err(aerr).Str("module", m.Module).Msg("could not post the failure alert")
