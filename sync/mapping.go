@@ -263,16 +263,17 @@ func unknownFieldHint(name string, fields []Field) string {
 			api = append(api, f.APIName)
 		}
 	}
-	if i := closest(name, cands); i >= 0 {
+	if i := Closest(name, cands); i >= 0 {
 		return fmt.Sprintf("did you mean %s?", api[i])
 	}
 	return "use the field's API name; `zoho2sheets fields <module>` lists them"
 }
 
-// closest returns the index of the candidate nearest to s: a match ignoring
-// case, spaces and underscores first, else the smallest edit distance within
-// about a third of the length; -1 when nothing is close.
-func closest(s string, cands []string) int {
+// Closest returns the index of the candidate nearest to s, for "did you
+// mean" hints: a match ignoring case, spaces and underscores first, else the
+// smallest edit distance within about a third of the length; -1 when
+// nothing is close.
+func Closest(s string, cands []string) int {
 	norm := func(x string) string {
 		return strings.NewReplacer(" ", "", "_", "").Replace(strings.ToLower(x))
 	}
