@@ -147,9 +147,10 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 		stop := watchSignals(ctx, e, log, interrupt)
 		defer stop()
 		opts.Interrupt = interrupt
-		pr := &progress{log: log, count: w.zoho.Count, now: e.now, logEvery: 10 * time.Second}
+		pr := &progress{log: log, now: e.now, logEvery: 10 * time.Second}
 		if isTerminal(e.stderr) && f.logFormat != "json" {
-			pr.terminal = e.stderr
+			// Only a person watching needs the total: it costs a call.
+			pr.terminal, pr.count = e.stderr, w.zoho.Count
 		}
 		w.job.Progress = func(ev zsync.Progress) { pr.report(ctx, ev) }
 		if _, ok := r.run(ctx, opts); !ok {
