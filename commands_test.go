@@ -210,3 +210,19 @@ func TestCheckReportsUnsharedSheetAndUnknownField(t *testing.T) {
 		t.Error("check wrote to a spreadsheet")
 	}
 }
+
+// The shipped mapping.yaml is a working example: check accepts it and a
+// run syncs it, against the emulated CRM's standard modules.
+func TestShippedMappingChecksAndRuns(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 6, "Contacts": 4, "Accounts": 3, "Deals": 5})
+	code, out, errs := inProcess(t, em, nil, "check", "--config", "mapping.yaml")
+	if code != 0 {
+		t.Fatalf("check mapping.yaml: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := inProcess(t, em, nil, "--once", "--config", "mapping.yaml"); code != 0 {
+		t.Fatalf("run mapping.yaml: exit %d\n%s", code, errs)
+	}
+	if got := len(em.sheets.Values(em.spreadsheetID, "Leads")); got != 7 {
+		t.Fatalf("Leads tab has %d rows, want header + 6", got)
+	}
+}
