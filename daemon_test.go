@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zoho2sheets/zoho2sheets/alert"
 	"github.com/zoho2sheets/zoho2sheets/sheets/sheetstest"
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 	"github.com/zoho2sheets/zoho2sheets/zoho/zohotest"
 )
 
@@ -263,5 +265,36 @@ func TestWebhookAlertWhenTheSheetIsUnreachable(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no alert received")
+	}
+}
+
+func TestDailyDigestPostedOnceADay(t *testing.T) {
+	got := make(chan map[string]any, 4)
+	n, err := alert.New(newWebhook(t, got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 5, 6, 0, 0, 0, time.UTC)
+	r := &runner{notifier: n, e: env{now: func() time.Time { return now }}, digest: &alert.Digest{Since: now}}
+	r.moduleDone(zsync.ModuleSummary{Module: "Leads", Read: 10, Result: zsync.UpsertResult{Added: 3}})
+	r.postDigest(context.Background(), true)
+	select {
+	case m := <-got:
+		t.Fatalf("digest posted before a day passed: %v", m)
+	default:
+	}
+	now = now.Add(24 * time.Hour)
+	r.moduleDone(zsync.ModuleSummary{Module: "Leads", Read: 5, Result: zsync.UpsertResult{Updated: 2}})
+	r.postDigest(context.Background(), true)
+	select {
+	case m := <-got:
+		if m["event"] != alert.EventDigest || !strings.Contains(fmt.Sprint(m), "Leads") {
+			t.Fatalf("digest = %v", m)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no digest after a day")
+	}
+	if !r.digest.Since.Equal(now) || r.digest.Runs != 0 {
+		t.Fatalf("digest not restarted: %+v", r.digest)
 	}
 }
