@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
 
+	"google.golang.org/api/googleapi"
 	"google.golang.org/api/sheets/v4"
 
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
@@ -236,6 +238,7 @@ func (sn *snapshot) rowOf(keyCol int, k string) int {
 
 func (u *upsert) run(ctx context.Context) (zsync.UpsertResult, error) {
 	var res zsync.UpsertResult
+	var last error // why the previous round did not finish
 	counted := false
 	for round := 0; round < maxRounds; round++ {
 		sn, err := u.read(ctx)
@@ -276,6 +279,18 @@ func (u *upsert) run(ctx context.Context) (zsync.UpsertResult, error) {
 		if err := u.write(ctx, p); err != nil {
 			if errors.Is(err, ErrAmbiguous) {
 				u.s.c.log.Warn().Str("sheet", u.title).Err(err).Msg("sheets: a structural write may or may not have been applied; reading the tab again")
+				last = err
+				continue
+			}
+			if gridChanged(err) {
+				// A human deleted rows or columns (or renamed the tab)
+				// after the re-check: the failed request applied nothing,
+				// but earlier batches may have landed on moved rows.
+				u.s.c.log.Warn().Str("sheet", u.title).Err(err).Msg("sheets: the tab shrank or was renamed while writing; reading it again")
+				last = err
+				if _, err := u.verify(ctx, sn, p); err != nil {
+					return res, err
+				}
 				continue
 			}
 			return res, err
@@ -289,8 +304,24 @@ func (u *upsert) run(ctx context.Context) (zsync.UpsertResult, error) {
 		}
 		u.s.c.log.Warn().Str("sheet", u.title).Msg("sheets: rows or columns moved while writing; repairing the affected records")
 	}
-	return res, errorf(u.op, "run the sync again when nobody is reorganising the tab",
-		"the tab kept changing while it was being written (%d attempts)", maxRounds)
+	msg := fmt.Sprintf("the tab kept changing while it was being written (%d attempts)", maxRounds)
+	if last != nil {
+		msg += "; last failure: " + last.Error()
+	}
+	return res, errorf(u.op, "run the sync again when nobody is reorganising the tab", "%s", msg)
+}
+
+// gridChanged reports a write Google refused because the range no longer
+// fits the tab: rows or columns were deleted, or the tab renamed, since it
+// was read. A refused request applies nothing, so planning again is safe.
+func gridChanged(err error) bool {
+	var ge *googleapi.Error
+	if !errors.As(err, &ge) || ge.Code != http.StatusBadRequest {
+		return false
+	}
+	m := ge.Message
+	return strings.Contains(m, "exceeds grid limits") || strings.Contains(m, "Unable to parse range") ||
+		strings.Contains(m, "Requested writing within range")
 }
 
 // read returns the tab's properties and every value in it.
