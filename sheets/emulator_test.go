@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	gosync "sync"
@@ -312,20 +313,28 @@ func TestEmulatorHumanLayoutSurvives(t *testing.T) {
 	})
 }
 
-// wide is a table whose every record changes with version v, so that a
-// run writes every row.
-func wide(n, v int) *zsync.Table {
+// wide is a table whose records i%every == 0 (i = 1..n) are at version v:
+// with every 1 a run writes every row, with every 3 it is an incremental
+// run that leaves two records in three alone.
+func wide(n, v, every int) *zsync.Table {
 	var rows []zsync.Row
 	for i := 1; i <= n; i++ {
-		id := fmt.Sprint(1000 + i)
-		rows = append(rows, rec(id, fmt.Sprintf("name %s v%d", id, v), float64(i*100+v)))
+		if i%every == 0 {
+			rows = append(rows, wideRec(i, v))
+		}
 	}
 	return tbl(rows...)
 }
 
-// checkWide checks that every record's cells are its own (version v) and
-// that the human's note is still next to the record it was written for.
-func (e *env) checkWide(t *testing.T, n, v int, notes map[string]string) {
+func wideRec(i, v int) zsync.Row {
+	id := fmt.Sprint(1000 + i)
+	return rec(id, fmt.Sprintf("name %s v%d", id, v), float64(i*100+v))
+}
+
+// checkWide checks that every record's cells are its own (version v for
+// the records of wide(n, v, every), base for the others) and that the
+// human's note is still next to the record it was written for.
+func (e *env) checkWide(t *testing.T, n, v, every, base int, notes map[string]string) {
 	t.Helper()
 	got := e.records(t, "Leads")
 	if len(got) != n {
@@ -333,7 +342,11 @@ func (e *env) checkWide(t *testing.T, n, v int, notes map[string]string) {
 	}
 	for i := 1; i <= n; i++ {
 		id := fmt.Sprint(1000 + i)
-		want := map[string]string{"Id": id, "Name": fmt.Sprintf("name %s v%d", id, v), "Amount": fmt.Sprint(i*100 + v)}
+		vi := base
+		if i%every == 0 {
+			vi = v
+		}
+		want := map[string]string{"Id": id, "Name": fmt.Sprintf("name %s v%d", id, vi), "Amount": fmt.Sprint(i*100 + vi)}
 		if notes[id] != "" {
 			want["Notes"] = notes[id]
 		}
@@ -364,15 +377,22 @@ func TestEmulatorSortBetweenRuns(t *testing.T) {
 	both(t, func(t *testing.T, o envOpt) {
 		e := newEnv(t, o)
 		const n = 12
-		e.upsert(t, wide(n, 0))
+		e.upsert(t, wide(n, 0, 1))
 		notes := e.addNotes(t)
 		e.srv.SortRows(e.id, "Leads", 1, false) // by name, descending
 		order := e.keyOrder("Leads")
-		res := e.upsert(t, wide(n, 1))
+		res := e.upsert(t, wide(n, 1, 1))
 		if res.Updated != n {
 			t.Errorf("%+v", res)
 		}
-		e.checkWide(t, n, 1, notes)
+		e.checkWide(t, n, 1, 1, 0, notes)
+		e.srv.SortRows(e.id, "Leads", 2, true)
+		order = e.keyOrder("Leads")
+		res = e.upsert(t, wide(n, 2, 3))
+		if res.Updated != n/3 {
+			t.Errorf("%+v", res)
+		}
+		e.checkWide(t, n, 2, 3, 1, notes)
 		if d := cmp.Diff(order, e.keyOrder("Leads")); d != "" {
 			t.Errorf("the human's row order changed:\n%s", d)
 		}
@@ -407,48 +427,123 @@ func TestEmulatorHumanDuringRun(t *testing.T) {
 	}
 	for _, a := range actions {
 		for wname, when := range whens {
-			t.Run(a.name+"/"+wname, func(t *testing.T) {
-				e := newEnv(t, envOpt{noListener: true})
-				e.upsert(t, wide(n, 0))
-				notes := e.addNotes(t)
-				// "before recheck" skips the first batchGet (the full read):
-				// the human acts between planning and writing.
-				seen := 0
-				var fired atomic.Bool
-				e.srv.OnRequest(func(r *http.Request) {
-					if !when(r) {
-						return
+			for _, every := range []int{1, 3} {
+				t.Run(fmt.Sprintf("%s/%s/every=%d", a.name, wname, every), func(t *testing.T) {
+					e := newEnv(t, envOpt{noListener: true})
+					e.upsert(t, wide(n, 0, 1))
+					notes := e.addNotes(t)
+					// "before recheck" skips the first batchGet (the full
+					// read): the human acts between planning and writing.
+					seen := 0
+					var fired atomic.Bool
+					e.srv.OnRequest(func(r *http.Request) {
+						if !when(r) {
+							return
+						}
+						seen++
+						if wname == "before recheck" && seen != 2 {
+							return
+						}
+						if fired.CompareAndSwap(false, true) {
+							a.do(e)
+						}
+					})
+					deleted := ""
+					if a.name == "delete row" {
+						deleted = e.keyOrder("Leads")[4]
 					}
-					seen++
-					if wname == "before recheck" && seen != 2 {
-						return
+					res := e.upsert(t, wide(n, 1, every))
+					e.srv.OnRequest(nil)
+					if !fired.Load() {
+						t.Fatal("the human never acted")
 					}
-					if fired.CompareAndSwap(false, true) {
-						a.do(e)
+					_ = res
+					if deleted != "" {
+						// The human deleted a record's row: a table holding
+						// the record puts it back (without the human's note,
+						// gone with the row); otherwise the record stays
+						// deleted until the next full run.
+						delete(notes, deleted)
+						if i := atoi(deleted) - 1000; i%every != 0 {
+							e.upsert(t, wide(n, 0, 1)) // the full run
+							e.upsert(t, wide(n, 1, every))
+						}
+					}
+					e.checkWide(t, n, 1, every, 0, notes)
+					// A second run finds nothing to do.
+					if res := e.upsert(t, wide(n, 1, every)); res.Requests != 0 {
+						t.Errorf("run after repair wrote: %+v\n%s", res, e.srv.Table(e.id, "Leads"))
 					}
 				})
-				deleted := ""
-				if a.name == "delete row" {
-					deleted = e.keyOrder("Leads")[4]
-				}
-				e.upsert(t, wide(n, 1))
-				e.srv.OnRequest(nil)
-				if !fired.Load() {
-					t.Fatal("the human never acted")
-				}
-				if deleted != "" {
-					// The human deleted a record's row: the upsert puts it
-					// back (the human's note on it is gone with the row).
-					delete(notes, deleted)
-				}
-				e.checkWide(t, n, 1, notes)
-				// A second run finds nothing to do.
-				if res := e.upsert(t, wide(n, 1)); res.Requests != 0 {
-					t.Errorf("run after repair wrote: %+v\n%s", res, e.srv.Table(e.id, "Leads"))
-				}
-			})
+			}
 		}
 	}
+}
+
+// A sort just before rows of deleted records are removed (rows are
+// deleted by index) loses no other record: the wrong rows are put back,
+// with the human's notes, and the deleted records end up gone.
+func TestEmulatorSortDuringRemove(t *testing.T) {
+	const e0 = "{id}" // replaced by the spreadsheet id
+	for _, when := range []string{e0 + ":batchUpdate", "/values:batchUpdate"} {
+		t.Run(when, func(t *testing.T) {
+			const n = 12
+			e := newEnv(t, envOpt{noListener: true})
+			e.upsert(t, wide(n, 0, 1))
+			notes := e.addNotes(t)
+			var fired atomic.Bool
+			e.srv.OnRequest(func(r *http.Request) {
+				if strings.HasSuffix(r.URL.Path, strings.Replace(when, e0, e.id, 1)) && fired.CompareAndSwap(false, true) {
+					e.srv.SortRows(e.id, "Leads", 2, false)
+				}
+			})
+			tb := wide(n, 1, 3) // changes records 3, 6, 9, 12
+			tb.Rows = append(tb.Rows, wideRec(13, 1))
+			tb.Deleted = []string{"1002", "1005", "1007"}
+			res := e.upsert(t, tb)
+			e.srv.OnRequest(nil)
+			if !fired.Load() {
+				t.Fatal("the human never acted")
+			}
+			if res.Removed != 3 || res.Added != 1 {
+				t.Errorf("%+v", res)
+			}
+			got := e.records(t, "Leads")
+			for _, id := range tb.Deleted {
+				if got[id] != nil {
+					t.Errorf("deleted record %s still there:\n%s", id, e.srv.Table(e.id, "Leads"))
+				}
+				delete(got, id)
+			}
+			want := map[string]map[string]string{}
+			for i := 1; i <= n+1; i++ {
+				id := fmt.Sprint(1000 + i)
+				if slices.Contains(tb.Deleted, id) {
+					continue
+				}
+				v := 0
+				if i%3 == 0 || i == 13 {
+					v = 1
+				}
+				want[id] = map[string]string{"Id": id, "Name": fmt.Sprintf("name %s v%d", id, v), "Amount": fmt.Sprint(i*100 + v)}
+				if notes[id] != "" {
+					want[id]["Notes"] = notes[id]
+				}
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("records (-want +got):\n%s\n%s", d, e.srv.Table(e.id, "Leads"))
+			}
+			if res := e.upsert(t, tb); res.Requests != 0 {
+				t.Errorf("rerun wrote: %+v", res)
+			}
+		})
+	}
+}
+
+func atoi(s string) int {
+	var n int
+	fmt.Sscan(s, &n)
+	return n
 }
 
 // CRM text that looks like a formula is stored as text, never as a formula.
