@@ -7,6 +7,7 @@ package sheets_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/rs/zerolog"
 	"golang.org/x/time/rate"
 
 	"github.com/zoho2sheets/zoho2sheets/sheets"
@@ -937,5 +939,107 @@ func TestEmulatorLongTextTruncated(t *testing.T) {
 	}
 	if res := e.upsert(t, tbl(zsync.Row{Key: "1", Cells: []zsync.Cell{{}, zsync.Text(long), zsync.Number(1)}})); res.Requests != 0 {
 		t.Errorf("rerun wrote %+v", res)
+	}
+}
+
+// lockedBuffer is a log sink safe for the emulator's and client's goroutines.
+type lockedBuffer struct {
+	mu gosync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Neither the key nor the access token shows up in the client's logs or
+// errors, even when calls fail, are retried and end in errors.
+func TestEmulatorNoSecretsInLogsOrErrors(t *testing.T) {
+	var logs lockedBuffer
+	e := newEnv(t, envOpt{opts: []sheets.Option{sheets.WithLogger(zerolog.New(&logs)), sheets.WithMaxRetries(1)}})
+	key := string(e.srv.NewServiceAccount(saEmail))
+	var bearer atomic.Value
+	e.srv.OnRequest(func(r *http.Request) {
+		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			bearer.Store(tok)
+		}
+	})
+	e.srv.InjectFault(sheetstest.Fault{Path: "values:batchUpdate", Status: 503})
+	e.srv.InjectFault(sheetstest.Fault{Path: "values:batchUpdate", Drop: true, Times: 5})
+	_, err1 := e.ss.Upsert(context.Background(), tbl(rec("1", "Acme", 1)), zsync.UpsertOptions{})
+	e.srv.Unshare(e.id, saEmail)
+	_, err2 := e.client.Open(context.Background(), e.id, "")
+	if err1 == nil || err2 == nil {
+		t.Fatalf("want errors, got %v, %v", err1, err2)
+	}
+	all := logs.String() + err1.Error() + err2.Error()
+	tok, _ := bearer.Load().(string)
+	if !strings.Contains(logs.String(), "retrying") {
+		t.Errorf("no retry logged: %s", logs.String())
+	}
+	var kf struct {
+		PrivateKey string `json:"private_key"`
+	}
+	_ = json.Unmarshal([]byte(key), &kf)
+	for _, secret := range []string{tok, kf.PrivateKey, "PRIVATE KEY"} {
+		if secret == "" || strings.Contains(all, secret) {
+			t.Errorf("secret %.12q… found in logs or errors", secret)
+		}
+	}
+}
+
+// The spreadsheet's first tab has sheetId 0, which the JSON encoding drops
+// unless forced: growing it, freezing its header and formatting its dates
+// must still address sheet 0.
+func TestEmulatorFirstTabSheetIDZero(t *testing.T) {
+	e := newEnv(t, envOpt{noListener: true})
+	dcols := []zsync.Column{{Header: "Id"}, {Header: "Day", Kind: zsync.KindDate}}
+	tb := &zsync.Table{Sheet: "Sheet1", Columns: dcols}
+	for i := range 1200 { // more than the tab's 1000 rows
+		id := fmt.Sprint(i + 1)
+		tb.Rows = append(tb.Rows, zsync.Row{Key: id, Cells: []zsync.Cell{zsync.Text(id), zsync.DateCell(zsync.Date{Year: 2024, Month: 2, Day: 1 + i%28})}})
+	}
+	e.upsert(t, tb)
+	sh := e.sheet(t, "Sheet1")
+	if sh.ID != 0 || sh.Rows < 1201 || sh.FrozenRows != 1 {
+		t.Errorf("Sheet1: %+v", sh)
+	}
+	for _, r := range []int{1, 999, 1000, 1200} {
+		if c := e.srv.Cell(e.id, "Sheet1", r, 1); !c.IsDate() {
+			t.Errorf("row %d: %+v", r, c)
+		}
+	}
+	if got := len(e.srv.Values(e.id, "Sheet1")); got != 1201 {
+		t.Errorf("%d rows", got)
+	}
+}
+
+// A write that would take the spreadsheet over Google's 10,000,000 cells
+// is refused before anything is sent, with an error that says what to do.
+func TestEmulatorCellLimit(t *testing.T) {
+	e := newEnv(t, envOpt{noListener: true})
+	e.srv.InsertRows(e.id, "Sheet1", 1000, 383_000) // 384,000 × 26 = 9,984,000 cells
+	small := tbl(rec("1", "Acme", 1))
+	e.upsert(t, small) // a 3 × 2 tab fits
+	big := tbl()
+	for i := range 6000 {
+		big.Rows = append(big.Rows, rec(fmt.Sprint(i+1), "x", 1))
+	}
+	before := e.srv.Stats().Writes
+	_, err := e.ss.Upsert(context.Background(), big, zsync.UpsertOptions{})
+	var he zsync.HintError
+	if err == nil || !errors.As(err, &he) || !strings.Contains(err.Error(), "10000000") || he.Hint() == "" {
+		t.Fatalf("got %v", err)
+	}
+	if w := e.srv.Stats().Writes; w != before {
+		t.Errorf("%d writes sent", w-before)
 	}
 }
