@@ -858,12 +858,30 @@ func TestEmulatorStateRoundTrip(t *testing.T) {
 		if w := e.srv.Stats().Writes; w != before {
 			t.Errorf("saving the same state wrote %d requests", w-before)
 		}
-		// A second client (a new run) reads the same state.
+		// A create whose answer is lost is checked, not repeated blindly.
+		e.srv.InjectFault(sheetstest.Fault{Path: e.id + ":batchUpdate", Status: 500, AfterApply: true})
+		contacts := zsync.ModuleState{Module: "Contacts", Cursor: at, LastStatus: "ok"}
+		if err := e.ss.SaveState(ctx, contacts); err != nil {
+			t.Fatal(err)
+		}
 		if err := e.ss.CheckWritable(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if len(e.srv.Metadata(e.id)) != 2 {
-			t.Errorf("CheckWritable left metadata: %+v", e.srv.Metadata(e.id))
+		if n := len(e.srv.Metadata(e.id)); n != 3 {
+			t.Errorf("%d metadata entries, want 3: %+v", n, e.srv.Metadata(e.id))
+		}
+		// Opening the spreadsheet again (as the next run does) reads the same state.
+		other, err := e.client.Open(ctx, e.id, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err = other.LoadState(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want["Contacts"] = contacts
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("state (-want +got):\n%s", d)
 		}
 	})
 }
@@ -1042,4 +1060,53 @@ func TestEmulatorCellLimit(t *testing.T) {
 	if w := e.srv.Stats().Writes; w != before {
 		t.Errorf("%d writes sent", w-before)
 	}
+}
+
+// A dry run reports what would change and writes nothing, also on a tab
+// that does not exist yet; tabs are upserted concurrently.
+func TestEmulatorDryRunAndConcurrentTabs(t *testing.T) {
+	both(t, func(t *testing.T, o envOpt) {
+		e := newEnv(t, o)
+		ctx := context.Background()
+		res, err := e.ss.Upsert(ctx, wide(5, 0, 1), zsync.UpsertOptions{DryRun: true})
+		if err != nil || res.Added != 5 || res.Requests != 0 {
+			t.Fatalf("%+v %v", res, err)
+		}
+		if st := e.srv.Stats(); st.Writes != 0 {
+			t.Errorf("dry run wrote %d requests", st.Writes)
+		}
+		var wg gosync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				tb := wide(20, i, 1)
+				tb.Sheet = fmt.Sprintf("Tab %d", i%2) // two upserts per tab
+				_, errs[i] = e.ss.Upsert(ctx, tb, zsync.UpsertOptions{})
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 2 {
+			tab := fmt.Sprintf("Tab %d", i)
+			if got := len(e.srv.Values(e.id, tab)); got != 21 {
+				t.Errorf("%s: %d rows\n%s", tab, got, e.srv.Table(e.id, tab))
+			}
+		}
+		before := e.srv.Stats().Writes
+		tb := wide(5, 1, 1)
+		tb.Sheet = "Tab 0"
+		res, err = e.ss.Upsert(ctx, tb, zsync.UpsertOptions{DryRun: true})
+		if err != nil || res.Requests != 0 || res.Added+res.Updated+res.Unchanged != 5 {
+			t.Errorf("%+v %v", res, err)
+		}
+		if w := e.srv.Stats().Writes; w != before {
+			t.Errorf("dry run wrote %d requests", w-before)
+		}
+	})
 }
