@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -123,4 +122,3 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-var _ = context.Background
