@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"google.golang.org/api/googleapi"
@@ -82,6 +84,11 @@ type upsert struct {
 	restore    map[string]map[string]any // key → header → value to put back
 	restoreRow map[string]bool           // keys whose row was lost: append when missing
 	clears     []posClear
+
+	// numKey maps a key cell a human typed as a number too large to hold
+	// the id exactly (Sheets turned 4150868000000224005 into 4.15086800000022e18)
+	// to the one record it can only be. Rebuilt by each plan.
+	numKey map[float64]string
 
 	requests, cells int
 }
@@ -226,10 +233,11 @@ func (sn *snapshot) headerCol(h string) int {
 	return -1
 }
 
-// rowOf returns the first row (≥1) whose key column holds k, or -1.
-func (sn *snapshot) rowOf(keyCol int, k string) int {
+// rowOf returns the first row (≥1) whose key column holds k (as read by
+// keyOf), or -1.
+func (sn *snapshot) rowOf(keyCol int, k string, keyOf func(any) string) int {
 	for r := 1; r < len(sn.values); r++ {
-		if keyText(sn.cell(r, keyCol)) == k {
+		if keyOf(sn.cell(r, keyCol)) == k {
 			return r
 		}
 	}
@@ -471,10 +479,16 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 
 	nrows := len(sn.values)
+	u.resolveNumKeys(sn, keyCol)
 	rowsOf := map[string][]int{}
+	lossy := map[string]bool{} // keys typed as numbers that lost digits and match no record
 	var tabKeys []string
 	for r := 1; r < nrows; r++ {
-		if k := keyText(sn.cell(r, keyCol)); k != "" {
+		v := sn.cell(r, keyCol)
+		if k := u.keyOf(v); k != "" {
+			if f, ok := v.(float64); ok && math.Abs(f) >= 1<<53 && keyText(f) == k {
+				lossy[k] = true
+			}
 			if _, seen := rowsOf[k]; !seen {
 				tabKeys = append(tabKeys, k)
 			}
@@ -498,6 +512,12 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	var gone []string
 	for _, k := range tabKeys {
 		if _, want := u.want[k]; want {
+			continue
+		}
+		if lossy[k] && !u.deleted[k] {
+			// A human typed an id that Sheets rounded: it may be a record
+			// still in Zoho, so the row (and the human's notes) stays.
+			u.s.c.log.Warn().Str("sheet", u.title).Str("key", k).Msg("sheets: a key cell holds a number that lost digits; leaving its row alone (type the id as text, e.g. with a leading ')")
 			continue
 		}
 		if u.deleted[k] || (u.t.Full && !u.restoreRow[k]) {
@@ -589,7 +609,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		if del[r] {
 			continue
 		}
-		updates = append(updates, plannedRow{row: final(r), key: keyText(sn.cell(r, keyCol)), cols: []int{markCol}, vals: []any{u.t.MarkText}})
+		updates = append(updates, plannedRow{row: final(r), key: u.keyOf(sn.cell(r, keyCol)), cols: []int{markCol}, vals: []any{u.t.MarkText}})
 		p.counts.Marked++
 	}
 	// Repairs of records not in the table.
@@ -620,7 +640,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	for _, c := range u.clears {
 		col := sn.headerCol(c.hdr)
-		if c.row < nrows && !del[c.row] && col >= 0 && keyText(sn.cell(c.row, keyCol)) == "" && sameValue(c.val, zsync.KindText, sn.cell(c.row, col)) {
+		if c.row < nrows && !del[c.row] && col >= 0 && u.keyOf(sn.cell(c.row, keyCol)) == "" && sameValue(c.val, zsync.KindText, sn.cell(c.row, col)) {
 			updates = append(updates, plannedRow{row: final(c.row), cols: []int{col}, vals: []any{""}})
 		}
 	}
@@ -646,7 +666,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	p.finalKeys = make([]string, appendAt+len(adds))
 	for r := 1; r < nrows; r++ {
 		if !del[r] {
-			p.finalKeys[final(r)] = keyText(sn.cell(r, keyCol))
+			p.finalKeys[final(r)] = u.keyOf(sn.cell(r, keyCol))
 		}
 	}
 	for _, a := range adds {
@@ -661,6 +681,82 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	u.values(p, len(updates))
 	return p, nil
+}
+
+// keyOf is the key of a key cell as read: its text, or the record a
+// number typed by a human resolves to (see resolveNumKeys).
+func (u *upsert) keyOf(v any) string {
+	if f, ok := v.(float64); ok {
+		if k, ok := u.numKey[f]; ok {
+			return k
+		}
+	}
+	return keyText(v)
+}
+
+// resolveNumKeys fills u.numKey. A human typing a 19-digit Zoho id gets a
+// number that lost its last digits, so its text matches no record: the
+// record would be appended again and, in a full run, the human's row (with
+// their notes) removed. Such a number is taken for a record only when it
+// can be no other: in a full run (every record is in the table) and when
+// exactly one record, and no text key already in the tab, rounds to it.
+// An incremental run leaves it alone rather than risk writing one record's
+// values onto another's row; the next full run merges the two rows.
+func (u *upsert) resolveNumKeys(sn *snapshot, keyCol int) {
+	u.numKey = nil
+	if !u.t.Full {
+		return
+	}
+	var nums []float64
+	for r := 1; r < len(sn.values); r++ {
+		f, ok := sn.cell(r, keyCol).(float64)
+		if !ok || math.Abs(f) < 1<<53 {
+			continue // small numbers are exact: keyText matches them
+		}
+		if _, want := u.want[keyText(f)]; !want {
+			nums = append(nums, f)
+		}
+	}
+	if len(nums) == 0 {
+		return
+	}
+	// Sheets keeps 15 significant digits of a typed number; the double may
+	// also hold more. Compare both ways.
+	short := func(f float64) string { return strconv.FormatFloat(f, 'g', 15, 64) }
+	byExact, byShort := map[float64][]string{}, map[string][]string{}
+	add := func(k string) {
+		f, err := strconv.ParseFloat(k, 64)
+		if err != nil || math.Abs(f) < 1<<53 {
+			return
+		}
+		if !slices.Contains(byExact[f], k) {
+			byExact[f] = append(byExact[f], k)
+		}
+		if s := short(f); !slices.Contains(byShort[s], k) {
+			byShort[s] = append(byShort[s], k)
+		}
+	}
+	for _, k := range u.order {
+		add(k)
+	}
+	for r := 1; r < len(sn.values); r++ {
+		if s, ok := sn.cell(r, keyCol).(string); ok {
+			add(strings.TrimSpace(s))
+		}
+	}
+	for _, f := range nums {
+		c := byShort[short(f)]
+		if len(c) != 1 || (len(byExact[f]) > 0 && byExact[f][0] != c[0]) {
+			continue // none, or more than one record it could be
+		}
+		if _, want := u.want[c[0]]; !want {
+			continue // a text key in the tab: the number is a second copy of it, or another record
+		}
+		if u.numKey == nil {
+			u.numKey = map[float64]string{}
+		}
+		u.numKey[f] = c[0]
+	}
 }
 
 // addRestore adds the cells of a repair (header → value) that differ from
@@ -896,7 +992,7 @@ func (u *upsert) unchanged(ctx context.Context, sn *snapshot, p *plan) (bool, er
 		if r < len(keys) && len(keys[r]) > 0 {
 			k = keys[r][0]
 		}
-		if keyText(k) != keyText(sn.cell(r, p.keyCol)) {
+		if u.keyOf(k) != u.keyOf(sn.cell(r, p.keyCol)) {
 			return false, nil
 		}
 	}
@@ -974,7 +1070,7 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 			c = sn.headerCol(h)
 			origCol[h] = c
 		}
-		r := sn.rowOf(p.keyCol, k)
+		r := sn.rowOf(p.keyCol, k, u.keyOf)
 		if c < 0 || r < 0 {
 			return nil, false
 		}
@@ -1020,7 +1116,7 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 				continue
 			}
 			damaged = true
-			r := sn.rowOf(p.keyCol, k)
+			r := sn.rowOf(p.keyCol, k, u.keyOf)
 			if r < 0 {
 				continue // a row we appended: the table re-adds it
 			}
