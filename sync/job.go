@@ -289,6 +289,13 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts R
 		ms.Err = ErrInterrupted
 		return ms
 	}
+	// A --since window that starts after where an incremental run would
+	// start did not read the records modified in between: keep the cursor,
+	// or every later incremental run skips them (and a module never synced
+	// keeps no cursor, so its first full run still comes).
+	if ms.Mode == ModeSince && (st.Cursor.IsZero() || ms.Since.After(st.Cursor.Add(-j.overlap()))) {
+		cursor = st.Cursor
+	}
 
 	// From here on the write runs to completion on the caller's context:
 	// an interrupt never leaves a half-written tab.
@@ -360,11 +367,14 @@ func (j *Job) mode(m ModuleJob, st ModuleState, opts RunOptions, now time.Time) 
 	case m.FullEvery > 0 && now.Sub(st.LastFull) >= m.FullEvery:
 		return ModeFull, time.Time{}
 	}
-	overlap := j.Overlap
-	if overlap == 0 {
-		overlap = DefaultOverlap
+	return ModeIncremental, st.Cursor.Add(-j.overlap())
+}
+
+func (j *Job) overlap() time.Duration {
+	if j.Overlap == 0 {
+		return DefaultOverlap
 	}
-	return ModeIncremental, st.Cursor.Add(-overlap)
+	return j.Overlap
 }
 
 func (j *Job) now() time.Time {

@@ -292,3 +292,49 @@ func TestJobInterruptSkipsRemainingModules(t *testing.T) {
 		t.Fatalf("Leads must finish and Deals must not start: %+v, %d upserts", sum.Modules, len(sink.tables))
 	}
 }
+
+// A --since run that starts after the stored cursor has not read the
+// records modified between the cursor and --since: advancing the cursor
+// would make every later incremental run skip them.
+func TestJobSinceAfterCursorKeepsCursor(t *testing.T) {
+	now := t0
+	cursor := t0.Add(-48 * time.Hour)
+	gap := rec("1", t0.Add(-30*time.Hour)) // modified after the cursor, before --since
+	src := &fakeSource{records: map[string][]zsync.Record{"Leads": {gap, rec("2", t0.Add(-time.Hour))}}}
+	sink := &fakeSink{states: map[string]zsync.ModuleState{"Leads": {Module: "Leads", Cursor: cursor, LastFull: cursor}}}
+	job := newJob(src, sink, &now)
+	if _, err := job.Run(context.Background(), zsync.RunOptions{Modules: []string{"Leads"}, Since: t0.Add(-2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := sink.states["Leads"].Cursor; !got.Equal(cursor) {
+		t.Fatalf("cursor after --since later than it = %v, want it kept at %v", got, cursor)
+	}
+	now = t0.Add(time.Hour)
+	if _, err := job.Run(context.Background(), zsync.RunOptions{Modules: []string{"Leads"}}); err != nil {
+		t.Fatal(err)
+	}
+	last := sink.tables[len(sink.tables)-1]
+	if len(last.Rows) != 2 || last.Rows[0].Key != "1" {
+		t.Fatalf("next incremental run wrote %+v, want record 1 (modified between cursor and --since) too", last.Rows)
+	}
+
+	// Never synced: a --since run must leave the first full run to come.
+	sink = &fakeSink{}
+	job = newJob(src, sink, &now)
+	if _, err := job.Run(context.Background(), zsync.RunOptions{Modules: []string{"Leads"}, Since: t0.Add(-2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := sink.states["Leads"].Cursor; !got.IsZero() {
+		t.Fatalf("cursor after a --since run on a never-synced module = %v, want none (next run full)", got)
+	}
+
+	// A --since at or before the cursor covers everything after it: advance.
+	sink = &fakeSink{states: map[string]zsync.ModuleState{"Leads": {Module: "Leads", Cursor: cursor, LastFull: cursor}}}
+	job = newJob(src, sink, &now)
+	if _, err := job.Run(context.Background(), zsync.RunOptions{Modules: []string{"Leads"}, Since: cursor.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := sink.states["Leads"].Cursor; !got.Equal(t0.Add(-time.Hour)) {
+		t.Fatalf("cursor after --since before it = %v, want newest Modified_Time", got)
+	}
+}
