@@ -1,6 +1,9 @@
 package sheets_test
 
 import (
+	"context"
+	"time"
+
 	"testing"
 
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
@@ -60,5 +63,38 @@ func TestEmulatorKeyTypedAsNumberAmbiguous(t *testing.T) {
 	}
 	if r := e.records(t, "Leads"); r["4150868000000224005"]["Amount"] != "11" || r["4150868000000224007"]["Amount"] != "21" {
 		t.Errorf("records: %v", r)
+	}
+}
+
+// A record added without a closing date gets one later: the cell, written
+// as a serial number, must show as a date, not as 45306.
+func TestEmulatorDateFilledLaterIsADate(t *testing.T) {
+	e := newEnv(t, envOpt{noListener: true})
+	dcols := []zsync.Column{{Header: "Id"}, {Header: "Closing", Kind: zsync.KindDate}, {Header: "Modified", Kind: zsync.KindDateTime}}
+	tb := &zsync.Table{Sheet: "Deals", Columns: dcols, Rows: []zsync.Row{
+		{Key: "1", Cells: []zsync.Cell{zsync.Text("1"), {}, {}}},
+	}}
+	if _, err := e.ss.Upsert(context.Background(), tb, zsync.UpsertOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	tb.Rows[0].Cells = []zsync.Cell{zsync.Text("1"), zsync.DateCell(zsync.Date{Year: 2024, Month: 1, Day: 15}),
+		zsync.DateTime(time.Date(2024, 1, 15, 10, 30, 0, 0, time.UTC))}
+	if _, err := e.ss.Upsert(context.Background(), tb, zsync.UpsertOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if c := e.srv.Cell(e.id, "Deals", 1, 1); !c.IsDate() || c.Formatted != "2024-01-15" {
+		t.Errorf("date filled later: %+v", c)
+	}
+	if c := e.srv.Cell(e.id, "Deals", 1, 2); !c.IsDate() || c.Formatted != "2024-01-15 11:30:00" {
+		t.Errorf("datetime filled later: %+v", c)
+	}
+	// A human's own date format on a cell is kept.
+	e.srv.SetCell(e.id, "Deals", 1, 1, nil)
+	tb.Rows[0].Cells[1] = zsync.DateCell(zsync.Date{Year: 2024, Month: 1, Day: 16})
+	if _, err := e.ss.Upsert(context.Background(), tb, zsync.UpsertOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if c := e.srv.Cell(e.id, "Deals", 1, 1); !c.IsDate() || c.Formatted != "2024-01-16" {
+		t.Errorf("date after a human cleared it: %+v", c)
 	}
 }

@@ -427,6 +427,9 @@ type plannedRow struct {
 	key  string
 	cols []int
 	vals []any
+	// needFmt are columns of an existing row whose cell held no number
+	// (empty or text), so it has no date format of its own yet.
+	needFmt []int
 }
 
 // plan is what one round writes.
@@ -584,9 +587,12 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		r := rs[0]
 		pr := plannedRow{row: final(r), key: k}
 		for j, v := range vals {
-			if !sameValue(v, u.t.Columns[j].Kind, sn.cell(r, colOf[j])) {
+			if have := sn.cell(r, colOf[j]); !sameValue(v, u.t.Columns[j].Kind, have) {
 				pr.cols = append(pr.cols, colOf[j])
 				pr.vals = append(pr.vals, v)
+				if _, num := have.(float64); !num {
+					pr.needFmt = append(pr.needFmt, colOf[j])
+				}
 			}
 		}
 		changed := len(pr.cols) > 0
@@ -822,10 +828,12 @@ func (u *upsert) structure(sn *snapshot, p *plan, appendAt, needRows, needCols i
 				ForceSendFields: []string{"SheetId"}},
 			Fields: "gridProperties.frozenRowCount"}})
 	}
-	// Date formats on new rows and new columns. Rows already there keep
-	// their format (it moves with the cells when a human sorts), so an
-	// incremental run needs no structural request, and a human's own date
-	// format on a column is respected.
+	// Date formats on new rows, new columns and cells that held no number
+	// (a date filled in later: without a format it would show as 45306).
+	// Cells that already held a number keep their format (it moves with
+	// the cells when a human sorts), so an incremental run changing dates
+	// needs no structural request, and a human's own date format is
+	// respected.
 	for j, col := range u.t.Columns {
 		nf := numberFormat(col.Kind)
 		if nf == nil {
@@ -835,7 +843,7 @@ func (u *upsert) structure(sn *snapshot, p *plan, appendAt, needRows, needCols i
 		_, newCol := p.headers[c]
 		var rows []int
 		for _, pr := range p.rows {
-			if pr.row < appendAt && !newCol {
+			if pr.row < appendAt && !newCol && !slices.Contains(pr.needFmt, c) {
 				continue
 			}
 			for i, pc := range pr.cols {
