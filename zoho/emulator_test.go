@@ -535,3 +535,32 @@ func TestEmulatorBulkRecords(t *testing.T) {
 	}
 	e.assertNoSecrets(t, e.logs.String())
 }
+
+// A connection cut while the deleted-records page is read is asked again,
+// like a records page, instead of failing the module's run.
+func TestEmulatorDeletedCutBodyRetried(t *testing.T) {
+	e := newEmulator(t, map[string]int{"Contacts": 100})
+	c := e.client(t)
+	since := e.srv.Now().Add(-365 * 24 * time.Hour)
+	var want []string
+	for d, err := range c.Deleted(context.Background(), "Contacts", since) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, d.ID)
+	}
+	if len(want) == 0 {
+		t.Fatal("no deleted contacts seeded")
+	}
+	e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Contacts/deleted", CutBody: true})
+	var got []string
+	for d, err := range c.Deleted(context.Background(), "Contacts", since) {
+		if err != nil {
+			t.Fatalf("deleted records after a cut answer: %v", err)
+		}
+		got = append(got, d.ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("deleted %v, want %v", got, want)
+	}
+}

@@ -417,18 +417,30 @@ func (c *Client) Deleted(ctx context.Context, module string, since time.Time) it
 			}
 			q := url.Values{"type": {"all"}, "page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(perPage)}}
 			op := fmt.Sprintf("list deleted %s page %d", module, page)
-			resp, err := c.do(ctx, &request{op: op, method: http.MethodGet, path: path, query: q, header: hdr})
+			// A body cut mid-way is asked again (retryBody), not a failed run.
+			var empty bool
+			err := c.retryBody(ctx, op, func() error {
+				body.Data, body.Info = nil, pageInfo{}
+				resp, err := c.do(ctx, &request{op: op, method: http.MethodGet, path: path, query: q, header: hdr})
+				if err != nil {
+					return err
+				}
+				defer resp.Body.Close()
+				empty = resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified
+				if empty {
+					return nil
+				}
+				if err := decodeLimited(resp.Body, &body); err != nil {
+					var ne *netError
+					if errors.As(err, &ne) {
+						return err
+					}
+					return fmt.Errorf("zoho: %s: decode answer: %w", op, err)
+				}
+				return nil
+			})
 			if err != nil {
 				yield(zsync.Deletion{}, err)
-				return
-			}
-			empty := resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified
-			if !empty {
-				err = decodeLimited(resp.Body, &body)
-			}
-			resp.Body.Close()
-			if err != nil {
-				yield(zsync.Deletion{}, fmt.Errorf("zoho: %s: decode answer: %w", op, err))
 				return
 			}
 			if empty {
