@@ -318,8 +318,10 @@ func csvValue(s string, f *zsync.Field) zsync.Value {
 		return s
 	}
 	if f.APIName == "Tag" {
+		// The separator is not documented: the emulator (like Zoho's tag
+		// input) uses ",", older exports ";". Tag names hold neither.
 		var out []zsync.Value
-		for _, n := range strings.Split(s, ";") {
+		for _, n := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' }) {
 			if n = strings.TrimSpace(n); n != "" {
 				out = append(out, zsync.Lookup{Name: n})
 			}

@@ -564,3 +564,38 @@ func TestEmulatorDeletedCutBodyRetried(t *testing.T) {
 		t.Fatalf("deleted %v, want %v", got, want)
 	}
 }
+
+// Bulk Read exports a record's tags in one cell; each tag must come back
+// as its own Lookup, as Get Records gives them.
+func TestEmulatorBulkTagsSplit(t *testing.T) {
+	e := newEmulator(t, map[string]int{"Leads": 120})
+	c := e.client(t)
+	ctx := context.Background()
+	want := map[string][]string{}
+	for _, r := range readAll(t, c, "Leads", zsync.ReadOptions{Fields: []string{"Tag"}}) {
+		tags, _ := r.Fields["Tag"].([]zsync.Value)
+		for _, v := range tags {
+			want[r.ID] = append(want[r.ID], v.(zsync.Lookup).Name)
+		}
+	}
+	multi := 0
+	for r, err := range c.BulkRecords(ctx, zoho.BulkQuery{Module: "Leads", Fields: []string{"Tag"}}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		tags, _ := r.Fields["Tag"].([]zsync.Value)
+		for _, v := range tags {
+			got = append(got, v.(zsync.Lookup).Name)
+		}
+		if !slices.Equal(got, want[r.ID]) {
+			t.Errorf("%s: bulk tags %q, Get Records tags %q", r.ID, got, want[r.ID])
+		}
+		if len(want[r.ID]) > 1 {
+			multi++
+		}
+	}
+	if multi == 0 {
+		t.Fatal("no record with several tags seeded")
+	}
+}
