@@ -1,6 +1,10 @@
 package sheets_test
 
 import (
+	"errors"
+	"github.com/google/go-cmp/cmp"
+	"strings"
+
 	"context"
 	"time"
 
@@ -96,5 +100,31 @@ func TestEmulatorDateFilledLaterIsADate(t *testing.T) {
 	}
 	if c := e.srv.Cell(e.id, "Deals", 1, 1); !c.IsDate() || c.Formatted != "2024-01-16" {
 		t.Errorf("date after a human cleared it: %+v", c)
+	}
+}
+
+// A human adds a column of their own whose header is the same as one the
+// mapping owns ("ID" for their row numbers, "amount" for a forecast):
+// the sync cannot tell which column is its own, so it must stop with a
+// hint rather than take the human's column for the key (removing every
+// row in a full run) or overwrite the human's values.
+func TestEmulatorDuplicateOwnedHeader(t *testing.T) {
+	for _, c := range []struct{ hdr, val string }{{"ID", "7"}, {"amount", "999"}} {
+		e := newEnv(t, envOpt{noListener: true})
+		e.upsert(t, tbl(rec("1", "Acme", 10), rec("2", "Beta", 20)))
+		e.srv.InsertColumn(e.id, "Leads", 0, c.hdr)
+		e.srv.SetCell(e.id, "Leads", 1, 0, c.val)
+		e.srv.SetCell(e.id, "Leads", 2, 0, c.val)
+		before := e.text("Leads")
+		tb := tbl(rec("1", "Acme", 11), rec("2", "Beta", 20))
+		tb.Full = true
+		_, err := e.ss.Upsert(context.Background(), tb, zsync.UpsertOptions{})
+		var he zsync.HintError
+		if err == nil || !errors.As(err, &he) || !strings.Contains(err.Error(), c.hdr) {
+			t.Errorf("%s: err = %v, want a hint naming the duplicate header", c.hdr, err)
+		}
+		if d := cmp.Diff(before, e.text("Leads")); d != "" {
+			t.Errorf("%s: the tab changed:\n%s\n%s", c.hdr, d, e.srv.Table(e.id, "Leads"))
+		}
 	}
 }

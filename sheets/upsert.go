@@ -233,6 +233,18 @@ func (sn *snapshot) headerCol(h string) int {
 	return -1
 }
 
+// headerCol2 returns the second column whose header is h, or -1.
+func (sn *snapshot) headerCol2(h string) int {
+	if c := sn.headerCol(h); c >= 0 {
+		for c++; c < len(sn.values[0]); c++ {
+			if sn.header(c) == h {
+				return c
+			}
+		}
+	}
+	return -1
+}
+
 // rowOf returns the first row (≥1) whose key column holds k (as read by
 // keyOf), or -1.
 func (sn *snapshot) rowOf(keyCol int, k string, keyOf func(any) string) int {
@@ -456,6 +468,16 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	next := width
 	colOf := make([]int, len(u.hdr))
 	for j, h := range u.hdr {
+		if c, dup := sn.headerCol(h), sn.headerCol2(h); dup >= 0 {
+			// A human's column with the same header: writing the first
+			// would overwrite the human's values, and taking theirs for
+			// the key column would match no record (a full run would
+			// remove every row).
+			hd := u.t.Columns[j].Header
+			return nil, errorf(u.op, fmt.Sprintf("rename one of the two columns headed %q (the one the sync does not fill), or delete it", hd),
+				"the headers %q (column %s) and %q (column %s) both match the mapping's column %q",
+				keyText(sn.cell(0, c)), colName(c), keyText(sn.cell(0, dup)), colName(dup), hd)
+		}
 		if c := sn.headerCol(h); c >= 0 {
 			colOf[j] = c
 		} else {
