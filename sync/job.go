@@ -275,8 +275,19 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts R
 	if j.Progress != nil {
 		j.Progress(Progress{Module: m.Module, Mode: ms.Mode, Read: ms.Read, Done: true})
 	}
-	if ms.Mode != ModeFull {
-		for d, err := range j.Source.Deleted(readCtx, m.Module, ms.Since) {
+	deletedSince := ms.Since
+	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 {
+		// An empty answer where the tab held rows is far more often a
+		// permission or API change than a CRM emptied overnight. A full
+		// reconcile would delete every row (and the notes people keep on
+		// them), so only records Zoho lists as deleted are removed.
+		log.Warn().Int("rows_last_run", st.Rows).
+			Msg("full read returned no records: not reconciling; only records listed as deleted are removed")
+		table.Full = false
+		deletedSince = st.LastFull
+	}
+	if !table.Full {
+		for d, err := range j.Source.Deleted(readCtx, m.Module, deletedSince) {
 			if err != nil {
 				ms.Err = j.readErr(opts, fmt.Errorf("read deleted records: %w", err))
 				return ms

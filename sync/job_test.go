@@ -338,3 +338,26 @@ func TestJobSinceAfterCursorKeepsCursor(t *testing.T) {
 		t.Fatalf("cursor after --since before it = %v, want newest Modified_Time", got)
 	}
 }
+
+func TestJobEmptyFullReadDoesNotEmptyTheTab(t *testing.T) {
+	now := t0
+	lastFull := t0.Add(-8 * 24 * time.Hour)
+	src := &fakeSource{
+		records: map[string][]zsync.Record{"Leads": nil},
+		deleted: map[string][]zsync.Deletion{"Leads": {{ID: "7", Deleted: t0.Add(-time.Hour)}}},
+	}
+	sink := &fakeSink{states: map[string]zsync.ModuleState{
+		"Leads": {Module: "Leads", Cursor: t0.Add(-time.Hour), LastFull: lastFull, Rows: 120},
+	}}
+	_, err := newJob(src, sink, &now).Run(context.Background(), zsync.RunOptions{Full: true, Modules: []string{"Leads"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := sink.tables[0]
+	if tab.Full {
+		t.Fatal("an empty full read must not reconcile: it would delete every row")
+	}
+	if !slices.Equal(tab.Deleted, []string{"7"}) || !src.delSince[0].Equal(lastFull) {
+		t.Fatalf("deleted = %v since %v, want the records Zoho lists as deleted since the last full run", tab.Deleted, src.delSince)
+	}
+}
