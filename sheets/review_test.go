@@ -128,3 +128,20 @@ func TestEmulatorDuplicateOwnedHeader(t *testing.T) {
 		}
 	}
 }
+
+// A human adds a "Total" row (and two rows keyed by a note) under the
+// records: a full reconcile removes rows of records gone from Zoho, never a
+// row whose key cannot be a record id.
+func TestEmulatorFullRunKeepsHumanRows(t *testing.T) {
+	e := newEnv(t, envOpt{noListener: true})
+	e.upsert(t, tbl(rec("1", "Acme", 10), rec("2", "Beta", 20)))
+	e.srv.InsertRows(e.id, "Leads", 3, 3)
+	e.srv.SetCell(e.id, "Leads", 3, 0, "Total")
+	e.srv.SetCell(e.id, "Leads", 3, 2, 30.0)
+	e.srv.SetCell(e.id, "Leads", 4, 0, "see notes")
+	e.srv.SetCell(e.id, "Leads", 5, 0, "see notes")
+	tb := tbl(rec("1", "Acme", 10))
+	tb.Full = true
+	e.upsert(t, tb)
+	e.want(t, [][]string{{"Id", "Name", "Amount"}, {"1", "Acme", "10"}, {"Total", "", "30"}, {"see notes"}, {"see notes"}})
+}

@@ -525,6 +525,9 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	del := map[int]bool{}
 	dups := 0
 	for _, k := range tabKeys {
+		if _, want := u.want[k]; !want && !isRecordID(k) {
+			continue // a human's row ("Total", a note): not ours to dedupe
+		}
 		for _, r := range rowsOf[k][1:] {
 			del[r] = true
 			dups++
@@ -545,7 +548,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 			u.s.c.log.Warn().Str("sheet", u.title).Str("key", k).Msg("sheets: a key cell holds a number that lost digits; leaving its row alone (type the id as text, e.g. with a leading ')")
 			continue
 		}
-		if u.deleted[k] || (u.t.Full && !u.restoreRow[k]) {
+		if u.deleted[k] || (u.t.Full && !u.restoreRow[k] && isRecordID(k)) {
 			gone = append(gone, k)
 		}
 	}
@@ -1178,4 +1181,20 @@ func (u *upsert) setRestore(k, h string, v any) {
 	if _, ok := u.restore[k][h]; !ok {
 		u.restore[k][h] = v
 	}
+}
+
+// isRecordID reports whether a key cell's text can be a Zoho record id
+// (digits only, as Zoho's bigint ids are). A full reconcile removes only
+// such rows: a row keyed "Total" or "see below" was typed by a human, not
+// written by the sync, and is never deleted.
+func isRecordID(k string) bool {
+	if k == "" || len(k) > 20 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < '0' || k[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
