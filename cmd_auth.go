@@ -71,25 +71,27 @@ func cmdAuth(ctx context.Context, args []string, e env) error {
 		return usageErr("listen on %s for the redirect: %v (pick another --redirect port)", ru.Host, err)
 	}
 	state := randomState()
-	type result = struct {
-		code, accounts string
-		err            error
+	results := make(chan authResult, 2)
+	send := func(r authResult) {
+		select { // the first answer wins; later ones are dropped
+		case results <- r:
+		default:
+		}
 	}
-	results := make(chan result, 2)
 	mux := http.NewServeMux()
 	mux.HandleFunc(ru.Path, func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		switch {
-		case q.Get("error") != "":
-			results <- result{err: fmt.Errorf("zoho refused consent: %s", q.Get("error"))}
 		case q.Get("state") != state:
 			http.Error(w, "state mismatch", http.StatusBadRequest)
 			return
 		case q.Get("code") == "":
 			http.Error(w, "no code", http.StatusBadRequest)
 			return
+		case q.Get("error") != "":
+			send(authResult{err: fmt.Errorf("zoho refused consent: %s", q.Get("error"))})
 		default:
-			results <- result{code: q.Get("code"), accounts: q.Get("accounts-server")}
+			send(authResult{code: q.Get("code"), accounts: q.Get("accounts-server")})
 		}
 		fmt.Fprintln(w, "zoho2sheets: you can close this tab and return to the terminal.")
 	})
@@ -103,7 +105,7 @@ func cmdAuth(ctx context.Context, args []string, e env) error {
 		go func() {
 			line, _ := bufio.NewReader(e.stdin).ReadString('\n')
 			if line = strings.TrimSpace(line); line != "" {
-				results <- pastedCode(line)
+				send(pastedCode(line))
 			}
 		}()
 	}
@@ -129,11 +131,14 @@ func cmdAuth(ctx context.Context, args []string, e env) error {
 	}
 }
 
-// pastedCode takes a code, or the whole redirect URL a browser ended on.
-func pastedCode(s string) (r struct {
+// authResult is what the consent flow ends with: a code, or an error.
+type authResult struct {
 	code, accounts string
 	err            error
-}) {
+}
+
+// pastedCode takes a code, or the whole redirect URL a browser ended on.
+func pastedCode(s string) (r authResult) {
 	if u, err := url.Parse(s); err == nil && u.Query().Get("code") != "" {
 		r.code, r.accounts = u.Query().Get("code"), u.Query().Get("accounts-server")
 		return r
