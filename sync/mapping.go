@@ -356,6 +356,11 @@ func (p *colPlan) cell(v Value, rest []string) Cell {
 	case nil:
 		return Cell{}
 	case Lookup:
+		if x.Name == "" && x.ID != "" && (len(rest) == 0 || lookupKey(rest[0]) != 0) {
+			// A lookup without its name (Bulk Read exports ids only):
+			// the name is unknown, not empty, so the cell is kept.
+			return Cell{Kind: KindKeep}
+		}
 		if len(rest) == 0 {
 			return p.fromString(lookupDisplay(x))
 		}
