@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/zoho2sheets/zoho2sheets/internal/jsonenc"
 )
 
 // newMeta validates a DeveloperMetadata to create.
@@ -387,7 +389,7 @@ func (s *Server) valuesBatchGetByDataFilter(ss *spreadsheet, body []byte) (any, 
 		return nil, err
 	}
 	b := []byte(`{"spreadsheetId":`)
-	b = appendJSONString(b, ss.id)
+	b = jsonenc.AppendString(b, ss.id)
 	n := 0
 	for _, raw := range req.DataFilters {
 		var f dataFilterJ

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/zoho2sheets/zoho2sheets/internal/jsonenc"
 )
 
 // maxCellChars is Google's limit on characters in one cell.
@@ -128,10 +130,10 @@ func appendCell(b []byte, c cell, o renderOpts) []byte {
 	case kEmpty:
 		return append(b, `""`...)
 	case kString:
-		return appendJSONString(b, c.s)
+		return jsonenc.AppendString(b, c.s)
 	case kFormula:
 		if o.mode == "FORMULA" {
-			return appendJSONString(b, c.s)
+			return jsonenc.AppendString(b, c.s)
 		}
 		return appendCell(b, evalFormula(c), o)
 	case kBool:
@@ -147,7 +149,7 @@ func appendCell(b []byte, c cell, o renderOpts) []byte {
 		return append(b, "false"...)
 	}
 	if o.mode == "FORMATTED_VALUE" || o.dateStr && c.f.isDate() {
-		return appendJSONString(b, formatNumber(c.n, c.f))
+		return jsonenc.AppendString(b, formatNumber(c.n, c.f))
 	}
 	return appendJSONNumber(b, c.n)
 }
@@ -189,58 +191,14 @@ func appendJSONNumber(b []byte, f float64) []byte {
 	return strconv.AppendFloat(b, f, 'g', -1, 64)
 }
 
-const hexDigits = "0123456789abcdef"
-
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < 0x80 {
-			continue
-		}
-		if c >= 0x80 {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
-				b = append(b, s[start:i]...)
-				if r == utf8.RuneError {
-					b = append(b, `\ufffd`...)
-				} else {
-					b = append(b, `\u202`...)
-					b = append(b, hexDigits[r&0xF])
-				}
-				start = i + size
-			}
-			i += size - 1
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
 // appendValueRange renders {"range","majorDimension","values"} for box bx
 // of sh: trailing empty rows and columns are left out, and "values" is
 // absent when nothing is left, as Google answers.
 func appendValueRange(b []byte, sh *sheet, bx box, major string, o renderOpts) []byte {
 	b = append(b, `{"range":`...)
-	b = appendJSONString(b, bx.text(sh))
+	b = jsonenc.AppendString(b, bx.text(sh))
 	b = append(b, `,"majorDimension":`...)
-	b = appendJSONString(b, major)
+	b = jsonenc.AppendString(b, major)
 	if major == "COLUMNS" {
 		return appendColumns(b, sh, bx, o)
 	}
@@ -355,7 +313,7 @@ func (s *Server) valuesBatchGet(ss *spreadsheet, q url.Values) (any, *apiError) 
 		return nil, err
 	}
 	b := []byte(`{"spreadsheetId":`)
-	b = appendJSONString(b, ss.id)
+	b = jsonenc.AppendString(b, ss.id)
 	if rs := q["ranges"]; len(rs) > 0 {
 		b = append(b, `,"valueRanges":[`...)
 		for i, rng := range rs {
