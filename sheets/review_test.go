@@ -2,8 +2,9 @@ package sheets_test
 
 import (
 	"errors"
-	"github.com/google/go-cmp/cmp"
 	"strings"
+
+	"github.com/google/go-cmp/cmp"
 
 	"context"
 	"time"

@@ -1,0 +1,414 @@
+package sheets
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"google.golang.org/api/sheets/v4"
+
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+)
+
+// plannedRow is the cells written into one row.
+type plannedRow struct {
+	row  int // row index after the structural batch
+	key  string
+	cols []int
+	vals []any
+	// needFmt are columns of an existing row whose cell held no number
+	// (empty or text), so it has no date format of its own yet.
+	needFmt []int
+}
+
+// plan is what one round writes.
+type plan struct {
+	counts     zsync.UpsertResult
+	keyCol     int
+	deleteRows []int // rows removed (indexes before removal, ascending)
+	structure  []*sheets.Request
+	structOnce bool // structure has non-idempotent requests
+	headers    map[int]string
+	rows       []plannedRow
+	colHdr     map[int]string // column → normalized header expected there
+	finalKeys  []string       // key of each row after the write
+	data       [][]*sheets.ValueRange
+	cells      int
+}
+
+func (p *plan) empty() bool { return len(p.structure) == 0 && len(p.data) == 0 }
+
+// plan compares the snapshot with the table and returns the writes.
+func (u *upsert) plan(sn *snapshot) (*plan, error) {
+	p := &plan{headers: map[int]string{}, colHdr: map[int]string{}}
+	width := sn.width()
+	next := width
+	colOf := make([]int, len(u.hdr))
+	for j, h := range u.hdr {
+		if c, dup := sn.headerCol(h), sn.headerCol2(h); dup >= 0 {
+			// A human's column with the same header: writing the first
+			// would overwrite the human's values, and taking theirs for
+			// the key column would match no record (a full run would
+			// remove every row).
+			hd := u.t.Columns[j].Header
+			return nil, errorf(u.op, fmt.Sprintf("rename one of the two columns headed %q (the one the sync does not fill), or delete it", hd),
+				"the headers %q (column %s) and %q (column %s) both match the mapping's column %q",
+				keyText(sn.cell(0, c)), colName(c), keyText(sn.cell(0, dup)), colName(dup), hd)
+		}
+		if c := sn.headerCol(h); c >= 0 {
+			colOf[j] = c
+		} else {
+			colOf[j] = next
+			p.headers[next] = u.t.Columns[j].Header
+			next++
+		}
+		p.colHdr[colOf[j]] = h
+	}
+	markCol := -1
+	if u.markHdr != "" {
+		markCol = sn.headerCol(u.markHdr)
+		if j, owned := u.owned[u.markHdr]; owned {
+			markCol = colOf[j]
+		}
+	}
+	_, markOwned := u.owned[u.markHdr]
+	keyCol := colOf[u.t.Key]
+	p.keyCol = keyCol
+	if _, missing := p.headers[keyCol]; missing && len(sn.values) > 1 {
+		// Without its key column every record would be appended again.
+		return nil, errorf(u.op, fmt.Sprintf("put the header %q back above the record ids (or clear the tab)", u.t.Columns[u.t.Key].Header),
+			"the tab has rows but no key column %q", u.t.Columns[u.t.Key].Header)
+	}
+
+	nrows := len(sn.values)
+	u.resolveNumKeys(sn, keyCol)
+	rowsOf := map[string][]int{}
+	lossy := map[string]bool{} // keys typed as numbers that lost digits and match no record
+	var tabKeys []string
+	for r := 1; r < nrows; r++ {
+		v := sn.cell(r, keyCol)
+		if k := u.keyOf(v); k != "" {
+			if f, ok := v.(float64); ok && math.Abs(f) >= 1<<53 && keyText(f) == k {
+				lossy[k] = true
+			}
+			if _, seen := rowsOf[k]; !seen {
+				tabKeys = append(tabKeys, k)
+			}
+			rowsOf[k] = append(rowsOf[k], r)
+		}
+	}
+
+	// Rows to remove: duplicates, then deleted records.
+	del := map[int]bool{}
+	dups := 0
+	for _, k := range tabKeys {
+		if _, want := u.want[k]; !want && !isRecordID(k) {
+			continue // a human's row ("Total", a note): not ours to dedupe
+		}
+		for _, r := range rowsOf[k][1:] {
+			del[r] = true
+			dups++
+		}
+	}
+	if dups > 0 {
+		u.s.c.log.Warn().Str("sheet", u.title).Int("rows", dups).Msg("sheets: duplicate keys in the tab; removing the lower duplicates")
+		p.counts.Removed += dups
+	}
+	var gone []string
+	for _, k := range tabKeys {
+		if _, want := u.want[k]; want {
+			continue
+		}
+		if lossy[k] && !u.deleted[k] {
+			// A human typed an id that Sheets rounded: it may be a record
+			// still in Zoho, so the row (and the human's notes) stays.
+			u.s.c.log.Warn().Str("sheet", u.title).Str("key", k).Msg("sheets: a key cell holds a number that lost digits; leaving its row alone (type the id as text, e.g. with a leading ')")
+			continue
+		}
+		if u.deleted[k] || (u.t.Full && !u.restoreRow[k] && isRecordID(k)) {
+			gone = append(gone, k)
+		}
+	}
+	var marks []int // rows to mark
+	for _, k := range gone {
+		r := rowsOf[k][0]
+		switch u.onDelete {
+		case zsync.OnDeleteRemove:
+			del[r] = true
+			p.counts.Removed++
+		case zsync.OnDeleteMark:
+			if keyText(sn.cell(r, markCol)) != u.t.MarkText || markCol < 0 {
+				marks = append(marks, r)
+			}
+		}
+	}
+	for r := range del {
+		p.deleteRows = append(p.deleteRows, r)
+	}
+	sort.Ints(p.deleteRows)
+	final := func(r int) int { return r - sort.SearchInts(p.deleteRows, r) }
+
+	if len(marks) > 0 && markCol < 0 {
+		markCol = next
+		p.headers[next] = u.t.MarkColumn
+		next++
+	}
+	if markCol >= 0 {
+		p.colHdr[markCol] = u.markHdr
+	}
+
+	// Existing rows: cells that differ; new rows after the last used row.
+	appendAt := max(nrows-len(p.deleteRows), 1)
+	var updates, adds []plannedRow
+	colFor := func(h string) int {
+		if j, ok := u.owned[h]; ok {
+			return colOf[j]
+		}
+		if h == u.markHdr {
+			return markCol
+		}
+		return sn.headerCol(h)
+	}
+	for _, k := range u.order {
+		vals := u.want[k]
+		rs, found := rowsOf[k]
+		if !found {
+			pr := plannedRow{row: appendAt + len(adds), key: k}
+			for j, v := range vals {
+				if s, ok := v.(string); v == nil || ok && s == "" {
+					continue
+				}
+				pr.cols = append(pr.cols, colOf[j])
+				pr.vals = append(pr.vals, v)
+			}
+			pr.addRestore(u.restore[k], colFor, nil, 0)
+			adds = append(adds, pr)
+			p.counts.Added++
+			continue
+		}
+		r := rs[0]
+		pr := plannedRow{row: final(r), key: k}
+		for j, v := range vals {
+			if have := sn.cell(r, colOf[j]); !sameValue(v, u.t.Columns[j].Kind, have) {
+				pr.cols = append(pr.cols, colOf[j])
+				pr.vals = append(pr.vals, v)
+				if _, num := have.(float64); !num {
+					pr.needFmt = append(pr.needFmt, colOf[j])
+				}
+			}
+		}
+		changed := len(pr.cols) > 0
+		if markCol >= 0 && !markOwned && u.t.MarkText != "" && keyText(sn.cell(r, markCol)) == u.t.MarkText {
+			pr.cols = append(pr.cols, markCol) // the record is back: unmark
+			pr.vals = append(pr.vals, "")
+			changed = true
+		}
+		pr.addRestore(u.restore[k], colFor, sn, r)
+		if changed {
+			p.counts.Updated++
+		} else {
+			p.counts.Unchanged++
+		}
+		if len(pr.cols) > 0 {
+			updates = append(updates, pr)
+		}
+	}
+	for _, r := range marks {
+		if del[r] {
+			continue
+		}
+		updates = append(updates, plannedRow{row: final(r), key: u.keyOf(sn.cell(r, keyCol)), cols: []int{markCol}, vals: []any{u.t.MarkText}})
+		p.counts.Marked++
+	}
+	// Repairs of records not in the table.
+	restoreKeys := make([]string, 0, len(u.restore))
+	for k := range u.restore {
+		if _, want := u.want[k]; !want {
+			restoreKeys = append(restoreKeys, k)
+		}
+	}
+	sort.Strings(restoreKeys)
+	for _, k := range restoreKeys {
+		if rs, found := rowsOf[k]; found {
+			if del[rs[0]] {
+				continue
+			}
+			pr := plannedRow{row: final(rs[0]), key: k}
+			pr.addRestore(u.restore[k], colFor, sn, rs[0])
+			if len(pr.cols) > 0 {
+				updates = append(updates, pr)
+			}
+		} else if u.restoreRow[k] && !u.deleted[k] {
+			pr := plannedRow{row: appendAt + len(adds), key: k}
+			pr.addRestore(u.restore[k], colFor, nil, 0)
+			if len(pr.cols) > 0 {
+				adds = append(adds, pr)
+			}
+		}
+	}
+	for _, c := range u.clears {
+		col := sn.headerCol(c.hdr)
+		if c.row < nrows && !del[c.row] && col >= 0 && u.keyOf(sn.cell(c.row, keyCol)) == "" && sameValue(c.val, zsync.KindText, sn.cell(c.row, col)) {
+			updates = append(updates, plannedRow{row: final(c.row), cols: []int{col}, vals: []any{""}})
+		}
+	}
+	u.clears = nil
+	for i := range updates {
+		for _, c := range updates[i].cols {
+			if _, ok := p.colHdr[c]; !ok {
+				p.colHdr[c] = sn.header(c)
+			}
+		}
+	}
+	for i := range adds {
+		for _, c := range adds[i].cols {
+			if _, ok := p.colHdr[c]; !ok {
+				p.colHdr[c] = sn.header(c)
+			}
+		}
+	}
+	sort.Slice(updates, func(i, j int) bool { return updates[i].row < updates[j].row })
+	p.rows = append(updates, adds...)
+
+	// Keys after the write, for verification.
+	p.finalKeys = make([]string, appendAt+len(adds))
+	for r := 1; r < nrows; r++ {
+		if !del[r] {
+			p.finalKeys[final(r)] = u.keyOf(sn.cell(r, keyCol))
+		}
+	}
+	for _, a := range adds {
+		p.finalKeys[a.row] = a.key
+	}
+
+	if len(p.rows) == 0 && len(p.headers) == 0 && len(p.deleteRows) == 0 {
+		return p, nil
+	}
+	if err := u.structure(sn, p, appendAt, appendAt+len(adds), next, colOf); err != nil {
+		return nil, err
+	}
+	u.values(p, len(updates))
+	return p, nil
+}
+
+// keyOf is the key of a key cell as read: its text, or the record a
+// number typed by a human resolves to (see resolveNumKeys).
+func (u *upsert) keyOf(v any) string {
+	if f, ok := v.(float64); ok {
+		if k, ok := u.numKey[f]; ok {
+			return k
+		}
+	}
+	return keyText(v)
+}
+
+// resolveNumKeys fills u.numKey. A human typing a 19-digit Zoho id gets a
+// number that lost its last digits, so its text matches no record: the
+// record would be appended again and, in a full run, the human's row (with
+// their notes) removed. Such a number is taken for a record only when it
+// can be no other: in a full run (every record is in the table) and when
+// exactly one record, and no text key already in the tab, rounds to it.
+// An incremental run leaves it alone rather than risk writing one record's
+// values onto another's row; the next full run merges the two rows.
+func (u *upsert) resolveNumKeys(sn *snapshot, keyCol int) {
+	u.numKey = nil
+	if !u.t.Full {
+		return
+	}
+	var nums []float64
+	for r := 1; r < len(sn.values); r++ {
+		f, ok := sn.cell(r, keyCol).(float64)
+		if !ok || math.Abs(f) < 1<<53 {
+			continue // small numbers are exact: keyText matches them
+		}
+		if _, want := u.want[keyText(f)]; !want {
+			nums = append(nums, f)
+		}
+	}
+	if len(nums) == 0 {
+		return
+	}
+	// Sheets keeps 15 significant digits of a typed number; the double may
+	// also hold more. Compare both ways.
+	short := func(f float64) string { return strconv.FormatFloat(f, 'g', 15, 64) }
+	byExact, byShort := map[float64][]string{}, map[string][]string{}
+	add := func(k string) {
+		f, err := strconv.ParseFloat(k, 64)
+		if err != nil || math.Abs(f) < 1<<53 {
+			return
+		}
+		if !slices.Contains(byExact[f], k) {
+			byExact[f] = append(byExact[f], k)
+		}
+		if s := short(f); !slices.Contains(byShort[s], k) {
+			byShort[s] = append(byShort[s], k)
+		}
+	}
+	for _, k := range u.order {
+		add(k)
+	}
+	for r := 1; r < len(sn.values); r++ {
+		if s, ok := sn.cell(r, keyCol).(string); ok {
+			add(strings.TrimSpace(s))
+		}
+	}
+	for _, f := range nums {
+		c := byShort[short(f)]
+		if len(c) != 1 || (len(byExact[f]) > 0 && byExact[f][0] != c[0]) {
+			continue // none, or more than one record it could be
+		}
+		if _, want := u.want[c[0]]; !want {
+			continue // a text key in the tab: the number is a second copy of it, or another record
+		}
+		if u.numKey == nil {
+			u.numKey = map[float64]string{}
+		}
+		u.numKey[f] = c[0]
+	}
+}
+
+// addRestore adds the cells of a repair (header → value) that differ from
+// the row r of sn (sn nil: a new row).
+func (pr *plannedRow) addRestore(cells map[string]any, colFor func(string) int, sn *snapshot, r int) {
+	hs := make([]string, 0, len(cells))
+	for h := range cells {
+		hs = append(hs, h)
+	}
+	sort.Strings(hs)
+	for _, h := range hs {
+		c := colFor(h)
+		if c < 0 || slices.Contains(pr.cols, c) {
+			continue
+		}
+		v := cells[h]
+		if sn != nil && sameValue(v, zsync.KindNumber, sn.cell(r, c)) {
+			continue
+		}
+		if sn == nil {
+			if s, ok := v.(string); ok && s == "" {
+				continue
+			}
+		}
+		pr.cols = append(pr.cols, c)
+		pr.vals = append(pr.vals, v)
+	}
+}
+
+// isRecordID reports whether a key cell's text can be a Zoho record id
+// (digits only, as Zoho's bigint ids are). A full reconcile removes only
+// such rows: a row keyed "Total" or "see below" was typed by a human, not
+// written by the sync, and is never deleted.
+func isRecordID(k string) bool {
+	if k == "" || len(k) > 20 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < '0' || k[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,97 @@
+package sheets
+
+import (
+	"context"
+	"strings"
+
+	"google.golang.org/api/sheets/v4"
+)
+
+// read returns the tab's properties and every value in it.
+func (u *upsert) read(ctx context.Context) (*snapshot, error) {
+	ss, err := u.s.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sn := &snapshot{}
+	for _, sh := range ss.Sheets {
+		p := sh.Properties
+		if p == nil {
+			continue
+		}
+		if p.GridProperties != nil {
+			sn.total += p.GridProperties.RowCount * p.GridProperties.ColumnCount
+		}
+		if p.Title == u.title || (sn.tab == nil && strings.EqualFold(p.Title, u.title)) {
+			sn.tab = p
+		}
+	}
+	if sn.tab == nil {
+		return sn, nil
+	}
+	u.title = sn.tab.Title // a tab titled "leads" serves a mapping saying "Leads"
+	vr, err := u.batchGet(ctx, quoteTitle(u.title))
+	if err != nil {
+		return nil, err
+	}
+	sn.values = vr[0]
+	return sn, nil
+}
+
+// batchGet reads ranges as unformatted values with date serials.
+func (u *upsert) batchGet(ctx context.Context, ranges ...string) ([][][]any, error) {
+	var resp *sheets.BatchGetValuesResponse
+	err := u.s.c.call(ctx, "values.batchGet", kindRead, nil, func() (err error) {
+		resp, err = u.s.c.svc.Spreadsheets.Values.BatchGet(u.s.id).Ranges(ranges...).
+			ValueRenderOption("UNFORMATTED_VALUE").DateTimeRenderOption("SERIAL_NUMBER").
+			MajorDimension("ROWS").Context(ctx).Do()
+		return err
+	})
+	if err != nil {
+		return nil, u.s.apiErr("read tab "+quoteTitle(u.title), err)
+	}
+	out := make([][][]any, len(ranges))
+	for i := range out {
+		if i < len(resp.ValueRanges) && resp.ValueRanges[i] != nil {
+			out[i] = toAny(resp.ValueRanges[i].Values)
+		}
+	}
+	return out, nil
+}
+
+func toAny(v [][]interface{}) [][]any { return v }
+
+// createTab adds the tab sized for the table, header row frozen.
+func (u *upsert) createTab(ctx context.Context, sn *snapshot) (*snapshot, error) {
+	rows := int64(len(u.want) + 1)
+	cols := int64(len(u.t.Columns))
+	if u.markHdr != "" {
+		if _, owned := u.owned[u.markHdr]; !owned {
+			cols++
+		}
+	}
+	rows = max(rows, 2)
+	if sn.total+rows*cols > MaxCells {
+		return nil, u.cellLimitErr(sn.total + rows*cols)
+	}
+	props := &sheets.SheetProperties{Title: u.title, GridProperties: &sheets.GridProperties{
+		RowCount: rows, ColumnCount: cols, FrozenRowCount: 1}}
+	replies, err := u.s.batchUpdateReplies(ctx, "create tab "+quoteTitle(u.title), kindWriteOnce, &u.requests,
+		[]*sheets.Request{{AddSheet: &sheets.AddSheetRequest{Properties: props}}})
+	if err != nil {
+		return nil, err
+	}
+	if len(replies) == 1 && replies[0].AddSheet != nil && replies[0].AddSheet.Properties != nil {
+		props = replies[0].AddSheet.Properties
+	}
+	if props.GridProperties == nil {
+		props.GridProperties = &sheets.GridProperties{RowCount: rows, ColumnCount: cols, FrozenRowCount: 1}
+	}
+	u.s.c.log.Info().Str("sheet", u.title).Msg("sheets: created tab")
+	return &snapshot{tab: props, total: sn.total + rows*cols}, nil
+}
+
+func (u *upsert) cellLimitErr(n int64) error {
+	return errorf(u.op, "delete unused tabs, rows or columns, or sync this module into another spreadsheet",
+		"writing would grow the spreadsheet to %d cells, above Google's limit of %d", n, MaxCells)
+}

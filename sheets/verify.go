@@ -1,0 +1,118 @@
+package sheets
+
+import "context"
+
+// verify re-reads the key column and header row after the write. Values
+// that landed on another record (a human sorted or inserted rows, or moved
+// columns, during the write) are turned into repairs for the next round:
+// the intended record is rewritten wherever it now is, and the record hit
+// by mistake gets back the values it had in sn.
+func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error) {
+	got, err := u.batchGet(ctx, a1Row(u.title, 0), a1Column(u.title, p.keyCol))
+	if err != nil {
+		return false, err
+	}
+	hdrAt := func(c int) string {
+		if len(got[0]) > 0 && c < len(got[0][0]) {
+			return normHeader(keyText(got[0][0][c]))
+		}
+		return ""
+	}
+	keyAt := func(r int) string {
+		if r < len(got[1]) && len(got[1][r]) > 0 {
+			return keyText(got[1][r][0])
+		}
+		return ""
+	}
+	damaged := false
+	for c, h := range p.headers {
+		if hdrAt(c) != normHeader(h) {
+			damaged = true
+		}
+	}
+	origCol := map[string]int{}
+	orig := func(k, h string) (any, bool) {
+		c, ok := origCol[h]
+		if !ok {
+			c = sn.headerCol(h)
+			origCol[h] = c
+		}
+		r := sn.rowOf(p.keyCol, k, u.keyOf)
+		if c < 0 || r < 0 {
+			return nil, false
+		}
+		v := sn.cell(r, c)
+		if v == nil {
+			v = ""
+		}
+		return v, true
+	}
+	for _, pr := range p.rows {
+		pk := keyAt(pr.row)
+		for i, c := range pr.cols {
+			ph := hdrAt(c)
+			if pk == pr.key && ph == p.colHdr[c] {
+				continue
+			}
+			damaged = true
+			switch {
+			case ph == "":
+			case pk == "":
+				u.clears = append(u.clears, posClear{row: pr.row, hdr: ph, val: pr.vals[i]})
+			default:
+				if _, want := u.want[pk]; want {
+					if _, owned := u.owned[ph]; owned {
+						continue // rewritten from the table anyway
+					}
+				}
+				if v, ok := orig(pk, ph); ok {
+					u.setRestore(pk, ph, v)
+				}
+			}
+		}
+	}
+	if len(p.deleteRows) > 0 {
+		// A sort between reading and deleting rows removes the wrong ones:
+		// put back every record that should still be there.
+		present := map[string]bool{}
+		for r := 1; r < len(got[1]); r++ {
+			present[keyAt(r)] = true
+		}
+		for _, k := range p.finalKeys[1:] {
+			if k == "" || present[k] {
+				continue
+			}
+			damaged = true
+			r := sn.rowOf(p.keyCol, k, u.keyOf)
+			if r < 0 {
+				continue // a row we appended: the table re-adds it
+			}
+			u.restoreRow[k] = true
+			for c := range sn.values[0] {
+				h := sn.header(c)
+				if h == "" {
+					continue
+				}
+				if _, want := u.want[k]; want {
+					if _, owned := u.owned[h]; owned {
+						continue
+					}
+				}
+				if v := sn.cell(r, c); v != nil && v != "" {
+					u.setRestore(k, h, v)
+				}
+			}
+		}
+	}
+	return damaged, nil
+}
+
+// setRestore records the value to put back; the first (undamaged) one wins.
+func (u *upsert) setRestore(k, h string, v any) {
+	if u.restore[k] == nil {
+		u.restore[k] = map[string]any{}
+	}
+	if _, ok := u.restore[k][h]; !ok {
+		u.restore[k][h] = v
+	}
+}

@@ -1,0 +1,262 @@
+package sheets
+
+import (
+	"context"
+	"slices"
+	"sort"
+
+	"google.golang.org/api/sheets/v4"
+
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+)
+
+// structure fills p.structure: removals bottom-up, grid growth, freezing
+// the header, date formats. needRows/needCols are the grid the write needs.
+func (u *upsert) structure(sn *snapshot, p *plan, appendAt, needRows, needCols int, colOf []int) error {
+	// Bottom-up, so that each index is still valid when its turn comes.
+	for i := len(p.deleteRows) - 1; i >= 0; {
+		end := p.deleteRows[i] + 1
+		start := p.deleteRows[i]
+		for i--; i >= 0 && p.deleteRows[i] == start-1; i-- {
+			start--
+		}
+		p.structure = append(p.structure, &sheets.Request{DeleteDimension: &sheets.DeleteDimensionRequest{
+			Range: dimRange(sn.sheetID(), "ROWS", start, end)}})
+		p.structOnce = true
+	}
+	gridRows, gridCols := sn.grid()
+	rowsAfter := gridRows - int64(len(p.deleteRows))
+	newRows, newCols := max(rowsAfter, int64(needRows)), max(gridCols, int64(needCols))
+	if n := sn.total - gridRows*gridCols + newRows*newCols; newRows*newCols > rowsAfter*gridCols && n > MaxCells {
+		return u.cellLimitErr(n)
+	}
+	if int64(needRows) > rowsAfter {
+		p.structure = append(p.structure, &sheets.Request{AppendDimension: &sheets.AppendDimensionRequest{
+			SheetId: sn.sheetID(), Dimension: "ROWS", Length: int64(needRows) - rowsAfter, ForceSendFields: []string{"SheetId"}}})
+		p.structOnce = true
+	}
+	if int64(needCols) > gridCols {
+		p.structure = append(p.structure, &sheets.Request{AppendDimension: &sheets.AppendDimensionRequest{
+			SheetId: sn.sheetID(), Dimension: "COLUMNS", Length: int64(needCols) - gridCols, ForceSendFields: []string{"SheetId"}}})
+		p.structOnce = true
+	}
+	if sn.frozen() == 0 {
+		p.structure = append(p.structure, &sheets.Request{UpdateSheetProperties: &sheets.UpdateSheetPropertiesRequest{
+			Properties: &sheets.SheetProperties{SheetId: sn.sheetID(), GridProperties: &sheets.GridProperties{FrozenRowCount: 1},
+				ForceSendFields: []string{"SheetId"}},
+			Fields: "gridProperties.frozenRowCount"}})
+	}
+	// Date formats on new rows, new columns and cells that held no number
+	// (a date filled in later: without a format it would show as 45306).
+	// Cells that already held a number keep their format (it moves with
+	// the cells when a human sorts), so an incremental run changing dates
+	// needs no structural request, and a human's own date format is
+	// respected.
+	for j, col := range u.t.Columns {
+		nf := numberFormat(col.Kind)
+		if nf == nil {
+			continue
+		}
+		c := colOf[j]
+		_, newCol := p.headers[c]
+		var rows []int
+		for _, pr := range p.rows {
+			if pr.row < appendAt && !newCol && !slices.Contains(pr.needFmt, c) {
+				continue
+			}
+			for i, pc := range pr.cols {
+				if _, num := pr.vals[i].(float64); pc == c && num {
+					rows = append(rows, pr.row)
+				}
+			}
+		}
+		sort.Ints(rows)
+		for i := 0; i < len(rows); {
+			start, end := rows[i], rows[i]+1
+			for i++; i < len(rows) && rows[i] <= end; i++ {
+				end = rows[i] + 1
+			}
+			p.structure = append(p.structure, &sheets.Request{RepeatCell: &sheets.RepeatCellRequest{
+				Range: &sheets.GridRange{SheetId: sn.sheetID(), StartRowIndex: int64(start), EndRowIndex: int64(end),
+					StartColumnIndex: int64(c), EndColumnIndex: int64(c + 1),
+					ForceSendFields: []string{"SheetId", "StartRowIndex", "StartColumnIndex"}},
+				Cell:   &sheets.CellData{UserEnteredFormat: &sheets.CellFormat{NumberFormat: nf}},
+				Fields: "userEnteredFormat.numberFormat"}})
+		}
+	}
+	return nil
+}
+
+func numberFormat(k zsync.Kind) *sheets.NumberFormat {
+	switch k {
+	case zsync.KindDate:
+		return &sheets.NumberFormat{Type: "DATE", Pattern: DatePattern}
+	case zsync.KindDateTime:
+		return &sheets.NumberFormat{Type: "DATE_TIME", Pattern: DateTimePattern}
+	}
+	return nil
+}
+
+func dimRange(sheetID int64, dim string, start, end int) *sheets.DimensionRange {
+	return &sheets.DimensionRange{SheetId: sheetID, Dimension: dim, StartIndex: int64(start), EndIndex: int64(end),
+		ForceSendFields: []string{"SheetId", "StartIndex"}}
+}
+
+// values fills p.data: header cells, one range per updated row (null
+// skips the cells in between, which keeps other columns untouched), and
+// blocks of new rows, split into requests under maxPayload.
+func (u *upsert) values(p *plan, nUpdates int) {
+	var batches [][]*sheets.ValueRange
+	var cur []*sheets.ValueRange
+	size := 0
+	add := func(vr *sheets.ValueRange, n int) {
+		if size+n > maxPayload && len(cur) > 0 {
+			batches = append(batches, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, vr)
+		size += n
+	}
+	hcols := make([]int, 0, len(p.headers))
+	for c := range p.headers {
+		hcols = append(hcols, c)
+	}
+	sort.Ints(hcols)
+	for _, c := range hcols {
+		add(&sheets.ValueRange{Range: a1Cell(u.title, 0, c), Values: [][]any{{p.headers[c]}}}, 64+len(p.headers[c]))
+		p.cells++
+	}
+	for _, pr := range p.rows[:nUpdates] {
+		lo, hi := slices.Min(pr.cols), slices.Max(pr.cols)
+		row := make([]any, hi-lo+1)
+		n := 64
+		for i, c := range pr.cols {
+			row[c-lo] = pr.vals[i]
+			n += approxSize(pr.vals[i])
+		}
+		n += 5 * (len(row) - len(pr.cols))
+		p.cells += len(pr.cols)
+		add(&sheets.ValueRange{Range: a1Block(u.title, pr.row, lo, pr.row, hi), Values: [][]any{row}}, n)
+	}
+	adds := p.rows[nUpdates:]
+	if len(adds) > 0 {
+		lo, hi := -1, -1
+		for _, pr := range adds {
+			for _, c := range pr.cols {
+				if lo < 0 || c < lo {
+					lo = c
+				}
+				hi = max(hi, c)
+			}
+		}
+		var block [][]any
+		start, bsize := adds[0].row, 64
+		flush := func() {
+			if len(block) > 0 {
+				add(&sheets.ValueRange{Range: a1Block(u.title, start, lo, start+len(block)-1, hi), Values: block}, bsize)
+			}
+		}
+		for _, pr := range adds {
+			row := make([]any, hi-lo+1)
+			n := 4 + 5*(len(row)-len(pr.cols))
+			for i, c := range pr.cols {
+				row[c-lo] = pr.vals[i]
+				n += approxSize(pr.vals[i])
+			}
+			p.cells += len(pr.cols)
+			if bsize+n > maxPayload-size && len(block) > 0 {
+				flush()
+				block, start, bsize = nil, pr.row, 64
+			}
+			block = append(block, row)
+			bsize += n
+		}
+		flush()
+	}
+	if len(cur) > 0 {
+		batches = append(batches, cur)
+	}
+	p.data = batches
+}
+
+// unchanged re-reads the header row and the key column and reports whether
+// they are still what the plan was made from.
+func (u *upsert) unchanged(ctx context.Context, sn *snapshot, p *plan) (bool, error) {
+	ranges := []string{a1Row(u.title, 0), a1Column(u.title, p.keyCol)}
+	if _, cols := sn.grid(); int64(p.keyCol) >= cols {
+		ranges = ranges[:1] // a key column not yet in the grid: reading it would fail
+	}
+	got, err := u.batchGet(ctx, ranges...)
+	if err != nil {
+		return false, err
+	}
+	got = append(got, nil)
+	var hdr []any
+	if len(got[0]) > 0 {
+		hdr = got[0][0]
+	}
+	var want []any
+	if len(sn.values) > 0 {
+		want = sn.values[0]
+	}
+	for c := range max(len(hdr), len(want)) {
+		var h, w any
+		if c < len(hdr) {
+			h = hdr[c]
+		}
+		if c < len(want) {
+			w = want[c]
+		}
+		if normHeader(keyText(h)) != normHeader(keyText(w)) {
+			return false, nil
+		}
+	}
+	keys := got[1]
+	n := max(len(keys), len(sn.values))
+	for r := 1; r < n; r++ {
+		var k any
+		if r < len(keys) && len(keys[r]) > 0 {
+			k = keys[r][0]
+		}
+		if u.keyOf(k) != u.keyOf(sn.cell(r, p.keyCol)) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// write sends the structural batch, then the value batches.
+func (u *upsert) write(ctx context.Context, p *plan) error {
+	if len(p.structure) > 0 {
+		kind := kindWrite
+		if p.structOnce {
+			kind = kindWriteOnce
+		}
+		if err := u.s.batchUpdate(ctx, u.op, kind, &u.requests, p.structure); err != nil {
+			return err
+		}
+	}
+	for i, batch := range p.data {
+		req := &sheets.BatchUpdateValuesRequest{ValueInputOption: "RAW", Data: batch}
+		err := u.s.c.call(ctx, "values.batchUpdate", kindWrite, &u.requests, func() error {
+			_, err := u.s.c.svc.Spreadsheets.Values.BatchUpdate(u.s.id, req).Context(ctx).Do()
+			return err
+		})
+		if err != nil {
+			if i > 0 {
+				u.s.c.log.Warn().Str("sheet", u.title).Int("batches_written", i).Msg("sheets: write stopped part way; the next run completes it")
+			}
+			return u.s.apiErr(u.op, err)
+		}
+		for _, vr := range batch {
+			for _, row := range vr.Values {
+				for _, v := range row {
+					if v != nil {
+						u.cells++
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
