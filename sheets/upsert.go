@@ -52,6 +52,10 @@ func (s *Spreadsheet) Upsert(ctx context.Context, t *zsync.Table, opts zsync.Ups
 	l.Lock()
 	defer l.Unlock()
 	res, err := u.run(ctx)
+	if u.byID {
+		res.Tab = zsync.Tab{ID: u.sheetID, Title: u.title}
+	}
+	res.Created = u.created
 	res.Requests = u.requests
 	res.CellsWritten = u.cells
 	if u.cells > 0 {
@@ -67,6 +71,13 @@ type upsert struct {
 	opts  zsync.UpsertOptions
 	title string
 	op    string
+
+	// sheetID is the tab's sheetId once known (byID): from the table,
+	// then from the tab found or created, so that every round follows
+	// the same tab even if a person renames it meanwhile.
+	sheetID int64
+	byID    bool
+	created bool
 
 	hdr      []string         // normalized headers of t.Columns
 	owned    map[string]int   // normalized header → index in t.Columns
@@ -107,7 +118,8 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 	}
 	u := &upsert{s: s, t: t, opts: opts, title: t.Sheet, op: op,
 		owned: map[string]int{}, want: map[string][]any{}, deleted: map[string]bool{},
-		restore: map[string]map[string]any{}, restoreRow: map[string]bool{}, onDelete: t.OnDelete}
+		restore: map[string]map[string]any{}, restoreRow: map[string]bool{}, onDelete: t.OnDelete,
+		sheetID: t.SheetID, byID: t.HasSheetID}
 	for j, c := range t.Columns {
 		h := normHeader(c.Header)
 		if h == "" {

@@ -1,0 +1,88 @@
+package sync
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rs/zerolog"
+)
+
+// MarkText is what on_delete: mark writes into the mark column.
+const MarkText = "deleted in Zoho"
+
+// placement is a tab entry's state and where its tab is, as found at the
+// start of a run.
+type placement struct {
+	state ModuleState
+	tab   Tab
+	match TabMatch
+	// replaced: the state knew the tab's sheetId, no tab has it any more,
+	// and a tab with the configured title is there (a person deleted the
+	// tab and made or restored another): its rows are not what the state
+	// says.
+	replaced bool
+	notes    []note
+}
+
+// note is one line for the log and the run summary.
+type note struct {
+	warn bool
+	msg  string
+}
+
+// place gives every tab entry of the mapping its state and finds its tab:
+// by the sheetId the state remembers first, so that a renamed tab is
+// followed, then by title.
+//
+// A state stored per module by an older version goes to the module's first
+// tab entry (the only one such a version knew); saving that tab's state
+// removes it. A sheetId that now belongs to a tab carrying another entry's
+// configured title is not followed: that tab is the other entry's.
+func (j *Job) place(states map[string]ModuleState, tabs []Tab) map[string]placement {
+	claimed := map[string]bool{}
+	for _, m := range j.Modules {
+		claimed[strings.ToLower(m.Sheet)] = true
+	}
+	out := map[string]placement{}
+	legacyTaken := map[string]bool{}
+	for _, m := range j.Modules {
+		var pl placement
+		st, ok := states[m.Sheet]
+		if !ok || st.Sheet == "" {
+			st = ModuleState{}
+			if old, ok := states[LegacyStateKey(m.Module)]; ok && !legacyTaken[m.Module] {
+				legacyTaken[m.Module] = true
+				st = old
+				pl.notes = append(pl.notes, note{msg: fmt.Sprintf("sync state of module %s migrated to the per-tab format", m.Module)})
+			}
+		}
+		st.Module, st.Sheet = m.Module, m.Sheet
+		pl.state = st
+		pl.tab, pl.match = FindTab(tabs, m.Sheet, st.SheetID, st.HasSheetID())
+		if pl.match == TabByID && !strings.EqualFold(pl.tab.Title, m.Sheet) && claimed[strings.ToLower(pl.tab.Title)] {
+			pl.notes = append(pl.notes, note{warn: true, msg: fmt.Sprintf("the tab this entry wrote is now titled %q, which another entry of the mapping writes; using the tab titled %q", pl.tab.Title, m.Sheet)})
+			pl.tab, pl.match = FindTab(tabs, m.Sheet, 0, false)
+		}
+		switch {
+		case pl.match == TabByID && pl.tab.Title != st.SheetTitle:
+			pl.notes = append(pl.notes, note{warn: true, msg: fmt.Sprintf("tab renamed to %q: following it", pl.tab.Title)})
+		case pl.match == TabByTitle && st.HasSheetID() && !st.Cursor.IsZero():
+			pl.replaced = true
+			pl.notes = append(pl.notes, note{warn: true, msg: fmt.Sprintf("the tab the sync built (sheetId %d) was deleted; writing to the tab now titled %q (sheetId %d)", st.SheetID, pl.tab.Title, pl.tab.ID)})
+		case pl.match == TabMissing && !st.Cursor.IsZero():
+			pl.notes = append(pl.notes, note{warn: true, msg: fmt.Sprintf("tab %q was deleted: recreating it", m.Sheet)})
+		}
+		out[m.Sheet] = pl
+	}
+	return out
+}
+
+// note logs n and adds it to the module's summary.
+func (j *Job) note(ms *ModuleSummary, log zerolog.Logger, n note) {
+	ev := log.Info()
+	if n.warn {
+		ev = log.Warn()
+	}
+	ev.Msg(n.msg)
+	ms.Notes = append(ms.Notes, n.msg)
+}
