@@ -269,3 +269,28 @@ func TestModuleStateOfOlderVersionIsMigrated(t *testing.T) {
 		t.Errorf("after the migration, runs are incremental again:\n%s", log)
 	}
 }
+
+// A column whose type changes is rewritten for every row, and its number
+// format follows: a datetime column made a date shows dates, not
+// "2024-01-15 00:00:00".
+func TestColumnTypeChangeRewritesAndReformats(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 15, "Deals": 2})
+	cfg := writeMapping(t, string(demoMapping))
+	stateRun(t, em, cfg)
+	noted := noteLead(t, em, "Leads")
+
+	cfg = writeMapping(t, strings.Replace(string(demoMapping), "{ header: Modified, field: Modified_Time }",
+		"{ header: Modified, field: Modified_Time, type: date }", 1))
+	log, _ := stateRun(t, em, cfg)
+	mustContainAll(t, "the log", log, "mapping changed: 1 column changed (Modified) → full read")
+	header, rows := tab(t, em, "Leads", "Zoho ID")
+	col := indexOf(header, "Modified")
+	for r := 1; r <= len(rows); r++ {
+		c := em.sheets.Cell(em.spreadsheetID, "Leads", r, col)
+		v, _ := c.Value.(float64)
+		if !c.IsDate() || c.NumberFormat.Type != "DATE" || v != math.Floor(v) || v < 40000 {
+			t.Errorf("row %d Modified = %+v, want a whole-day serial with a DATE format", r+1, c)
+		}
+	}
+	assertExact(t, em, "Leads", map[string]func(map[string]any) any{"Name": field("Full_Name")}, noted)
+}

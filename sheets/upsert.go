@@ -86,6 +86,7 @@ type upsert struct {
 	deleted  map[string]bool
 	onDelete zsync.OnDelete
 	markHdr  string // normalized mark header ("" when not marking)
+	reformat []int  // indexes in t.Columns of t.Reformat
 
 	// repairs, gathered when a write landed on the wrong record
 	restore    map[string]map[string]any // key → header → value to put back
@@ -130,6 +131,11 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 		}
 		u.hdr = append(u.hdr, h)
 		u.owned[h] = j
+	}
+	for _, h := range t.Reformat {
+		if j, ok := u.owned[normHeader(h)]; ok {
+			u.reformat = append(u.reformat, j)
+		}
 	}
 	if u.onDelete == "" {
 		u.onDelete = zsync.OnDeleteRemove

@@ -106,9 +106,9 @@ func shortHash(parts ...string) string {
 
 // Fingerprint is a compact summary of s, stored in the tab's state:
 // a hash per tab-wide setting and per column (keyed by a hash of its
-// header), so that a later run can say what changed, not only that
-// something did, in a few hundred characters (spreadsheet developer
-// metadata is small).
+// header, with the column's kind in clear), so that a later run can say
+// what changed, not only that something did, in a few hundred characters
+// (spreadsheet developer metadata is small).
 func (s TabSpec) Fingerprint() string {
 	var b strings.Builder
 	b.WriteString(fingerprintVersion)
@@ -119,7 +119,7 @@ func (s TabSpec) Fingerprint() string {
 	}
 	cols := make([]string, 0, len(s.Columns))
 	for _, c := range s.Columns {
-		cols = append(cols, fmt.Sprintf(" c%s=%s", shortHash(c.key()), shortHash(c.parts()...)))
+		cols = append(cols, fmt.Sprintf(" c%s=%s:%s", shortHash(c.key()), shortHash(c.parts()...), c.Kind))
 	}
 	slices.Sort(cols) // the order of columns in the mapping decides no cell
 	b.WriteString(strings.Join(cols, ""))
@@ -137,6 +137,10 @@ type SpecChange struct {
 	Removed        int
 	// Settings names the tab-wide settings that changed (Setting…).
 	Settings []string
+	// Reformat names the changed columns whose kind went to or from date
+	// or datetime: cells that keep their value would keep the old number
+	// format (a serial shown as 45306, or an amount shown as a date).
+	Reformat []string
 }
 
 // CompareFingerprint compares a stored fingerprint with the current spec.
@@ -150,11 +154,16 @@ func CompareFingerprint(stored string, s TabSpec) SpecChange {
 	for _, c := range s.Columns {
 		k := "c" + shortHash(c.key())
 		seen[k] = true
-		switch h, had := old[k]; {
+		v, had := old[k]
+		h, kind, _ := strings.Cut(v, ":")
+		switch {
 		case !had:
 			ch.Added = append(ch.Added, c.Header)
 		case h != shortHash(c.parts()...):
 			ch.Changed = append(ch.Changed, c.Header)
+			if kind != c.Kind.String() && (isDateKind(c.Kind) || kind == KindDate.String() || kind == KindDateTime.String()) {
+				ch.Reformat = append(ch.Reformat, c.Header)
+			}
 		}
 	}
 	for k := range old {
@@ -179,6 +188,8 @@ func CompareFingerprint(stored string, s TabSpec) SpecChange {
 	}
 	return ch
 }
+
+func isDateKind(k Kind) bool { return k == KindDate || k == KindDateTime }
 
 func parseFingerprint(s string) (map[string]string, bool) {
 	f := strings.Fields(s)

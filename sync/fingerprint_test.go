@@ -113,3 +113,30 @@ func TestFingerprintUnknownAndDescribed(t *testing.T) {
 		t.Errorf("fingerprint of 60 columns is %d characters", n)
 	}
 }
+
+func TestFingerprintReformatOnlyAcrossDateKinds(t *testing.T) {
+	stored := baseSpec().Fingerprint()
+	for _, tc := range []struct {
+		col  int
+		kind zsync.Kind
+		want bool
+	}{
+		{3, zsync.KindDate, true},    // datetime → date: DATE_TIME format would stay
+		{3, zsync.KindText, true},    // datetime → text: drop the date format
+		{1, zsync.KindNumber, false}, // text → number: neither has a format
+		{1, zsync.KindDateTime, true},
+	} {
+		s := baseSpec()
+		s.Columns = slices.Clone(s.Columns)
+		s.Columns[tc.col].Kind = tc.kind
+		ch := zsync.CompareFingerprint(stored, s)
+		if got := slices.Equal(ch.Reformat, []string{s.Columns[tc.col].Header}); got != tc.want || len(ch.Changed) != 1 {
+			t.Errorf("%s → %s: %+v, reformat wanted %v", baseSpec().Columns[tc.col].Kind, tc.kind, ch, tc.want)
+		}
+	}
+	s := baseSpec()
+	s.Columns[3].Field = "Created_Time"
+	if ch := zsync.CompareFingerprint(stored, s); len(ch.Reformat) != 0 {
+		t.Errorf("same kind, other field: %+v", ch)
+	}
+}

@@ -282,6 +282,9 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	if pl.match != TabMissing {
 		table.SheetID, table.HasSheetID = pl.tab.ID, true
 	}
+	if table.Full {
+		table.Reformat = change.Reformat
+	}
 	cursor := st.Cursor
 	ro := ReadOptions{Fields: mapper.Fields(), Since: ms.Since}
 	for rec, err := range j.Source.Records(readCtx, m.Module, ro) {

@@ -49,6 +49,10 @@ type Table struct {
 	// key is not in Rows is treated as deleted.
 	Full bool
 
+	// Reformat are headers of columns whose kind changed to or from date
+	// or datetime: their number format is set again on every data row.
+	Reformat []string
+
 	OnDelete OnDelete
 	// MarkColumn is the header of the column filled with MarkText for rows of
 	// deleted records when OnDelete is mark.
