@@ -45,3 +45,22 @@ func findTab(ss *sheets.Spreadsheet, title string, id int64, byID bool) *sheets.
 	}
 	return nil
 }
+
+// retitle finds the upsert's tab again after a request named a title the
+// spreadsheet no longer has (a person renamed the tab mid-run) and
+// follows it under its new title. found is false when the tab is gone.
+func (u *upsert) retitle(ctx context.Context) (found bool, err error) {
+	ss, err := u.s.get(ctx)
+	if err != nil {
+		return false, err
+	}
+	p := findTab(ss, u.t.Sheet, u.sheetID, u.byID)
+	if p == nil {
+		return false, nil
+	}
+	if p.Title != u.title {
+		u.s.c.log.Warn().Str("sheet", u.t.Sheet).Str("title", p.Title).Msg("sheets: the tab was renamed while being written; following it")
+	}
+	u.title = p.Title
+	return true, nil
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,5 +147,44 @@ func TestEmulatorStateMigratesModuleEntry(t *testing.T) {
 	}
 	if err := e.ss.SaveState(ctx, zsync.ModuleState{Module: "Leads"}); err == nil {
 		t.Fatal("a state without a tab title was saved")
+	}
+}
+
+// A person renaming the tab while the upsert runs (before its check, its
+// write or its verification) does not fail the run: the upsert finds the
+// tab again by its sheetId and finishes under the new title.
+func TestEmulatorTabRenamedDuringUpsert(t *testing.T) {
+	for _, at := range []struct {
+		name string
+		nth  int // rename before the nth request matching
+		path string
+	}{
+		{"before the check", 2, "values:batchGet"},
+		{"before the write", 1, "values:batchUpdate"},
+		{"before the verification", 3, "values:batchGet"},
+	} {
+		t.Run(at.name, func(t *testing.T) {
+			e := newEnv(t, envOpt{noListener: true})
+			e.upsert(t, tbl(rec("1", "Acme", 1), rec("2", "Bolt", 2)))
+			var n atomic.Int32
+			e.srv.OnRequest(func(r *http.Request) {
+				if strings.HasSuffix(r.URL.Path, at.path) && int(n.Add(1)) == at.nth {
+					e.srv.RenameSheet(e.id, "Leads", "Leads (EU team)")
+				}
+			})
+			tb := tbl(rec("1", "Acme Inc", 1), rec("2", "Bolt", 2), rec("3", "Core", 3))
+			res, err := e.ss.Upsert(context.Background(), tb, zsync.UpsertOptions{})
+			e.srv.OnRequest(nil)
+			if err != nil {
+				t.Fatalf("upsert: %v", err)
+			}
+			if n.Load() < int32(at.nth) {
+				t.Fatalf("the rename never happened (%d requests)", n.Load())
+			}
+			if res.Tab.Title != "Leads (EU team)" || slices.Contains(titles(e), "Leads") {
+				t.Fatalf("result tab %+v, tabs %v", res.Tab, titles(e))
+			}
+			wantRows(t, e, "Leads (EU team)", [][]any{{"Id", "Name", "Amount"}, {"1", "Acme Inc", 1.0}, {"2", "Bolt", 2.0}, {"3", "Core", 3.0}})
+		})
 	}
 }

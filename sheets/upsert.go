@@ -301,6 +301,9 @@ func (u *upsert) run(ctx context.Context) (zsync.UpsertResult, error) {
 		}
 		if !created {
 			same, err := u.unchanged(ctx, sn, p)
+			if gridChanged(err) {
+				same, err = false, nil // renamed: the next read finds it by id
+			}
 			if err != nil {
 				return res, err
 			}
@@ -322,6 +325,12 @@ func (u *upsert) run(ctx context.Context) (zsync.UpsertResult, error) {
 				// but earlier batches may have landed on moved rows.
 				u.s.c.log.Warn().Str("sheet", u.title).Err(err).Msg("sheets: the tab shrank or was renamed while writing; reading it again")
 				last = err
+				if found, err := u.retitle(ctx); err != nil || !found {
+					if err != nil {
+						return res, err
+					}
+					continue // deleted: the next round creates it
+				}
 				if _, err := u.verify(ctx, sn, p); err != nil {
 					return res, err
 				}
@@ -330,6 +339,15 @@ func (u *upsert) run(ctx context.Context) (zsync.UpsertResult, error) {
 			return res, err
 		}
 		damaged, err := u.verify(ctx, sn, p)
+		if gridChanged(err) {
+			// Renamed right after the write: verify under the new title.
+			var found bool
+			if found, err = u.retitle(ctx); err == nil && found {
+				damaged, err = u.verify(ctx, sn, p)
+			} else if err == nil {
+				damaged = true // deleted: the next round creates it
+			}
+		}
 		if err != nil {
 			return res, err
 		}
