@@ -2,6 +2,7 @@ package sync
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rs/zerolog"
@@ -71,10 +72,36 @@ func (j *Job) place(states map[string]ModuleState, tabs []Tab) map[string]placem
 			pl.notes = append(pl.notes, note{warn: true, msg: fmt.Sprintf("the tab the sync built (sheetId %d) was deleted; writing to the tab now titled %q (sheetId %d)", st.SheetID, pl.tab.Title, pl.tab.ID)})
 		case pl.match == TabMissing && !st.Cursor.IsZero():
 			pl.notes = append(pl.notes, note{warn: true, msg: fmt.Sprintf("tab %q was deleted: recreating it", m.Sheet)})
+		case pl.match == TabMissing:
+			if old := orphanTab(states, tabs, claimed, m.Module); old != "" {
+				pl.notes = append(pl.notes, note{warn: true, msg: fmt.Sprintf(
+					"creating tab %q; the tab %q of module %s was written by an entry the mapping no longer has: if you renamed sheet: in mapping.yaml, delete the new tab and rename %q to %q in Google Sheets, and the next run follows it",
+					m.Sheet, old, m.Module, old, m.Sheet)})
+			}
 		}
 		out[m.Sheet] = pl
 	}
 	return out
+}
+
+// orphanTab returns the current title of a tab of module that a state no
+// longer named by the mapping wrote, "" when there is none.
+func orphanTab(states map[string]ModuleState, tabs []Tab, claimed map[string]bool, module string) string {
+	keys := make([]string, 0, len(states))
+	for k := range states {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		st := states[k]
+		if st.Sheet == "" || st.Module != module || claimed[strings.ToLower(st.Sheet)] || !st.HasSheetID() {
+			continue
+		}
+		if t, how := FindTab(tabs, "", st.SheetID, true); how == TabByID && !claimed[strings.ToLower(t.Title)] {
+			return t.Title
+		}
+	}
+	return ""
 }
 
 // note logs n and adds it to the module's summary.

@@ -196,3 +196,28 @@ func TestJobDoesNotFollowIDIntoAnotherEntrysTab(t *testing.T) {
 		t.Fatalf("Deals: mode %s notes %q", deals.Mode, deals.Notes)
 	}
 }
+
+// Changing sheet: in the mapping starts a new tab; the run says how to keep
+// the old one instead, and following that advice works.
+func TestJobSheetRenamedInMappingSaysHowToKeepTheOldTab(t *testing.T) {
+	now := t0
+	job, sink, _ := firstRun(t, &now)
+	oldID := sink.states["Leads"].SheetID
+	job.Modules[0].Sheet = "Leads EU"
+	sum, err := job.Run(context.Background(), zsync.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms := sum.Modules[0]; !hasNote(ms, `delete the new tab and rename "Leads" to "Leads EU" in Google Sheets`) {
+		t.Fatalf("notes %q", ms.Notes)
+	}
+	sink.tabs = slices.DeleteFunc(sink.tabs, func(tb zsync.Tab) bool { return tb.Title == "Leads EU" })
+	sink.tabs[slices.IndexFunc(sink.tabs, func(tb zsync.Tab) bool { return tb.ID == oldID })].Title = "Leads EU"
+	sum, _ = job.Run(context.Background(), zsync.RunOptions{})
+	if ms := sum.Modules[0]; ms.Mode != zsync.ModeFull || sink.states["Leads EU"].SheetID != oldID || len(sink.tabs) != 2 {
+		t.Fatalf("mode %s, state %+v, tabs %v: want the old tab, read in full", ms.Mode, sink.states["Leads EU"], sink.tabs)
+	}
+	if sum, _ = job.Run(context.Background(), zsync.RunOptions{}); len(sum.Modules[0].Notes) != 0 || sum.Modules[0].Mode != zsync.ModeIncremental {
+		t.Fatalf("then quiet and incremental: %s %q", sum.Modules[0].Mode, sum.Modules[0].Notes)
+	}
+}
