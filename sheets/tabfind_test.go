@@ -17,14 +17,6 @@ import (
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
 
-func titles(e *env) []string {
-	var out []string
-	for _, s := range e.srv.Sheets(e.id) {
-		out = append(out, s.Title)
-	}
-	return out
-}
-
 // The upsert finds its tab by sheetId first: a renamed tab is written
 // under its new title, sheetId 0 is an id like any other, and a deleted
 // tab is created again under the table's title.
@@ -45,7 +37,7 @@ func TestEmulatorUpsertFindsTabBySheetID(t *testing.T) {
 	if res.Created || res.Tab != (zsync.Tab{ID: id, Title: "Leads (EU team)"}) {
 		t.Fatalf("upsert of the renamed tab: %+v", res)
 	}
-	if got := titles(e); slices.Contains(got, "Leads") {
+	if got := e.sheetTitles(); slices.Contains(got, "Leads") {
 		t.Fatalf("tabs %v: a second Leads tab was created", got)
 	}
 	wantRows(t, e, "Leads (EU team)", [][]any{{"Id", "Name", "Amount", "Notes"}, {"1", "Acme Inc", 1.0, "call back"}, {"2", "Bolt", 2.0}, {"3", "Core", 3.0}})
@@ -181,8 +173,8 @@ func TestEmulatorTabRenamedDuringUpsert(t *testing.T) {
 			if n.Load() < int32(at.nth) {
 				t.Fatalf("the rename never happened (%d requests)", n.Load())
 			}
-			if res.Tab.Title != "Leads (EU team)" || slices.Contains(titles(e), "Leads") {
-				t.Fatalf("result tab %+v, tabs %v", res.Tab, titles(e))
+			if res.Tab.Title != "Leads (EU team)" || slices.Contains(e.sheetTitles(), "Leads") {
+				t.Fatalf("result tab %+v, tabs %v", res.Tab, e.sheetTitles())
 			}
 			wantRows(t, e, "Leads (EU team)", [][]any{{"Id", "Name", "Amount"}, {"1", "Acme Inc", 1.0}, {"2", "Bolt", 2.0}, {"3", "Core", 3.0}})
 		})
