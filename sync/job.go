@@ -225,7 +225,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		if ms.Err != nil {
 			log.Error().Err(ms.Err).Str("mode", string(ms.Mode)).Msg("module failed")
 			if !opts.DryRun && !errors.Is(ms.Err, ErrInterrupted) {
-				j.recordFailure(ctx, st, m, ms.Err)
+				j.recordFailure(ctx, st, m.Module, ms.Err)
 			}
 		}
 	}()
@@ -396,11 +396,10 @@ func (j *Job) readErr(opts RunOptions, err error) error {
 	return err
 }
 
-// recordFailure stores the failure in the tab's state, leaving its cursor
-// where it was. It is best effort: the sheet may be what failed.
-func (j *Job) recordFailure(ctx context.Context, st ModuleState, m ModuleJob, err error) {
-	module := m.Module
-	st.Module, st.Sheet = m.Module, m.Sheet
+// recordFailure stores the failure in the tab's state (st.Sheet), leaving
+// its cursor where it was. It is best effort: the sheet may be what failed.
+func (j *Job) recordFailure(ctx context.Context, st ModuleState, module string, err error) {
+	st.Module = module
 	st.LastRun = j.now()
 	st.LastStatus = "failed"
 	st.LastError = err.Error()
