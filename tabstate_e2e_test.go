@@ -120,6 +120,13 @@ func TestMappingColumnsAddedAreFilledForEveryRow(t *testing.T) {
 	added := strings.Replace(string(demoMapping), "      - { header: Modified, field: Modified_Time }\n",
 		"      - { header: Modified, field: Modified_Time }\n      - { header: Email, field: Email }\n      - { header: Phone, field: Phone }\n", 1)
 	cfg = writeMapping(t, added)
+	// A dry run says what the change will cost, and writes nothing.
+	writes := em.sheets.Stats().Writes
+	code, stdout, stderr := inProcess(t, em, nil, "--once", "--config", cfg, "--dry-run")
+	if code != 0 || em.sheets.Stats().Writes != writes {
+		t.Fatalf("dry run: exit %d, %d writes\n%s", code, em.sheets.Stats().Writes-writes, stderr)
+	}
+	mustContainAll(t, "the dry run's summary", stdout, "Leads: mapping changed: 2 columns added (Email, Phone) → full read")
 	log, summary := stateRun(t, em, cfg)
 	mustContainAll(t, "the log", log, `mapping changed: 2 columns added (Email, Phone) → full read`, `"module":"Leads","sheet":"Leads","mode":"full"`)
 	mustContainAll(t, "the step summary", summary, `mapping changed: 2 columns added (Email, Phone) → full read`)
@@ -293,4 +300,40 @@ func TestColumnTypeChangeRewritesAndReformats(t *testing.T) {
 		}
 	}
 	assertExact(t, em, "Leads", map[string]func(map[string]any) any{"Name": field("Full_Name")}, noted)
+}
+
+// A new on_delete applies to rows of records deleted before the change:
+// rows kept under "keep" are marked once the mapping says "mark".
+func TestOnDeleteChangeAppliesToEarlierDeletions(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 12, "Deals": 2})
+	keep := strings.Replace(string(demoMapping), "on_delete: remove", "on_delete: keep", 1)
+	cfg := writeMapping(t, keep)
+	stateRun(t, em, cfg)
+	em.zoho.Advance(time.Hour)
+	ids := em.zoho.IDs("Leads")
+	gone := []string{ids[1], ids[7]}
+	for _, id := range gone {
+		em.zoho.Delete("Leads", id)
+	}
+	stateRun(t, em, cfg)
+	if _, rows := tab(t, em, "Leads", "Zoho ID"); len(rows) != len(ids) {
+		t.Fatalf("on_delete keep: %d rows, want all %d", len(rows), len(ids))
+	}
+
+	cfg = writeMapping(t, strings.Replace(keep, "on_delete: keep", "on_delete: mark\n    mark_column: Gone", 1))
+	log, _ := stateRun(t, em, cfg)
+	mustContainAll(t, "the log", log, "mapping changed: on_delete changed, mark_column changed → full read")
+	header, rows := tab(t, em, "Leads", "Zoho ID")
+	if len(rows) != len(ids) {
+		t.Fatalf("%d rows, want %d (live and marked)", len(rows), len(ids))
+	}
+	for _, id := range ids {
+		mark := str(cell(header, rows[id], "Gone"))
+		if slices.Contains(gone, id) != (mark == "deleted in Zoho") {
+			t.Errorf("lead %s: mark %q", id, mark)
+		}
+		if rec, live := em.zoho.Record("Leads", id); live && str(cell(header, rows[id], "Name")) != str(rec["Full_Name"]) {
+			t.Errorf("lead %s: name %v, want %v", id, cell(header, rows[id], "Name"), rec["Full_Name"])
+		}
+	}
 }
