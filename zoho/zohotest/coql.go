@@ -218,8 +218,10 @@ func lexCOQL(src string) ([]coqlTok, *apiError) {
 	return append(out, coqlTok{kind: tkEOF, col: len(src) + 1}), nil
 }
 
-func isDigit(b byte) bool     { return b >= '0' && b <= '9' }
-func isIdentByte(b byte) bool { return b == '_' || b == '$' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+func isIdentByte(b byte) bool {
+	return b == '_' || b == '$' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+}
 
 type coqlParser struct {
 	toks     []coqlTok
