@@ -3,6 +3,7 @@ package zohotest
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -23,6 +24,9 @@ type Fault struct {
 	// Path matches the URL path exactly, or as a prefix when it ends in
 	// "*" ("/crm/v8/*"). "" matches every CRM and accounts path.
 	Path string
+	// BodyContains, when set, matches only requests whose body holds this
+	// text, e.g. "from Deals " for the COQL queries of one module.
+	BodyContains string
 	// After lets this many matching requests through before acting.
 	After int
 	// Times is how many requests the fault acts on: 0 means once, a
@@ -95,6 +99,9 @@ func (f *Fault) matches(r *http.Request) bool {
 	if f.Method != "" && !strings.EqualFold(f.Method, r.Method) {
 		return false
 	}
+	if f.BodyContains != "" && !strings.Contains(string(peekBody(r)), f.BodyContains) {
+		return false
+	}
 	switch {
 	case f.Path == "":
 		return true
@@ -103,6 +110,16 @@ func (f *Fault) matches(r *http.Request) bool {
 	default:
 		return r.URL.Path == f.Path
 	}
+}
+
+// peekBody reads a request's body (up to 1 MiB) and puts it back.
+func peekBody(r *http.Request) []byte {
+	if r.Body == nil {
+		return nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b
 }
 
 // applyFaults runs the first matching fault. handled means the answer was
