@@ -21,6 +21,7 @@ import (
 	"google.golang.org/api/option"
 	"google.golang.org/api/sheets/v4"
 
+	"github.com/zoho2sheets/zoho2sheets/internal/backoff"
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
 
@@ -119,9 +120,6 @@ type Client struct {
 
 	svc   *sheets.Service
 	stats stats
-
-	randMu gosync.Mutex
-	rand   interface{ Float64() float64 }
 }
 
 // Option configures a Client.
@@ -246,10 +244,9 @@ func NewClient(ctx context.Context, opts ...Option) (*Client, error) {
 		endpoint:   DefaultEndpoint,
 		log:        zerolog.Nop(),
 		now:        time.Now,
-		sleep:      sleepCtx,
+		sleep:      backoff.Sleep,
 		limiter:    rate.NewLimiter(DefaultWriteRate, DefaultWriteBurst),
 		maxRetries: DefaultMaxRetries,
-		rand:       newRand(),
 	}
 	for _, o := range opts {
 		if err := o(c); err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -14,6 +13,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"google.golang.org/api/googleapi"
+
+	"github.com/zoho2sheets/zoho2sheets/internal/backoff"
 )
 
 // callKind says how safe a call is to repeat.
@@ -106,29 +107,24 @@ func parseRetryAfter(v string) time.Duration {
 	return 0
 }
 
-// backoff is the wait before retry number n (0-based): truncated
-// exponential with up to a second of jitter, starting at 1 s for server
-// errors and 30 s for quota errors (Google's minimums), or the server's
+// Google's truncated exponential backoff: up to a second of jitter on
+// top, starting at 1 s for server errors and 30 s for quota errors (the
+// Cloud minimums).
+var (
+	serverBackoff = backoff.Policy{Base: backoffBase, Max: backoffMax, Extra: time.Second}
+	quotaBackoffs = backoff.Policy{Base: quotaBackoff, Max: backoffMax, Extra: time.Second}
+)
+
+// backoff is the wait before retry number n (0-based), or the server's
 // Retry-After when it sent one.
 func (c *Client) backoff(n int, f failure) time.Duration {
 	if f.retryAfter > 0 {
 		return f.retryAfter
 	}
-	base := backoffBase
 	if f.quota {
-		base = quotaBackoff
+		return quotaBackoffs.Delay(n)
 	}
-	d := base << min(n, 10)
-	if d > backoffMax || d <= 0 {
-		d = backoffMax
-	}
-	return d + time.Duration(c.jitter()*float64(time.Second))
-}
-
-func (c *Client) jitter() float64 {
-	c.randMu.Lock()
-	defer c.randMu.Unlock()
-	return c.rand.Float64()
+	return serverBackoff.Delay(n)
 }
 
 // call runs one API call with retries. fn makes one attempt; requests, when
@@ -195,19 +191,3 @@ func (c *Client) waitWrite(ctx context.Context) error {
 	}
 	return nil
 }
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-func newRand() *rand.Rand { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }
