@@ -2,7 +2,7 @@
 // Sheets API v4: authentication (service account keys, Workload Identity
 // Federation), upserts keyed by record id that survive humans editing the
 // tab, typed and formula-safe values, sync state in developer metadata,
-// retries and a write rate limit.
+// retries and request pacing under Google's per-minute quotas.
 package sheets
 
 import (
@@ -22,21 +22,25 @@ import (
 	"google.golang.org/api/sheets/v4"
 
 	"github.com/zoho2sheets/zoho2sheets/internal/backoff"
+	"github.com/zoho2sheets/zoho2sheets/internal/pace"
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
 
 // DefaultEndpoint is the Sheets API root.
 const DefaultEndpoint = "https://sheets.googleapis.com/"
 
-// Default write rate: Google allows 60 write requests per minute per user
-// (a service account is one user). A token bucket lets through at most
-// burst + rate×60 s requests in any minute, so one per second with a burst
-// of 10 would allow 69 after an idle spell (the emulator's quota test
-// caught it). 50 per minute with a burst of 10 allows at most 59.
+// Default request quotas, per rolling minute. Google allows 60 read and 60
+// write requests per minute per user (a service account is one user),
+// refilled every minute. The client keeps 5 of each in reserve: its clock
+// and Google's differ by the network latency, and a retry after a dropped
+// answer may have been charged twice.
 const (
-	DefaultWriteRate  = rate.Limit(50.0 / 60)
-	DefaultWriteBurst = 10
+	DefaultReadQuota  = 55
+	DefaultWriteQuota = 55
 )
+
+// quotaWindow is the span Google's per-minute quotas are counted over.
+const quotaWindow = time.Minute
 
 // Observer receives the client's events, e.g. for Prometheus metrics
 // (*metrics.Observer implements it). Methods must be safe for concurrent use.
@@ -105,7 +109,8 @@ func (s *stats) snapshot() Stats {
 }
 
 // Client talks to the Sheets API as one identity. It is safe for concurrent
-// use; all spreadsheets opened from it share its rate limiter and stats.
+// use; all spreadsheets (and tabs) opened from it share its request pacing
+// and stats.
 type Client struct {
 	creds      *Credentials
 	ts         oauth2.TokenSource
@@ -114,7 +119,8 @@ type Client struct {
 	log        zerolog.Logger
 	now        func() time.Time
 	sleep      func(context.Context, time.Duration) error
-	limiter    *rate.Limiter
+	reads      *pace.Window // paces read requests (every attempt)
+	writes     *pace.Window // paces write requests (every attempt)
 	maxRetries int
 	observer   Observer
 
@@ -181,7 +187,7 @@ func WithLogger(l zerolog.Logger) Option {
 	return func(cl *Client) error { cl.log = l; return nil }
 }
 
-// WithClock sets the clock used by the rate limiter (default time.Now).
+// WithClock sets the clock the request pacing counts with (default time.Now).
 func WithClock(now func() time.Time) Option {
 	return func(cl *Client) error {
 		if now == nil {
@@ -192,7 +198,7 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// WithSleep sets how the client waits for backoff and the rate limiter
+// WithSleep sets how the client waits for backoff and pacing
 // (default: a timer that stops when ctx is done). Tests pass a fake.
 func WithSleep(f func(ctx context.Context, d time.Duration) error) Option {
 	return func(cl *Client) error {
@@ -204,18 +210,34 @@ func WithSleep(f func(ctx context.Context, d time.Duration) error) Option {
 	}
 }
 
-// WithWriteRate limits write requests to limit per second with the given
-// burst (default 50 per minute, burst 10). rate.Inf removes the limit.
+// WithQuota paces requests so that no rolling minute holds more than
+// reads read requests or writes write requests (every attempt counts, as
+// it does for Google). A request waits only while the last minute already
+// holds that many. Zero or less turns pacing off for that kind. Defaults:
+// DefaultReadQuota and DefaultWriteQuota.
+func WithQuota(reads, writes int) Option {
+	return func(cl *Client) error {
+		cl.reads = pace.New(reads, quotaWindow)
+		cl.writes = pace.New(writes, quotaWindow)
+		return nil
+	}
+}
+
+// WithWriteRate is the old token-bucket setting, kept so that callers
+// compile: rate.Inf turns all pacing off (reads and writes); any other
+// limit sets the write quota to limit×60 per minute (burst is ignored).
+//
+// Deprecated: use WithQuota.
 func WithWriteRate(limit rate.Limit, burst int) Option {
 	return func(cl *Client) error {
 		if limit == rate.Inf {
-			cl.limiter = nil
+			cl.reads, cl.writes = pace.New(0, quotaWindow), pace.New(0, quotaWindow)
 			return nil
 		}
 		if limit <= 0 || burst < 1 {
 			return fmt.Errorf("sheets: write rate must be positive with a burst of at least 1 (got %v, %d)", limit, burst)
 		}
-		cl.limiter = rate.NewLimiter(limit, burst)
+		cl.writes = pace.New(max(1, int(float64(limit)*quotaWindow.Seconds())), quotaWindow)
 		return nil
 	}
 }
@@ -245,7 +267,8 @@ func NewClient(ctx context.Context, opts ...Option) (*Client, error) {
 		log:        zerolog.Nop(),
 		now:        time.Now,
 		sleep:      backoff.Sleep,
-		limiter:    rate.NewLimiter(DefaultWriteRate, DefaultWriteBurst),
+		reads:      pace.New(DefaultReadQuota, quotaWindow),
+		writes:     pace.New(DefaultWriteQuota, quotaWindow),
 		maxRetries: DefaultMaxRetries,
 	}
 	for _, o := range opts {

@@ -131,13 +131,11 @@ func (c *Client) backoff(n int, f failure) time.Duration {
 // not nil, counts the write attempts made.
 func (c *Client) call(ctx context.Context, name string, kind callKind, requests *int, fn func() error) error {
 	for attempt := 0; ; attempt++ {
-		if kind != kindRead {
-			if err := c.waitWrite(ctx); err != nil {
-				return err
-			}
-			if requests != nil {
-				*requests++
-			}
+		if err := c.pace(ctx, kind); err != nil {
+			return err
+		}
+		if kind != kindRead && requests != nil {
+			*requests++
 		}
 		err := fn()
 		if err == nil {
@@ -175,19 +173,16 @@ func (c *Client) call(ctx context.Context, name string, kind callKind, requests 
 	}
 }
 
-// waitWrite takes one token from the write limiter, sleeping with the
-// injected sleep so that tests never wait.
-func (c *Client) waitWrite(ctx context.Context) error {
-	if c.limiter == nil {
-		return nil
+// pace waits until the request's quota window has room, sleeping with
+// the injected sleep so that tests never wait.
+func (c *Client) pace(ctx context.Context, kind callKind) error {
+	w := c.writes
+	if kind == kindRead {
+		w = c.reads
 	}
 	now := c.now()
-	r := c.limiter.ReserveN(now, 1)
-	if !r.OK() {
-		return fmt.Errorf("sheets: write rate limiter allows no request")
-	}
-	if d := r.DelayFrom(now); d > 0 {
+	if d := w.Reserve(now).Sub(now); d > 0 {
 		return c.sleep(ctx, d)
 	}
-	return nil
+	return ctx.Err()
 }
