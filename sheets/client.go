@@ -42,6 +42,15 @@ const (
 // quotaWindow is the span Google's per-minute quotas are counted over.
 const quotaWindow = time.Minute
 
+// DefaultRequestTimeout bounds one HTTP attempt (connecting, sending,
+// waiting for the answer and reading it), token requests included. Google
+// gives up on a request after 180 s of processing; the rest is transfer.
+const DefaultRequestTimeout = 4 * time.Minute
+
+// headerTimeout bounds the wait for an answer's headers on the default
+// transport (an injected HTTP client keeps its own transport).
+const headerTimeout = 200 * time.Second
+
 // Observer receives the client's events, e.g. for Prometheus metrics
 // (*metrics.Observer implements it). Methods must be safe for concurrent use.
 type Observer interface {
@@ -122,6 +131,7 @@ type Client struct {
 	reads      *pace.Window // paces read requests (every attempt)
 	writes     *pace.Window // paces write requests (every attempt)
 	maxRetries int
+	timeout    time.Duration
 	observer   Observer
 
 	svc   *sheets.Service
@@ -242,6 +252,20 @@ func WithWriteRate(limit rate.Limit, burst int) Option {
 	}
 }
 
+// WithRequestTimeout bounds each HTTP attempt, token requests included
+// (default DefaultRequestTimeout). A timed-out attempt is retried like a
+// dropped connection: reads and idempotent writes again, writes that may
+// not be repeated fail with ErrAmbiguous.
+func WithRequestTimeout(d time.Duration) Option {
+	return func(cl *Client) error {
+		if d <= 0 {
+			return fmt.Errorf("sheets: request timeout must be positive (got %s)", d)
+		}
+		cl.timeout = d
+		return nil
+	}
+}
+
 // WithMaxRetries sets how often a failed call is retried (default 5).
 func WithMaxRetries(n int) Option {
 	return func(cl *Client) error {
@@ -270,12 +294,26 @@ func NewClient(ctx context.Context, opts ...Option) (*Client, error) {
 		reads:      pace.New(DefaultReadQuota, quotaWindow),
 		writes:     pace.New(DefaultWriteQuota, quotaWindow),
 		maxRetries: DefaultMaxRetries,
+		timeout:    DefaultRequestTimeout,
 	}
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, err
 		}
 	}
+	base := http.RoundTripper(defaultTransport())
+	timeout := c.timeout
+	if c.hc != nil {
+		if c.hc.Transport != nil {
+			base = c.hc.Transport
+		}
+		if c.hc.Timeout > 0 {
+			timeout = min(timeout, c.hc.Timeout)
+		}
+	}
+	// Every attempt, and every token request, ends within timeout: a
+	// request that never answers is a failed attempt, not a hung run.
+	hc := &http.Client{Transport: base, Timeout: timeout}
 	ts := c.ts
 	if ts == nil {
 		if c.creds == nil {
@@ -283,23 +321,17 @@ func NewClient(ctx context.Context, opts ...Option) (*Client, error) {
 				Hint: "set GOOGLE_CREDENTIALS_JSON or GOOGLE_APPLICATION_CREDENTIALS"}
 		}
 		var err error
-		if ts, err = c.creds.tokenSource(ctx, c.hc); err != nil {
+		if ts, err = c.creds.tokenSource(ctx, hc); err != nil {
 			return nil, err
 		}
 	}
-	base := http.DefaultTransport
-	var timeout time.Duration
-	if c.hc != nil {
-		if c.hc.Transport != nil {
-			base = c.hc.Transport
-		}
-		timeout = c.hc.Timeout
-	}
 	api := &http.Client{
-		Transport: &oauth2.Transport{
+		// Hidden behind an interface: on a timeout http.Client would call
+		// oauth2.Transport's deprecated CancelRequest, which logs.
+		Transport: struct{ http.RoundTripper }{&oauth2.Transport{
 			Source: &observedTokens{src: ts, observer: c.observer},
 			Base:   &countingTransport{base: base, c: c},
-		},
+		}},
 		Timeout: timeout,
 	}
 	svc, err := sheets.NewService(ctx, option.WithHTTPClient(api), option.WithEndpoint(c.endpoint))
@@ -316,6 +348,14 @@ func (c *Client) ServiceAccountEmail() string { return c.creds.ServiceAccountEma
 
 // Stats returns the running totals of the client's requests.
 func (c *Client) Stats() Stats { return c.stats.snapshot() }
+
+// defaultTransport is http.DefaultTransport with a bound on the wait for
+// an answer's headers.
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = headerTimeout
+	return t
+}
 
 // countingTransport counts every HTTP attempt by kind and status.
 type countingTransport struct {
@@ -356,8 +396,17 @@ type observedTokens struct {
 
 func (o *observedTokens) Token() (*oauth2.Token, error) {
 	t, err := o.src.Token()
-	if err != nil || o.observer == nil {
-		return t, err
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if !errors.As(err, &re) {
+			// No answer from the token endpoint (a timeout, a dropped
+			// connection): the API request was never sent.
+			err = &tokenFetchError{err: err}
+		}
+		return nil, err
+	}
+	if o.observer == nil {
+		return t, nil
 	}
 	o.mu.Lock()
 	fresh := t.AccessToken != o.last
@@ -368,6 +417,14 @@ func (o *observedTokens) Token() (*oauth2.Token, error) {
 	}
 	return t, nil
 }
+
+// tokenFetchError is a token request that got no answer. The oauth2
+// library flattens the network error into text, so this marks it as
+// worth retrying.
+type tokenFetchError struct{ err error }
+
+func (e *tokenFetchError) Error() string { return e.err.Error() }
+func (e *tokenFetchError) Unwrap() error { return e.err }
 
 // Spreadsheet is one spreadsheet opened for syncing. It implements
 // zsync.Sink and is safe for concurrent use (upserts of one tab are

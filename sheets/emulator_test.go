@@ -67,6 +67,7 @@ func (c *fakeClock) Slept() []time.Duration {
 
 // env is one emulator, a spreadsheet and a client of it.
 type env struct {
+	opts   []sheets.Option // the client's options
 	srv    *sheetstest.Server
 	id     string
 	client *sheets.Client
@@ -124,7 +125,8 @@ func newEnv(t testing.TB, o envOpt) *env {
 	if o.noListener {
 		opts = append(opts, sheets.WithHTTPClient(srv.HTTPClient()))
 	}
-	e.client, err = sheets.NewClient(context.Background(), append(opts, o.opts...)...)
+	e.opts = append(opts, o.opts...)
+	e.client, err = sheets.NewClient(context.Background(), e.opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -670,6 +672,49 @@ func TestEmulatorRetriesRecover(t *testing.T) {
 		e.srv.InjectFault(sheetstest.Fault{Path: e.id + ":batchUpdate", Status: 500, AfterApply: true})
 		e.upsert(t, tbl(rec("1", "Acme", 11), rec("2", "Beta", 21), rec("3", "Corp", 30)))
 		e.want(t, [][]string{{"Id", "Name", "Amount"}, {"1", "Acme", "11"}, {"2", "Beta", "21"}, {"3", "Corp", "30"}})
+	})
+}
+
+// A request that never answers, or whose answer stalls half-way, ends at
+// the request timeout and is retried like a dropped connection: the run
+// completes. A structural write whose answer stalled (it was applied) is
+// not repeated blindly: nothing is doubled. A hung token request too.
+func TestEmulatorHungRequestsTimeOut(t *testing.T) {
+	both(t, func(t *testing.T, o envOpt) {
+		const timeout = 150 * time.Millisecond
+		o.opts = append(o.opts, sheets.WithRequestTimeout(timeout))
+		e := newEnv(t, o)
+		e.srv.InjectFault(sheetstest.Fault{Path: "values:batchGet", Hang: true})
+		e.srv.InjectFault(sheetstest.Fault{Path: "values:batchGet", Stall: true})
+		e.srv.InjectFault(sheetstest.Fault{Path: "values:batchUpdate", Hang: true})
+		start := time.Now()
+		e.upsert(t, tbl(rec("1", "Acme", 10), rec("2", "Beta", 20)))
+		e.want(t, [][]string{{"Id", "Name", "Amount"}, {"1", "Acme", "10"}, {"2", "Beta", "20"}})
+		if st := e.srv.Stats(); st.Faults != 3 {
+			t.Errorf("faults served %d, want 3", st.Faults)
+		}
+		if st := e.client.Stats(); st.Retries != 3 {
+			t.Errorf("client stats %+v, want 3 retries", st)
+		}
+
+		e.srv.InjectFault(sheetstest.Fault{Path: e.id + ":batchUpdate", Stall: true})
+		e.upsert(t, tbl(rec("1", "Acme", 10), rec("2", "Beta", 20), rec("3", "Corp", 30)))
+		e.want(t, [][]string{{"Id", "Name", "Amount"}, {"1", "Acme", "10"}, {"2", "Beta", "20"}, {"3", "Corp", "30"}})
+
+		// A new client whose first token request hangs.
+		e.srv.InjectFault(sheetstest.Fault{Path: "/token", Hang: true})
+		c, err := sheets.NewClient(context.Background(), append(e.opts, sheets.WithRequestTimeout(timeout))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Open(context.Background(), e.id, ""); err != nil {
+			t.Fatalf("open after a hung token request: %v", err)
+		}
+		// Four hung requests, each retried at once (the clock is fake):
+		// far less than a second of waiting in all.
+		if d := time.Since(start); d > 20*timeout+5*time.Second {
+			t.Errorf("took %s with a %s request timeout", d, timeout)
+		}
 	})
 }
 

@@ -69,6 +69,10 @@ func classify(err error) failure {
 		}
 		return f
 	}
+	var te *tokenFetchError
+	if errors.As(err, &te) {
+		return failure{retry: true, notApplied: true}
+	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		// The token endpoint is not the spreadsheet: a failed token
@@ -78,7 +82,8 @@ func classify(err error) failure {
 		}
 		return failure{}
 	}
-	// A timeout or dropped connection: ambiguous for writes. *url.Error is
+	// A timeout (of the attempt: the caller's context was checked before)
+	// or a dropped connection: ambiguous for writes. *url.Error is
 	// itself a net.Error, so look at what it wraps: a bad key or a refused
 	// request is not worth repeating.
 	var ue *url.Error

@@ -201,8 +201,9 @@ func WithMaxRetries(n int) Option {
 	}
 }
 
-// WithRequestTimeout bounds one attempt of one call, body included
-// (default 2 minutes).
+// WithRequestTimeout bounds one attempt of one call, body included, and
+// each request to the accounts server (default 2 minutes). A timed-out
+// attempt is retried like a dropped connection.
 func WithRequestTimeout(d time.Duration) Option {
 	return func(c *Client) error {
 		if d <= 0 {
@@ -306,7 +307,9 @@ func (c *Client) accounts() (accounts, error) {
 	if c.accountsURL != "" {
 		creds.AccountsURL = c.accountsURL
 	}
-	return newAccounts(creds, c.hc, c.log)
+	acc, err := newAccounts(creds, c.hc, c.log)
+	acc.timeout = c.timeout
+	return acc, err
 }
 
 func defaultHTTPClient() *http.Client {
