@@ -52,6 +52,9 @@ type Job struct {
 	// source and requests made to the sink; the summary reports the calls
 	// each module made.
 	Calls func() (source, sink int)
+	// Lease, when set, makes every run that writes hold the sink's run
+	// lease (see LeasePolicy).
+	Lease *LeasePolicy
 }
 
 // RunOptions change what one run does.
@@ -69,6 +72,8 @@ type RunOptions struct {
 	// before a module starts, or while it is still reading. A write that has
 	// begun is always finished.
 	Interrupt <-chan struct{}
+	// LeaseWait is how long to wait for another run's lease (Job.Lease).
+	LeaseWait time.Duration
 }
 
 // ProgressEvery is how many records are read between Progress calls.
@@ -152,6 +157,11 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 	if err != nil {
 		return sum, err
 	}
+	lease, err := j.holdLease(ctx, opts)
+	if err != nil {
+		return sum, err
+	}
+	defer j.releaseLease(ctx, lease)
 	states, err := j.Sink.LoadState(ctx)
 	if err != nil {
 		return sum, fmt.Errorf("read sync state from the spreadsheet: %w", err)
@@ -161,6 +171,8 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 		var ms ModuleSummary
 		if interrupted(opts.Interrupt) {
 			ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, Err: ErrInterrupted}
+		} else if err := lease.leaseErr(); err != nil {
+			ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, Err: err}
 		} else {
 			ms = j.runModule(ctx, m, states[m.Module], opts)
 		}
