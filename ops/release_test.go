@@ -79,7 +79,7 @@ func loadGoReleaser() (*goreleaser, error) {
 // tmplData holds the GoReleaser template fields the configuration may use.
 type tmplData struct {
 	ProjectName, Version, Tag, Os, Arch, Commit, ShortCommit, Date string
-	CommitTimestamp                                                 int64
+	CommitTimestamp                                                int64
 }
 
 // render executes a GoReleaser name or flag template. GoReleaser templates
