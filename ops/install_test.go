@@ -37,14 +37,7 @@ type fakeRelease struct {
 // last.
 func newFakeRelease(t *testing.T, versions ...string) *fakeRelease {
 	t.Helper()
-	g, err := loadGoReleaser()
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, sums, err := g.assetNames()
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, names, sums := releaseAssets(t)
 	f := &fakeRelease{tags: map[string]map[string][]byte{}}
 	for _, v := range versions {
 		assets := map[string][]byte{}
@@ -225,9 +218,10 @@ func TestInstallFromRelease(t *testing.T) {
 	}
 }
 
-// Every platform downloads the archive GoReleaser makes for it, and the
-// checksums file GoReleaser writes.
-func TestInstallNamesMatchGoReleaser(t *testing.T) {
+// releaseAssets returns the release configuration, its archive name per
+// platform and its checksums file name.
+func releaseAssets(t *testing.T) (*goreleaser, map[platform]string, string) {
+	t.Helper()
 	g, err := loadGoReleaser()
 	if err != nil {
 		t.Fatal(err)
@@ -236,6 +230,13 @@ func TestInstallNamesMatchGoReleaser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return g, names, sums
+}
+
+// Every platform downloads the archive GoReleaser makes for it, and the
+// checksums file GoReleaser writes.
+func TestInstallNamesMatchGoReleaser(t *testing.T) {
+	_, names, sums := releaseAssets(t)
 	runnerOS := map[string]string{"linux": "Linux", "darwin": "macOS", "windows": "Windows"}
 	runnerArch := map[string]string{"amd64": "X64", "arm64": "ARM64"}
 	for _, p := range releasePlatforms {
@@ -259,14 +260,7 @@ func TestInstallNamesMatchGoReleaser(t *testing.T) {
 // A download that does not match the release's checksums is never
 // installed, and the error says why.
 func TestInstallRefusesBadChecksums(t *testing.T) {
-	g, err := loadGoReleaser()
-	if err != nil {
-		t.Fatal(err)
-	}
-	names, sums, err := g.assetNames()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, names, sums := releaseAssets(t)
 	linux := names[platform{"linux", "amd64"}]
 	for _, tc := range []struct {
 		name   string
