@@ -94,3 +94,51 @@ func TestExamplesUseActionInputs(t *testing.T) {
 		}
 	}
 }
+
+// The workflow README.md shows for the short way is a valid, pinned,
+// least-privilege workflow using only inputs and env the action has.
+func TestReadmeWorkflow(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "## Run it on GitHub Actions from your own repository")
+	if !ok {
+		t.Fatal(`README.md has no section "Run it on GitHub Actions from your own repository"`)
+	}
+	_, block, ok := strings.Cut(section, "```yaml\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("README.md: no ```yaml workflow in the section")
+	}
+	for _, e := range lint(t, map[string][]byte{"README.md workflow": []byte(block)}) {
+		t.Errorf("README.md workflow:%d:%d: %s [%s]", e.Line, e.Column, e.Message, e.Kind)
+	}
+	for _, p := range checkPins(block) {
+		t.Errorf("README.md workflow: %s", p)
+	}
+	w := parseWorkflow(t, "README.md workflow", []byte(block))
+	for _, p := range checkCommon(w) {
+		t.Errorf("README.md workflow: %s", p)
+	}
+	if c := w.Concurrency; c == nil || c.CancelInProgress == nil || c.CancelInProgress.Value {
+		t.Error("README.md workflow: want concurrency with cancel-in-progress: false")
+	}
+	found := false
+	for _, j := range w.Jobs {
+		if st := stepUsing(j, ownRepo+"@"); st != nil {
+			found = true
+			for _, v := range []string{"zoho_client_id", "zoho_client_secret", "zoho_refresh_token", "google_credentials_json", "spreadsheet_id"} {
+				if st.Env == nil || st.Env.Vars[v] == nil {
+					t.Errorf("README.md workflow: the action's step does not get %s", strings.ToUpper(v))
+				}
+			}
+		}
+	}
+	if !found {
+		t.Errorf("README.md workflow does not use %s", ownRepo)
+	}
+	if n := strings.Count(strings.TrimSpace(block), "\n") + 1; n > 25 {
+		t.Errorf("README.md workflow has %d lines: the short way should stay short", n)
+	}
+}
