@@ -194,64 +194,80 @@ func quantity(q string) (int64, error) {
 	return strconv.ParseInt(q, 10, 64)
 }
 
+// problems collects what a check finds wrong.
+type problems []string
+
+func (p *problems) add(format string, args ...any) { *p = append(*p, fmt.Sprintf(format, args...)) }
+
 // checkCronJob returns what is wrong with a CronJob and the mapping it
 // mounts where --config points (its content, "" if none).
-func checkCronJob(cj *cronJob, m *manifests, f binaryFacts) (probs []string, mapping string) {
-	bad := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+func checkCronJob(cj *cronJob, m *manifests, f binaryFacts) ([]string, string) {
+	var probs problems
 	if cj.APIVersion != "batch/v1" {
-		bad("apiVersion %q, want batch/v1", cj.APIVersion)
+		probs.add("apiVersion %q, want batch/v1", cj.APIVersion)
 	}
 	s := cj.Spec
 	if s.ConcurrencyPolicy != "Forbid" {
-		bad("concurrencyPolicy %q, want Forbid: two runs on one sheet at once only wait for each other", s.ConcurrencyPolicy)
+		probs.add("concurrencyPolicy %q, want Forbid: two runs on one sheet at once only wait for each other", s.ConcurrencyPolicy)
 	}
 	if _, err := cron.ParseStandard(s.Schedule); err != nil {
-		bad("schedule %q: %v", s.Schedule, err)
+		probs.add("schedule %q: %v", s.Schedule, err)
 	}
-	pod := s.JobTemplate.Spec.Template.Spec
+	pod := &s.JobTemplate.Spec.Template.Spec
 	if pod.RestartPolicy != "Never" && pod.RestartPolicy != "OnFailure" {
-		bad("restartPolicy %q, want Never (the next scheduled run retries)", pod.RestartPolicy)
+		probs.add("restartPolicy %q, want Never (the next scheduled run retries)", pod.RestartPolicy)
 	}
 	if len(pod.Containers) != 1 {
-		bad("want one container, got %d", len(pod.Containers))
+		probs.add("want one container, got %d", len(pod.Containers))
 		return probs, ""
 	}
-	c := pod.Containers[0]
+	c := &pod.Containers[0]
 	repo, tag, digest := splitImage(c.Image)
 	if repo != f.image {
-		bad("image %q: want the released image %s", c.Image, f.image)
+		probs.add("image %q: want the released image %s", c.Image, f.image)
 	}
 	if digest == "" && (tag == "" || tag == "latest") {
-		bad("image %q: pin a release tag or digest, not latest", c.Image)
+		probs.add("image %q: pin a release tag or digest, not latest", c.Image)
 	}
 	if len(c.Command) > 0 && !slices.Equal(c.Command, []string{binaryPath}) {
-		bad("command %q replaces the image's entrypoint %s: set args only", c.Command, binaryPath)
+		probs.add("command %q replaces the image's entrypoint %s: set args only", c.Command, binaryPath)
 	}
 	if !slices.Contains(c.Args, "--once") {
-		bad("args %q lack --once: a CronJob runs one sync per pod", c.Args)
+		probs.add("args %q lack --once: a CronJob runs one sync per pod", c.Args)
 	}
+	mapping := checkMappingMount(&probs, pod, c, m)
+	checkEnv(&probs, c, f)
+	checkSecurity(&probs, pod, c)
+	checkResources(&probs, c, f)
+	return probs, mapping
+}
 
-	// The mapping: --config points into a ConfigMap volume.
+// mountAt returns the volume mounted at the deepest mount point holding
+// path p, the path inside that volume, and whether the mount is read-only.
+func (c *container) mountAt(p string) (volume, sub string, readOnly bool) {
+	best := ""
+	for _, vm := range c.VolumeMounts {
+		if (p == vm.MountPath || strings.HasPrefix(p, strings.TrimSuffix(vm.MountPath, "/")+"/")) && len(vm.MountPath) > len(best) {
+			best, volume, readOnly = vm.MountPath, vm.Name, vm.ReadOnly
+			sub = strings.TrimPrefix(strings.TrimPrefix(p, vm.MountPath), "/")
+			if vm.SubPath != "" {
+				sub = vm.SubPath
+			}
+		}
+	}
+	return volume, sub, readOnly
+}
+
+// checkMappingMount checks that --config points into a ConfigMap volume
+// and returns the mapping it holds.
+func checkMappingMount(probs *problems, pod *podSpec, c *container, m *manifests) (mapping string) {
 	cfg := "mapping.yaml"
 	for i, a := range c.Args {
 		if a == "--config" && i+1 < len(c.Args) {
 			cfg = c.Args[i+1]
 		}
 	}
-	volumeMount := func(p string) (name string, sub string, readOnly bool) {
-		best := ""
-		for _, vm := range c.VolumeMounts {
-			if (p == vm.MountPath || strings.HasPrefix(p, strings.TrimSuffix(vm.MountPath, "/")+"/")) && len(vm.MountPath) > len(best) {
-				best, name, readOnly = vm.MountPath, vm.Name, vm.ReadOnly
-				sub = strings.TrimPrefix(strings.TrimPrefix(p, vm.MountPath), "/")
-				if vm.SubPath != "" {
-					sub = vm.SubPath
-				}
-			}
-		}
-		return name, sub, readOnly
-	}
-	vol, key, _ := volumeMount(cfg)
+	vol, key, _ := c.mountAt(cfg)
 	for _, v := range pod.Volumes {
 		if v.Name != vol || vol == "" || v.ConfigMap == nil {
 			continue
@@ -261,96 +277,105 @@ func checkCronJob(cj *cronJob, m *manifests, f binaryFacts) (probs []string, map
 				key = it.Key
 			}
 		}
-		if cm, ok := m.configMaps[v.ConfigMap.Name]; !ok {
-			bad("volume %s: no ConfigMap %s in the manifests", v.Name, v.ConfigMap.Name)
+		cm, ok := m.configMaps[v.ConfigMap.Name]
+		if !ok {
+			probs.add("volume %s: no ConfigMap %s in the manifests", v.Name, v.ConfigMap.Name)
 		} else if mapping, ok = cm.Data[key]; !ok {
-			bad("ConfigMap %s has no key %s, which --config %s reads", cm.Metadata.Name, key, cfg)
+			probs.add("ConfigMap %s has no key %s, which --config %s reads", cm.Metadata.Name, key, cfg)
 		}
 	}
 	if mapping == "" {
-		bad("--config %s is not on a ConfigMap volume: mount the mapping there", cfg)
+		probs.add("--config %s is not on a ConfigMap volume: mount the mapping there", cfg)
 	}
+	return mapping
+}
 
-	// Environment: names the binary reads, secrets from Secrets.
+// checkEnv checks that the environment holds only variables the binary
+// reads, the credentials it needs, and those from Secrets.
+func checkEnv(probs *problems, c *container, f binaryFacts) {
 	var names []string
 	for _, e := range c.Env {
 		names = append(names, e.Name)
 		if !slices.Contains(f.env, e.Name) {
-			bad("env %s is not a variable zoho2sheets reads (README's table; the mapping's ${VAR}s)", e.Name)
+			probs.add("env %s is not a variable zoho2sheets reads (README's table; the mapping's ${VAR}s)", e.Name)
 		}
 		fromSecret := e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil
 		if secretName.MatchString(e.Name) && !fromSecret {
-			bad("env %s holds a credential: take it from a Secret (valueFrom.secretKeyRef), never a literal value", e.Name)
+			probs.add("env %s holds a credential: take it from a Secret (valueFrom.secretKeyRef), never a literal value", e.Name)
 		}
 	}
 	for _, want := range []string{"ZOHO_CLIENT_ID", "ZOHO_CLIENT_SECRET", "ZOHO_REFRESH_TOKEN"} {
 		if !slices.Contains(names, want) {
-			bad("env lacks %s", want)
+			probs.add("env lacks %s", want)
 		}
 	}
 	if !slices.Contains(names, "GOOGLE_CREDENTIALS_JSON") && !slices.Contains(names, "GOOGLE_APPLICATION_CREDENTIALS") {
-		bad("env lacks Google credentials (GOOGLE_CREDENTIALS_JSON or GOOGLE_APPLICATION_CREDENTIALS)")
+		probs.add("env lacks Google credentials (GOOGLE_CREDENTIALS_JSON or GOOGLE_APPLICATION_CREDENTIALS)")
 	}
+}
 
-	// Non-root, no privileges, a read-only root with writable scratch space.
+// checkSecurity checks for a non-root user without privileges, on a
+// read-only root with writable scratch space where the binary writes.
+func checkSecurity(probs *problems, pod *podSpec, c *container) {
 	sc := c.SecurityContext
-	nonRoot := (sc.RunAsNonRoot != nil && *sc.RunAsNonRoot) || (sc.RunAsNonRoot == nil && pod.SecurityContext.RunAsNonRoot != nil && *pod.SecurityContext.RunAsNonRoot)
-	if !nonRoot {
-		bad("runAsNonRoot is not true")
+	podNonRoot := pod.SecurityContext.RunAsNonRoot != nil && *pod.SecurityContext.RunAsNonRoot
+	if sc.RunAsNonRoot != nil && !*sc.RunAsNonRoot || sc.RunAsNonRoot == nil && !podNonRoot {
+		probs.add("runAsNonRoot is not true")
 	}
 	for _, u := range []*int64{sc.RunAsUser, pod.SecurityContext.RunAsUser} {
 		if u != nil && *u == 0 {
-			bad("runAsUser 0 (root)")
+			probs.add("runAsUser 0 (root)")
 		}
 	}
 	if sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
-		bad("allowPrivilegeEscalation is not false")
+		probs.add("allowPrivilegeEscalation is not false")
 	}
 	if !slices.Contains(sc.Capabilities.Drop, "ALL") {
-		bad("capabilities are not dropped (drop: [ALL])")
+		probs.add("capabilities are not dropped (drop: [ALL])")
 	}
 	if sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
-		bad("readOnlyRootFilesystem is not true")
-	} else {
-		writable := func(p string) bool {
-			name, _, ro := volumeMount(p)
-			for _, v := range pod.Volumes {
-				if v.Name == name && v.EmptyDir != nil {
-					return !ro
-				}
-			}
-			return false
-		}
-		// Bulk Read writes its zip to os.TempDir(); the token cache goes to
-		// os.UserCacheDir() ($XDG_CACHE_HOME, else $HOME/.cache).
-		if !writable("/tmp/x") {
-			bad("read-only root without a writable emptyDir at /tmp (Bulk Read's temporary files)")
-		}
-		cache := "/home/nonroot/.cache"
-		for _, e := range c.Env {
-			if e.Name == "XDG_CACHE_HOME" {
-				cache = e.Value
+		probs.add("readOnlyRootFilesystem is not true")
+		return
+	}
+	writable := func(p string) bool {
+		name, _, ro := c.mountAt(p)
+		for _, v := range pod.Volumes {
+			if v.Name == name && v.EmptyDir != nil {
+				return !ro
 			}
 		}
-		if !writable(path.Join(cache, "zoho2sheets")) {
-			bad("read-only root: the cache directory %s is not on a writable emptyDir (set XDG_CACHE_HOME under one)", cache)
+		return false
+	}
+	// Bulk Read writes its zip to os.TempDir(); the token cache goes to
+	// os.UserCacheDir() ($XDG_CACHE_HOME, else $HOME/.cache).
+	if !writable("/tmp/x") {
+		probs.add("read-only root without a writable emptyDir at /tmp (Bulk Read's temporary files)")
+	}
+	cache := "/home/nonroot/.cache"
+	for _, e := range c.Env {
+		if e.Name == "XDG_CACHE_HOME" {
+			cache = e.Value
 		}
 	}
+	if !writable(path.Join(cache, "zoho2sheets")) {
+		probs.add("read-only root: the cache directory %s is not on a writable emptyDir (set XDG_CACHE_HOME under one)", cache)
+	}
+}
 
-	// Resources: from the benchmark.
+// checkResources checks the requests against the benchmark.
+func checkResources(probs *problems, c *container, f binaryFacts) {
 	req, err := quantity(c.Resources.Requests["memory"])
 	if err != nil {
-		bad("resources.requests.memory %q: %v", c.Resources.Requests["memory"], err)
+		probs.add("resources.requests.memory %q: %v", c.Resources.Requests["memory"], err)
 	} else if req < f.peakHeap {
-		bad("resources.requests.memory %s is below the benchmark's peak heap of %d MB (BENCHMARKS.md)", c.Resources.Requests["memory"], f.peakHeap/1e6)
+		probs.add("resources.requests.memory %s is below the benchmark's peak heap of %d MB (BENCHMARKS.md)", c.Resources.Requests["memory"], f.peakHeap/1e6)
 	}
 	if lim, err := quantity(c.Resources.Limits["memory"]); err != nil || lim < req {
-		bad("resources.limits.memory %q: want a limit at least the request", c.Resources.Limits["memory"])
+		probs.add("resources.limits.memory %q: want a limit at least the request", c.Resources.Limits["memory"])
 	}
 	if c.Resources.Requests["cpu"] == "" {
-		bad("no resources.requests.cpu")
+		probs.add("no resources.requests.cpu")
 	}
-	return probs, mapping
 }
 
 // readmeEnv returns the variables of README's environment table.
