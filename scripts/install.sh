@@ -71,9 +71,14 @@ esac
 tmp=$(mktemp -d 2>/dev/null || mktemp -d -t zoho2sheets)
 trap 'rm -rf "$tmp"' EXIT
 
+# HTTPS only, redirects included, unless the releases URL itself is plain
+# HTTP (a local test server).
+proto='=https'
+case $releases in http://*) proto='=https,http' ;; esac
+
 # fetch URL FILE: 0 fetched, 3 not there (404), 1 any other failure.
 fetch() {
-	code=$(curl -sS -L --retry 3 --retry-connrefused --proto '=https,http' -o "$2" -w '%{http_code}' "$1") || {
+	code=$(curl -sS -L --retry 3 --retry-connrefused --proto "$proto" --proto-redir "$proto" -o "$2" -w '%{http_code}' "$1") || {
 		say "download of $1 failed"
 		return 1
 	}
