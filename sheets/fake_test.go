@@ -192,11 +192,11 @@ func (f *fakeSheets) takeFault(path string) *fakeFault {
 }
 
 func (f *fakeSheets) serve(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if r.ContentLength > f.maxBody {
 		f.maxBody = r.ContentLength
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	p := strings.TrimPrefix(r.URL.Path, "/v4/spreadsheets/")
 	id, rest, _ := strings.Cut(p, "/")
 	id, action, _ := strings.Cut(id, ":")

@@ -178,7 +178,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		if !found {
 			pr := plannedRow{row: appendAt + len(adds), key: k}
 			for j, v := range vals {
-				if s, ok := v.(string); v == nil || ok && s == "" {
+				if s, ok := v.(string); ok && s == "" {
 					continue
 				}
 				pr.cols = append(pr.cols, colOf[j])

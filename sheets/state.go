@@ -215,10 +215,10 @@ func (s *Spreadsheet) batchUpdate(ctx context.Context, op string, kind callKind,
 func (s *Spreadsheet) batchUpdateReplies(ctx context.Context, op string, kind callKind, requests *int, reqs []*sheets.Request) ([]*sheets.Response, error) {
 	var resp *sheets.BatchUpdateSpreadsheetResponse
 	body := &sheets.BatchUpdateSpreadsheetRequest{Requests: reqs}
-	err := s.c.call(ctx, "spreadsheets.batchUpdate", kind, requests, func() (err error) {
+	err := s.c.call(ctx, "spreadsheets.batchUpdate", kind, requests, s.fenced(ctx, func() (err error) {
 		resp, err = s.c.svc.Spreadsheets.BatchUpdate(s.id, body).Context(ctx).Do()
 		return err
-	})
+	}))
 	if err != nil {
 		if errors.Is(err, ErrAmbiguous) {
 			return nil, fmt.Errorf("sheets: %s: %w", op, err)

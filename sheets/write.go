@@ -255,10 +255,10 @@ func (u *upsert) write(ctx context.Context, p *plan) error {
 	}
 	for i, batch := range p.data {
 		req := &sheets.BatchUpdateValuesRequest{ValueInputOption: "RAW", Data: batch}
-		err := u.s.c.call(ctx, "values.batchUpdate", kindWrite, &u.requests, func() error {
+		err := u.s.c.call(ctx, "values.batchUpdate", kindWrite, &u.requests, u.s.fenced(ctx, func() error {
 			_, err := u.s.c.svc.Spreadsheets.Values.BatchUpdate(u.s.id, req).Context(ctx).Do()
 			return err
-		})
+		}))
 		if err != nil {
 			if i > 0 {
 				u.s.c.log.Warn().Str("sheet", u.title).Int("batches_written", i).Msg("sheets: write stopped part way; the next run completes it")

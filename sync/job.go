@@ -55,6 +55,9 @@ type Job struct {
 	// source and requests made to the sink; the summary reports the calls
 	// each module made.
 	Calls func() (source, sink int)
+	// Lease, when set, makes every run that writes hold the sink's run
+	// lease (see LeasePolicy).
+	Lease *LeasePolicy
 }
 
 // RunOptions change what one run does.
@@ -72,6 +75,8 @@ type RunOptions struct {
 	// before a module starts, or while it is still reading. A write that has
 	// begun is always finished.
 	Interrupt <-chan struct{}
+	// LeaseWait is how long to wait for another run's lease (Job.Lease).
+	LeaseWait time.Duration
 }
 
 // ProgressEvery is how many records are read between Progress calls.
@@ -159,6 +164,11 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 	if err != nil {
 		return sum, err
 	}
+	lease, err := j.holdLease(ctx, opts)
+	if err != nil {
+		return sum, err
+	}
+	defer j.releaseLease(ctx, lease)
 	states, err := j.Sink.LoadState(ctx)
 	if err != nil {
 		return sum, fmt.Errorf("read sync state from the spreadsheet: %w", err)
@@ -173,6 +183,8 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 		var ms ModuleSummary
 		if interrupted(opts.Interrupt) {
 			ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, Err: ErrInterrupted}
+		} else if err := lease.leaseErr(); err != nil {
+			ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, Err: err}
 		} else {
 			ms = j.runModule(ctx, m, places[m.Sheet], opts)
 		}
