@@ -258,6 +258,10 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	for _, n := range pl.notes {
 		j.note(&ms, log, n)
 	}
+	if pl.err != nil {
+		ms.Err = pl.err
+		return ms
+	}
 	// The field metadata comes first: the kinds it gives the columns are
 	// part of what the tab is built from, which decides the mode.
 	fields, err := j.Source.Fields(readCtx, m.Module)
