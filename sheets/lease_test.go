@@ -113,10 +113,11 @@ func TestLeaseTakeRenewRelease(t *testing.T) {
 	writes := e.srv.Stats().Writes
 	_, err := b.l.TryLease(ctx)
 	busy := wantBusy(t, err, "alpha")
-	if !busy.Holder.Expires.Equal(la.Expires()) || len(busy.Holder.Owner) != 8 || busy.Holder.PID != 5 {
-		t.Errorf("holder %+v, want alpha's expiry %v and an 8-character owner", busy.Holder, la.Expires())
+	until := la.Expires().Add(sheets.DefaultLeaseSkew) // when beta may take it over
+	if !busy.Holder.Expires.Equal(until) || len(busy.Holder.Owner) != 8 || busy.Holder.PID != 5 {
+		t.Errorf("holder %+v, want alpha's expiry plus the skew %v and an 8-character owner", busy.Holder, until)
 	}
-	mustContain(t, err.Error(), "another run holds the lease until "+la.Expires().UTC().Format(time.RFC3339), "host alpha, pid 5, owner "+busy.Holder.Owner)
+	mustContain(t, err.Error(), "another run holds the lease until "+until.UTC().Format(time.RFC3339), "host alpha, pid 5, owner "+busy.Holder.Owner)
 	if n := e.srv.Stats().Writes - writes; n != 0 {
 		t.Errorf("finding the lease taken cost %d writes, want none", n)
 	}
@@ -168,7 +169,9 @@ func TestLeaseExpiredIsTakenOverAndTheOldHolderIsFenced(t *testing.T) {
 	b := e.newRun(t, "beta", newClock())
 	b.clock.advance(leaseTTL + sheets.DefaultLeaseSkew/2)
 	_, err := b.l.TryLease(ctx)
-	wantBusy(t, err, "alpha")
+	if busy := wantBusy(t, err, "alpha"); !busy.Holder.Expires.After(b.clock.Now()) {
+		t.Errorf("busy until %v, already past at %v: say when the lease may be taken over", busy.Holder.Expires, b.clock.Now())
+	}
 
 	// alpha hung (it did not renew); beta's clock passes expiry + skew.
 	b.clock.advance(sheets.DefaultLeaseSkew)
