@@ -159,7 +159,7 @@ func lex(src string) ([]token, error) {
 }
 
 // str reads a single-quoted string. A quote inside is written \' (as COQL
-// does) or doubled ”; a backslash is written \\.
+// does) or as two single quotes; a backslash is written \\.
 func (l *lexer) str() (string, error) {
 	at := Pos{l.line, l.col}
 	l.advance()
