@@ -28,6 +28,9 @@ type ModuleJob struct {
 	// full run is at least this old. Zoho formula fields change without
 	// bumping Modified_Time, so incremental runs alone drift.
 	FullEvery time.Duration
+	// Filter, when set, makes the tab a view: only records matching it
+	// (see view.go).
+	Filter Filter
 }
 
 // Job moves records from a Source to a Sink. The --once mode, the daemon and
@@ -39,6 +42,9 @@ type Job struct {
 
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Zone is where a filter's relative dates (today, start_of_month) are
+	// resolved: the mapping's time zone (default UTC).
+	Zone *time.Location
 	// Overlap is subtracted from the cursor of an incremental read
 	// (default DefaultOverlap).
 	Overlap time.Duration
@@ -181,7 +187,13 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 	}
 	var out []ModuleJob
 	for _, n := range names {
+		// A module may feed several tabs: select them all.
 		i := slices.IndexFunc(j.Modules, func(m ModuleJob) bool { return m.Module == n })
+		for _, m := range j.Modules[max(i, 0):] {
+			if i >= 0 && m.Module == n {
+				out = append(out, m)
+			}
+		}
 		if i < 0 {
 			known := make([]string, len(j.Modules))
 			for k, m := range j.Modules {
@@ -190,7 +202,6 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 			return nil, &ConfigError{Where: "--module", Key: n, Msg: "not a module of the mapping",
 				Hint: fmt.Sprintf("use one of %v", known)}
 		}
-		out = append(out, j.Modules[i])
 	}
 	return out, nil
 }
