@@ -133,6 +133,13 @@ func (f *Filter) Paths() []string {
 	return out
 }
 
+// Criteria counts the filter's conditions.
+func (f *Filter) Criteria() int {
+	n := 0
+	Walk(f.root, func(*Cond) { n++ })
+	return n
+}
+
 // Moves reports whether the filter uses relative dates.
 func (f *Filter) Moves() bool { return Moves(f.root) }
 
@@ -239,8 +246,9 @@ func checkValue(v Value, c *Cond, bd bound) error {
 			return bad(hint)
 		}
 	case cBool:
-		if v.Kind != Bool {
-			return bad("write true or false, without quotes")
+		// Zoho's docs quote booleans ('true'); both forms are accepted.
+		if v.Kind != Bool && !(v.Kind == String && (v.Text == "true" || v.Text == "false")) {
+			return bad("write true or false")
 		}
 	case cDate:
 		switch v.Kind {

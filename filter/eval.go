@@ -148,7 +148,7 @@ func (b *Bound) compare(cl class, v zsync.Value, c *Cond, a Value, now time.Time
 		if !ok {
 			return 0, false
 		}
-		if x == a.B {
+		if x == (a.B || a.Kind == String && a.Text == "true") {
 			return 0, true
 		}
 		return 1, true

@@ -230,7 +230,7 @@ func TestBindErrors(t *testing.T) {
 		{"Stage > 'a'", 1, "> cannot be used on Stage (text)", "like"},
 		{"Amount like '5%'", 1, "like cannot be used on Amount", "between"},
 		{"Hot != true", 1, "!= cannot be used on Hot", "Hot = false"},
-		{"Hot = 'true'", 7, "not a boolean value", "without quotes"},
+		{"Hot = 'yes'", 7, "not a boolean value", "write true or false"},
 		{"Closing_Date >= '2024-13-01'", 17, "not a date value", "'YYYY-MM-DD'"},
 		{"Closing_Date >= now - 2h", 17, "not a date value", "a date field holds days"},
 		{"Created_Time >= '2024-06-01'", 17, "not a datetime value", "'2024-06-01T00:00:00+00:00'"},
@@ -307,6 +307,8 @@ func TestMatch(t *testing.T) {
 		{"Probability not in (10, 60)", false},
 		{"Hot = true", true},
 		{"Hot = false", false},
+		{"Hot = 'true'", true}, // Zoho's docs quote booleans
+		{"Hot = 'false'", false},
 		{"Closing_Date between start_of_quarter and end_of_quarter", true},
 		{"Closing_Date < end_of_quarter", false},
 		{"Closing_Date = '2024-09-30'", true},

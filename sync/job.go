@@ -252,23 +252,18 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts R
 	if j.Progress != nil {
 		j.Progress(Progress{Module: m.Module, Mode: ms.Mode})
 	}
-	fields, err := j.Source.Fields(readCtx, m.Module)
+	view, mapper, err := j.openView(readCtx, m, start)
 	if err != nil {
-		ms.Err = j.readErr(opts, fmt.Errorf("read field metadata: %w", err))
-		return ms
-	}
-	mapper, err := NewMapper(m.Columns, fields)
-	if err != nil {
-		ms.Err = err
+		ms.Err = j.readErr(opts, err)
 		return ms
 	}
 	table := &Table{
 		Sheet: m.Sheet, Columns: mapper.Columns(), Key: mapper.Key(),
 		Full: ms.Mode == ModeFull, OnDelete: m.OnDelete,
-		MarkColumn: m.MarkColumn, MarkText: "deleted in Zoho",
+		MarkColumn: m.MarkColumn, MarkText: view.markText(),
 	}
 	cursor := st.Cursor
-	ro := ReadOptions{Fields: mapper.Fields(), Since: ms.Since}
+	ro := view.read(ReadOptions{Fields: mapper.Fields(), Since: ms.Since})
 	for rec, err := range j.Source.Records(readCtx, m.Module, ro) {
 		if err != nil {
 			ms.Err = j.readErr(opts, fmt.Errorf("read records: %w", err))
@@ -286,8 +281,12 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts R
 	if j.Progress != nil {
 		j.Progress(Progress{Module: m.Module, Mode: ms.Mode, Read: ms.Read, Done: true})
 	}
+	if err := j.viewLeft(readCtx, m.Module, view, ms.Since, table); err != nil {
+		ms.Err = j.readErr(opts, err)
+		return ms
+	}
 	deletedSince := ms.Since
-	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 {
+	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && !view.moves {
 		// An empty answer where the tab held rows is far more often a
 		// permission or API change than a CRM emptied overnight. A full
 		// reconcile would delete every row (and the notes people keep on

@@ -97,6 +97,11 @@ type ReadOptions struct {
 	Fields []string
 	// Since, when not zero, limits the read to records modified after it.
 	Since time.Time
+	// Where, when not empty, is a condition in COQL WHERE syntax with
+	// literal values ("Stage not in ('Closed Won') and Amount >= 10000");
+	// the reader ANDs it with its own conditions. Fields and Where may use
+	// related paths through up to two lookups ("Account_Name.Industry").
+	Where string
 }
 
 // Source reads a CRM. zoho.Client implements it.
@@ -105,7 +110,8 @@ type Source interface {
 	Modules(ctx context.Context) ([]Module, error)
 	// Fields returns the field metadata of a module.
 	Fields(ctx context.Context, module string) ([]Field, error)
-	// Records streams a module's records, sorted by Modified_Time ascending.
+	// Records streams a module's records, each once, in an order of the
+	// source's choosing.
 	Records(ctx context.Context, module string, opts ReadOptions) iter.Seq2[Record, error]
 	// Deleted streams the records of a module deleted since a time.
 	Deleted(ctx context.Context, module string, since time.Time) iter.Seq2[Deletion, error]

@@ -1,6 +1,11 @@
 package sync
 
-import "time"
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Filter is a view's condition as the user wrote it (`filter:` in
 // mapping.yaml), parsed; package filter implements it. A tab with a filter
@@ -15,6 +20,8 @@ type Filter interface {
 	// Moves reports whether the condition uses relative dates, so that
 	// its meaning changes with time even when no record does.
 	Moves() bool
+	// Criteria counts the condition's criteria (COQL allows 25 a query).
+	Criteria() int
 	// Bind checks the condition against the module's metadata.
 	Bind(Schema) (Condition, error)
 }
@@ -26,4 +33,196 @@ type Condition interface {
 	Where(now time.Time) string
 	// Match evaluates the condition on a record at now.
 	Match(r Record, now time.Time) bool
+}
+
+// ViewMarkText fills the mark column (on_delete: mark) of a filtered tab's
+// rows whose record left the view, or was deleted: both are no longer in it.
+const ViewMarkText = "no longer in this view"
+
+// maxWhereCriteria is how many criteria a Where may hold: COQL's 25 less
+// the 3 the reader adds (its Modified_Time window and key paging).
+const maxWhereCriteria = 22
+
+// view is how one run of a tab reads its records when the tab has a
+// filter or columns of related records.
+//
+// Which records are in the view is always decided by the CRM (the filter is
+// sent as COQL), never by re-evaluating it here, so that the tab agrees
+// with Zoho's own reading of the condition (case, wildcards, picklists).
+//
+//   - A full read sends the filter: only matching records come back, and
+//     the reconcile removes (or marks) the rows of all others.
+//   - An incremental read sends the filter and the change window; a second,
+//     id-only read of the same window without the filter lists every
+//     record that changed: those the filtered read did not return have left
+//     the view and go to Table.Deleted, which applies on_delete.
+//   - A related record's change (the account's Industry) reaches the rows
+//     that show it: the window is "Modified_Time >= since or
+//     Account_Name.Modified_Time >= since", one term per lookup read
+//     through.
+//   - A relative date (today - 90d) moves without any record changing:
+//     the resolved condition is part of the tab's fingerprint, so a run
+//     whose condition differs from the last write's reads the view in full.
+type view struct {
+	cond      Condition // nil: no filter
+	where     string    // the condition at this run ("" without a filter)
+	moves     bool
+	relations []string // lookups whose records' changes reach the rows
+}
+
+// openView loads the metadata of the module and of the modules its paths
+// reach, builds the mapper, and binds the filter.
+func (j *Job) openView(ctx context.Context, m ModuleJob, now time.Time) (*view, *Mapper, error) {
+	paths := make([]string, 0, len(m.Columns))
+	for _, c := range m.Columns {
+		paths = append(paths, c.Field)
+	}
+	if m.Filter != nil {
+		paths = append(paths, m.Filter.Paths()...)
+	}
+	schema, err := LoadSchema(ctx, j.Source, m.Module, paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	mapper, err := NewSchemaMapper(m.Columns, schema)
+	if err != nil {
+		return nil, nil, err
+	}
+	v := &view{relations: mapper.Relations()}
+	criteria := 0
+	if m.Filter != nil {
+		if v.cond, err = m.Filter.Bind(schema); err != nil {
+			return nil, nil, fmt.Errorf("filter: %w", err)
+		}
+		v.where = v.cond.Where(now.In(j.zone()))
+		v.moves = m.Filter.Moves()
+		criteria = m.Filter.Criteria()
+		for _, p := range m.Filter.Paths() {
+			if fp, err := schema.Resolve(p); err == nil {
+				for _, r := range fp.Relations {
+					v.addRelation(r)
+				}
+			}
+		}
+	}
+	// Only lookups whose module has a Modified_Time can say they changed,
+	// and the window must fit in COQL's criteria with the filter.
+	var rels []string
+	for _, r := range v.relations {
+		if _, err := schema.Resolve(r + ".Modified_Time"); err == nil {
+			rels = append(rels, r)
+		}
+	}
+	if len(rels) > 0 && criteria+1+len(rels) > maxWhereCriteria {
+		j.Logger.Warn().Str("sheet", m.Sheet).Strs("lookups", rels).
+			Msg("the filter leaves no room in COQL's 25 criteria to watch related records: their changes reach the tab at the next full read")
+		rels = nil
+	}
+	v.relations = rels
+	return v, mapper, nil
+}
+
+func (v *view) addRelation(r string) {
+	for _, x := range v.relations {
+		if x == r {
+			return
+		}
+	}
+	v.relations = append(v.relations, r)
+}
+
+// read returns the read of the run's records: base (the mapped fields and
+// the window) with the filter and, for an incremental read, the related
+// records' changes.
+func (v *view) read(base ReadOptions) ReadOptions {
+	ro := base
+	window := v.window(base.Since)
+	switch {
+	case window != "" && v.where != "":
+		ro.Since, ro.Where = time.Time{}, "("+v.where+") and "+window
+	case window != "":
+		ro.Since, ro.Where = time.Time{}, window
+	default:
+		ro.Where = v.where
+	}
+	return ro
+}
+
+// window is the incremental window as a COQL condition when related
+// records are watched ("" when the reader's own Since does).
+func (v *view) window(since time.Time) string {
+	if since.IsZero() || len(v.relations) == 0 {
+		return ""
+	}
+	at := "'" + since.UTC().Format("2006-01-02T15:04:05-07:00") + "'"
+	terms := []string{"Modified_Time >= " + at}
+	for _, r := range v.relations {
+		terms = append(terms, r+".Modified_Time >= "+at)
+	}
+	// COQL wants more than two conditions bracketed pairwise.
+	acc := terms[0]
+	for _, t := range terms[1:] {
+		acc = "(" + acc + " or " + t + ")"
+	}
+	return acc
+}
+
+// viewLeft adds to table.Deleted the records that changed since the
+// window's start but were not read because they no longer match the
+// filter: an id-only read of the window without the filter, less the keys
+// read. on_delete then removes, keeps or marks their rows.
+func (j *Job) viewLeft(ctx context.Context, module string, v *view, since time.Time, table *Table) error {
+	if v.cond == nil || since.IsZero() {
+		return nil
+	}
+	read := make(map[string]bool, len(table.Rows))
+	for _, r := range table.Rows {
+		read[r.Key] = true
+	}
+	ro := ReadOptions{Since: since}
+	if w := v.window(since); w != "" {
+		ro = ReadOptions{Where: w}
+	}
+	n := 0
+	for rec, err := range j.Source.Records(ctx, module, ro) {
+		if err != nil {
+			return fmt.Errorf("read the ids of changed records: %w", err)
+		}
+		if !read[rec.ID] {
+			table.Deleted = append(table.Deleted, rec.ID)
+			n++
+		}
+	}
+	if n > 0 {
+		j.Logger.Info().Str("module", module).Str("sheet", table.Sheet).Int("records", n).
+			Msg("changed records no longer match the filter: their rows leave the tab per on_delete")
+	}
+	return nil
+}
+
+// markText is what the mark column says for a row whose record is gone.
+func (v *view) markText() string {
+	if v.cond != nil {
+		return ViewMarkText
+	}
+	return "deleted in Zoho"
+}
+
+func (j *Job) zone() *time.Location {
+	if j.Zone == nil {
+		return time.UTC
+	}
+	return j.Zone
+}
+
+// String describes the view for logs.
+func (v *view) String() string {
+	var parts []string
+	if v.where != "" {
+		parts = append(parts, "where "+v.where)
+	}
+	if len(v.relations) > 0 {
+		parts = append(parts, "watching "+strings.Join(v.relations, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
