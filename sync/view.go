@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -213,16 +212,4 @@ func (j *Job) zone() *time.Location {
 		return time.UTC
 	}
 	return j.Zone
-}
-
-// String describes the view for logs.
-func (v *view) String() string {
-	var parts []string
-	if v.where != "" {
-		parts = append(parts, "where "+v.where)
-	}
-	if len(v.relations) > 0 {
-		parts = append(parts, "watching "+strings.Join(v.relations, ", "))
-	}
-	return strings.Join(parts, "; ")
 }
