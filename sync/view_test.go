@@ -408,3 +408,27 @@ func TestViewFilterBindErrorFailsTheTab(t *testing.T) {
 		t.Error("the tab's summary has no error")
 	}
 }
+
+// TestModuleSelectsEveryTabOfTheModule: --module Deals runs every tab fed
+// by Deals.
+func TestModuleSelectsEveryTabOfTheModule(t *testing.T) {
+	c, sink, j, _ := viewWorld(t, "Amount >= 100", zsync.OnDeleteRemove)
+	second := j.Modules[0]
+	second.Sheet, second.Filter = "All deals", nil
+	j.Modules = append(j.Modules, second, zsync.ModuleJob{Module: "Accounts", Sheet: "Accounts",
+		Columns: []zsync.ColumnSpec{{Header: "ID", Field: "id"}}})
+	sum, err := j.Run(context.Background(), zsync.RunOptions{Modules: []string{"Deals"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sheets []string
+	for _, m := range sum.Modules {
+		sheets = append(sheets, m.Sheet)
+	}
+	if got := strings.Join(sheets, ","); got != "Pipeline,All deals" {
+		t.Errorf("ran %s, want both Deals tabs and not Accounts", got)
+	}
+	if got := strings.Join(sink.keys("All deals"), ","); got != "d1,d2,d3,d4" || len(c.reads) != 2 {
+		t.Errorf("All deals holds %s after %d reads", got, len(c.reads))
+	}
+}
