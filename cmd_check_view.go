@@ -7,12 +7,18 @@ import (
 
 	"github.com/zoho2sheets/zoho2sheets/config"
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+	"github.com/zoho2sheets/zoho2sheets/zoho"
 )
 
 // whereCounter counts the records matching a COQL condition (the zoho
 // client's select COUNT(id)).
 type whereCounter interface {
 	CountWhere(ctx context.Context, module, where string) (int, error)
+}
+
+// readPather says which API a read of some fields takes (the zoho client).
+type readPather interface {
+	ReadPath(ctx context.Context, module string, fields []string) (zoho.ReadPath, error)
 }
 
 // checkEntry checks one module entry against the live metadata: every
@@ -35,7 +41,8 @@ func checkEntry(ctx context.Context, cfg *config.Config, i int, src zsync.Source
 		return
 	}
 	ok := true
-	if _, err := zsync.NewSchemaMapper(m.Specs(), schema); err != nil {
+	mapper, err := zsync.NewSchemaMapper(m.Specs(), schema)
+	if err != nil {
 		for _, ce := range config.ErrorList(cfg.LocateEntry(i, err)) {
 			fail(ce)
 		}
@@ -54,6 +61,15 @@ func checkEntry(ctx context.Context, cfg *config.Config, i int, src zsync.Source
 		return
 	}
 	pass("zoho: tab %q (module %s): all %d mapped fields exist", m.Sheet, m.Module, len(m.Columns))
+	if rp, can := src.(readPather); can {
+		if p, err := rp.ReadPath(ctx, m.Module, mapper.Fields()); err != nil {
+			fail(fmt.Errorf("zoho: tab %q: %w", m.Sheet, err))
+		} else if p.Name == zoho.PathCOQL {
+			pass("zoho: tab %q reads through COQL (2,000 records a call)", m.Sheet)
+		} else {
+			pass("zoho: tab %q reads through Get Records (200 records a call): %s", m.Sheet, p.Reason)
+		}
+	}
 	if cond == nil {
 		return
 	}

@@ -60,11 +60,16 @@ const maxWhereCriteria = 22
 //     Account_Name.Modified_Time >= since", one term per lookup read
 //     through.
 //   - A relative date (today - 90d) moves without any record changing:
-//     the resolved condition is part of the tab's fingerprint, so a run
-//     whose condition differs from the last write's reads the view in full.
+//     the resolved condition is part of the tab's fingerprint (TabSpec
+//     Window), so a run whose condition differs from the last write's
+//     reads the view in full, which drops the rows that aged out and adds
+//     those that aged in. An id-only query to find them would cost as many
+//     calls: COQL returns 2,000 rows a call whatever the columns.
 type view struct {
 	cond      Condition // nil: no filter
+	text      string    // the filter as written
 	where     string    // the condition at this run ("" without a filter)
+	window    string    // where, when the filter has relative dates
 	moves     bool
 	relations []string // lookups whose records' changes reach the rows
 }
@@ -93,8 +98,11 @@ func (j *Job) openView(ctx context.Context, m ModuleJob, now time.Time) (*view, 
 		if v.cond, err = m.Filter.Bind(schema); err != nil {
 			return nil, nil, fmt.Errorf("filter: %w", err)
 		}
+		v.text = m.Filter.String()
 		v.where = v.cond.Where(now.In(j.zone()))
-		v.moves = m.Filter.Moves()
+		if v.moves = m.Filter.Moves(); v.moves {
+			v.window = v.where
+		}
 		criteria = m.Filter.Criteria()
 		for _, p := range m.Filter.Paths() {
 			if fp, err := schema.Resolve(p); err == nil {
@@ -135,7 +143,7 @@ func (v *view) addRelation(r string) {
 // records' changes.
 func (v *view) read(base ReadOptions) ReadOptions {
 	ro := base
-	window := v.window(base.Since)
+	window := v.changeWindow(base.Since)
 	switch {
 	case window != "" && v.where != "":
 		ro.Since, ro.Where = time.Time{}, "("+v.where+") and "+window
@@ -147,9 +155,9 @@ func (v *view) read(base ReadOptions) ReadOptions {
 	return ro
 }
 
-// window is the incremental window as a COQL condition when related
+// changeWindow is the incremental window as a COQL condition when related
 // records are watched ("" when the reader's own Since does).
-func (v *view) window(since time.Time) string {
+func (v *view) changeWindow(since time.Time) string {
 	if since.IsZero() || len(v.relations) == 0 {
 		return ""
 	}
@@ -179,7 +187,7 @@ func (j *Job) viewLeft(ctx context.Context, module string, v *view, since time.T
 		read[r.Key] = true
 	}
 	ro := ReadOptions{Since: since}
-	if w := v.window(since); w != "" {
+	if w := v.changeWindow(since); w != "" {
 		ro = ReadOptions{Where: w}
 	}
 	n := 0

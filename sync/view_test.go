@@ -117,6 +117,7 @@ func (c *crm) put(module string, r zsync.Record) {
 // package does: rows upserted by key, rows of deleted (or, in a full
 // table, absent) records removed, kept or marked per on_delete.
 type tabSink struct {
+	list   []zsync.Tab
 	tabs   map[string]map[string]zsync.Row
 	marks  map[string]map[string]string
 	states map[string]zsync.ModuleState
@@ -133,6 +134,13 @@ func (s *tabSink) Upsert(_ context.Context, t *zsync.Table, _ zsync.UpsertOption
 	}
 	tab, marks := s.tabs[t.Sheet], s.marks[t.Sheet]
 	var res zsync.UpsertResult
+	found, how := zsync.FindTab(s.list, t.Sheet, t.SheetID, t.HasSheetID)
+	if how == zsync.TabMissing {
+		found = zsync.Tab{ID: int64(len(s.list)) + 100, Title: t.Sheet}
+		s.list = append(s.list, found)
+		res.Created = true
+	}
+	res.Tab = found
 	want := map[string]bool{}
 	for _, r := range t.Rows {
 		want[r.Key] = true
@@ -169,6 +177,8 @@ func (s *tabSink) Upsert(_ context.Context, t *zsync.Table, _ zsync.UpsertOption
 	return res, nil
 }
 
+func (s *tabSink) Tabs(context.Context) ([]zsync.Tab, error) { return slices.Clone(s.list), nil }
+
 func (s *tabSink) LoadState(context.Context) (map[string]zsync.ModuleState, error) {
 	return maps(s.states), nil
 }
@@ -185,7 +195,7 @@ func (s *tabSink) SaveState(_ context.Context, st zsync.ModuleState) error {
 	if s.states == nil {
 		s.states = map[string]zsync.ModuleState{}
 	}
-	s.states[st.Module] = st
+	s.states[st.Sheet] = st
 	return nil
 }
 
@@ -430,5 +440,79 @@ func TestModuleSelectsEveryTabOfTheModule(t *testing.T) {
 	}
 	if got := strings.Join(sink.keys("All deals"), ","); got != "d1,d2,d3,d4" || len(c.reads) != 2 {
 		t.Errorf("All deals holds %s after %d reads", got, len(c.reads))
+	}
+}
+
+// TestViewWindowAgesOut: a relative window moves with no record modified;
+// the next run reads the view in full and the row that aged out leaves.
+func TestViewWindowAgesOut(t *testing.T) {
+	c, sink, j, now := viewWorld(t, "Amount > 0", zsync.OnDeleteRemove)
+	c.fields["Deals"] = append(slices.Clone(dealFields), zsync.Field{APIName: "Closing_Date", DataType: "date"})
+	for id, day := range map[string]int{"d1": 1, "d2": 31, "d3": 30} {
+		d := deal(id, "Open", 10, "a1", v0.Add(-48*time.Hour))
+		d.Fields["Closing_Date"] = zsync.Date{Year: 2024, Month: time.August, Day: day}
+		if day > 1 {
+			d.Fields["Closing_Date"] = zsync.Date{Year: 2024, Month: time.July, Day: day}
+		}
+		c.put("Deals", d)
+	}
+	delete(c.records["Deals"], "d4")
+	j.Modules[0].Filter = mustFilter(t, "Closing_Date >= today - 1d")
+	run(t, j) // 2024-08-01: today - 1d is 31 July
+	if got := strings.Join(sink.keys("Pipeline"), ","); got != "d1,d2" {
+		t.Fatalf("tab holds %s, want d1,d2", got)
+	}
+	*now = now.Add(2 * time.Hour) // same day: the window did not move
+	if sum := run(t, j); sum.Modules[0].Mode != zsync.ModeIncremental {
+		t.Fatalf("run on the same day is %s", sum.Modules[0].Mode)
+	}
+	*now = now.Add(24 * time.Hour) // 2 August: d2 (31 July) ages out, no record changed
+	sum := run(t, j)
+	ms := sum.Modules[0]
+	if ms.Mode != zsync.ModeFull || !slices.ContainsFunc(ms.Notes, func(n string) bool {
+		return n == "the filter's relative dates moved → full read"
+	}) {
+		t.Fatalf("run a day later: mode %s, notes %q", ms.Mode, ms.Notes)
+	}
+	if got := strings.Join(sink.keys("Pipeline"), ","); got != "d1" {
+		t.Errorf("tab holds %s, want d1 (d2 aged out)", got)
+	}
+	if w := c.reads[len(c.reads)-1].Where; w != "Closing_Date >= '2024-08-01'" {
+		t.Errorf("last read Where = %q", w)
+	}
+	// An edited filter is a mapping change, said once, not as a moved window.
+	j.Modules[0].Filter = mustFilter(t, "Closing_Date >= today - 3d")
+	*now = now.Add(24 * time.Hour)
+	ms = run(t, j).Modules[0]
+	if ms.Mode != zsync.ModeFull || len(ms.Notes) != 1 || ms.Notes[0] != "mapping changed: filter changed → full read" {
+		t.Errorf("edited filter: mode %s, notes %q", ms.Mode, ms.Notes)
+	}
+}
+
+// TestTwoViewsOfOneModule: two tabs of one module keep their own state:
+// each its own cursor and fingerprint, and editing one's filter makes only
+// that one read in full.
+func TestTwoViewsOfOneModule(t *testing.T) {
+	c, sink, j, now := viewWorld(t, "Stage != 'Closed Won' and Amount >= 100", zsync.OnDeleteRemove)
+	big := j.Modules[0]
+	big.Sheet, big.Filter = "Big deals", mustFilter(t, "Amount >= 600")
+	j.Modules = append(j.Modules, big)
+	run(t, j)
+	if a, b := strings.Join(sink.keys("Pipeline"), ","), strings.Join(sink.keys("Big deals"), ","); a != "d1,d4" || b != "d3,d4" {
+		t.Fatalf("Pipeline %s, Big deals %s", a, b)
+	}
+	p, bd := sink.states["Pipeline"], sink.states["Big deals"]
+	if p.Sheet != "Pipeline" || bd.Sheet != "Big deals" || p.Fingerprint == bd.Fingerprint || p.Rows != 2 || bd.Rows != 2 {
+		t.Fatalf("states %+v / %+v", p, bd)
+	}
+	*now = now.Add(time.Hour)
+	c.put("Deals", deal("d3", "Closed Won", 100, "a2", now.Add(-time.Minute)))
+	j.Modules[0].Filter = mustFilter(t, "Stage != 'Closed Won' and Amount >= 50")
+	sum := run(t, j)
+	if sum.Modules[0].Mode != zsync.ModeFull || sum.Modules[1].Mode != zsync.ModeIncremental {
+		t.Errorf("modes %s, %s: only the edited tab reads in full", sum.Modules[0].Mode, sum.Modules[1].Mode)
+	}
+	if a, b := strings.Join(sink.keys("Pipeline"), ","), strings.Join(sink.keys("Big deals"), ","); a != "d1,d2,d4" || b != "d4" {
+		t.Errorf("Pipeline %s, Big deals %s; want d1,d2,d4 and d4", a, b)
 	}
 }
