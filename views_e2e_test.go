@@ -3,8 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -121,6 +125,8 @@ func TestViewOpenPipeline(t *testing.T) {
 			em.zoho.Advance(time.Hour)
 			em.zoho.Update("Deals", leaving, map[string]any{"Stage": "Closed Won"})
 			em.zoho.Update("Deals", entering, map[string]any{"Amount": 50000.0})
+			deleted := want[2]
+			em.zoho.Delete("Deals", deleted)
 
 			code, _, errs := runAt(t, em, "--once", "--config", cfg, "--log-format", "json")
 			if code != 0 || !strings.Contains(errs, `"mode":"incremental"`) {
@@ -144,6 +150,12 @@ func TestViewOpenPipeline(t *testing.T) {
 				if !kept || str(cell(header, row, "Gone")) != "no longer in this view" {
 					t.Errorf("deal %s: row kept %v, mark %q", leaving, kept, str(cell(header, row, "Gone")))
 				}
+			}
+			if _, ok := rows[deleted]; ok == (od == "remove") {
+				t.Errorf("deal %s deleted in Zoho: row present %v with on_delete %s", deleted, ok, od)
+			}
+			if a, ok := cell(header, rows[entering], "Amount").(float64); !ok || a != 50000 {
+				t.Errorf("Amount of deal %s is %#v, want the number 50000", entering, cell(header, rows[entering], "Amount"))
 			}
 			if got := str(cell(header, rows[staying], "Next step")); got != "=call "+staying {
 				t.Errorf("the note on deal %s is %q after the run", staying, got)
@@ -354,5 +366,55 @@ modules:
 	}
 	if _, all := tab(t, em, "All deals", "Zoho ID"); len(all) != 120 {
 		t.Errorf("All deals holds %d rows, want 120", len(all))
+	}
+}
+
+// TestViewKilledMidWriteThenRerunEndsExact: a run of a filtered tab killed
+// as it writes leaves no half view behind once rerun: the tab holds exactly
+// the matching records, each once.
+func TestViewKilledMidWriteThenRerunEndsExact(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Deals": 300, "Accounts": 10})
+	cfg := writeMapping(t, fmt.Sprintf(openPipeline, "remove"))
+	if r := runBin(t, em.env, "--once", "--config", cfg); r.code != 0 {
+		t.Fatalf("first run: exit %d\n%s", r.code, r.stderr)
+	}
+	open := matching(em, "Deals", openDeal)
+	em.zoho.Advance(time.Hour)
+	em.zoho.Update("Deals", open[0], map[string]any{"Stage": "Closed Lost"})
+	for _, id := range em.zoho.IDs("Deals")[:40] {
+		em.zoho.Update("Deals", id, map[string]any{"Amount": 77777.0, "Stage": "Negotiation/Review"})
+	}
+
+	cmd := exec.Command(binPath, "--once", "--config", cfg)
+	cmd.Env = []string{"HOME=" + t.TempDir()}
+	for k, v := range em.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var killed atomic.Bool
+	var proc atomic.Pointer[os.Process]
+	em.sheets.OnRequest(func(r *http.Request) {
+		if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "values:batchUpdate") && killed.CompareAndSwap(false, true) {
+			for proc.Load() == nil {
+				time.Sleep(time.Millisecond)
+			}
+			proc.Load().Kill()
+		}
+	})
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	proc.Store(cmd.Process)
+	_ = cmd.Wait()
+	em.sheets.OnRequest(nil)
+	if !killed.Load() {
+		t.Fatal("the run never reached a write")
+	}
+	expireLeases(t, em)
+	if r := runBin(t, em.env, "--once", "--config", cfg); r.code != 0 {
+		t.Fatalf("rerun: exit %d\n%s", r.code, r.stderr)
+	}
+	_, rows := tab(t, em, "Open pipeline", "Zoho ID") // fails on a duplicate row
+	if got, want := sortedKeys(rows), matching(em, "Deals", openDeal); !slices.Equal(got, want) {
+		t.Errorf("after the rerun the tab holds %v, want %v", got, want)
 	}
 }
