@@ -281,6 +281,7 @@ func TestViewFilterMistakes(t *testing.T) {
 		{"unknown field", "filter: Stag = 'Won'", "check", []string{":5: modules[0].filter: filter column 1: Stag: no such field", "did you mean Stage?"}},
 		{"unknown related field", "filter: Account_Name.Industy = 'Retail'", "check", []string{":5:", "did you mean Industry?"}},
 		{"wrong type", "filter: Amount >= '10000'", "check", []string{":5:", "write the number without quotes: 10000"}},
+		{"unknown field at run time", "filter: Stag = 'Won'", "--once", []string{":5: modules[0].filter: filter column 1: Stag: no such field", "did you mean Stage?"}},
 		{"date format", "filter: Closing_Date >= '30.06.2024'", "check", []string{":5:", "'YYYY-MM-DD'"}},
 		{"same tab twice", "filter: Amount > 5\n" + cols + "  - module: Deals\n    sheet: v", "--once", []string{":8: modules[1].sheet", "first at line 4"}},
 	} {

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -96,6 +97,10 @@ func (j *Job) openView(ctx context.Context, m ModuleJob, now time.Time) (*view, 
 	criteria := 0
 	if m.Filter != nil {
 		if v.cond, err = m.Filter.Bind(schema); err != nil {
+			var ce *ConfigError
+			if errors.As(err, &ce) {
+				return nil, nil, err // already says where: mapping.yaml:12: modules[2].filter: …
+			}
 			return nil, nil, fmt.Errorf("filter: %w", err)
 		}
 		v.text = m.Filter.String()
