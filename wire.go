@@ -106,7 +106,6 @@ func newJob(cfg *config.Config, src zsync.Source, sink zsync.Sink, log zerolog.L
 		}
 		j.Modules = append(j.Modules, mj)
 	}
-	j.Zone = viewZone(cfg, sink)
 	return j
 }
 

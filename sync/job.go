@@ -42,9 +42,6 @@ type Job struct {
 
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// Zone is where a filter's relative dates (today, start_of_month) are
-	// resolved: the mapping's time zone (default UTC).
-	Zone *time.Location
 	// Overlap is subtracted from the cursor of an incremental read
 	// (default DefaultOverlap).
 	Overlap time.Duration

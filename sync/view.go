@@ -220,9 +220,12 @@ func (v *view) markText() string {
 	return "deleted in Zoho"
 }
 
+// zone is where a filter's relative dates (today, start_of_month) are
+// resolved: the zone the tab's datetimes are shown in (the mapping's
+// timezone, else the spreadsheet's), else UTC.
 func (j *Job) zone() *time.Location {
-	if j.Zone == nil {
-		return time.UTC
+	if loc, err := time.LoadLocation(j.Timezone); err == nil && j.Timezone != "" {
+		return loc
 	}
-	return j.Zone
+	return time.UTC
 }

@@ -516,3 +516,20 @@ func TestTwoViewsOfOneModule(t *testing.T) {
 		t.Errorf("Pipeline %s, Big deals %s; want d1,d2,d4 and d4", a, b)
 	}
 }
+
+// TestViewRelativeDatesInTheTabsZone: today is the day in the zone the tab
+// shows datetimes in, not in UTC.
+func TestViewRelativeDatesInTheTabsZone(t *testing.T) {
+	c, _, j, now := viewWorld(t, "Amount > 0", zsync.OnDeleteRemove)
+	c.fields["Deals"] = append(slices.Clone(dealFields), zsync.Field{APIName: "Closing_Date", DataType: "date"})
+	j.Modules[0].Filter = mustFilter(t, "Closing_Date >= today")
+	*now = time.Date(2024, 8, 1, 13, 0, 0, 0, time.UTC) // already 2 August in Auckland
+	for zone, want := range map[string]string{"": "2024-08-01", "Pacific/Auckland": "2024-08-02", "America/Los_Angeles": "2024-08-01"} {
+		j.Timezone = zone
+		c.reads = nil
+		run(t, j)
+		if got := c.reads[0].Where; got != "Closing_Date >= '"+want+"'" {
+			t.Errorf("zone %q: Where %q, want the day %s", zone, got, want)
+		}
+	}
+}
