@@ -419,3 +419,37 @@ func TestViewKilledMidWriteThenRerunEndsExact(t *testing.T) {
 		t.Errorf("after the rerun the tab holds %v, want %v", got, want)
 	}
 }
+
+// TestShippedViewExampleWorks: the commented view in the shipped
+// mapping.yaml, uncommented, passes check and syncs exactly the open deals
+// of 10,000 or more.
+func TestShippedViewExampleWorks(t *testing.T) {
+	src, err := os.ReadFile("mapping.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(src), "\n")
+	start := slices.Index(lines, "  # - module: Deals")
+	if start < 0 {
+		t.Fatal("mapping.yaml has no commented view example")
+	}
+	for i := start; i < len(lines) && strings.HasPrefix(lines[i], "  # "); i++ {
+		lines[i] = "  " + strings.TrimPrefix(lines[i], "  # ")
+	}
+	cfg := writeMapping(t, strings.Join(lines, "\n"))
+	em := newEmulators(t, map[string]int{"Leads": 3, "Contacts": 3, "Accounts": 5, "Deals": 50})
+	code, out, errs := runAt(t, em, "check", "--config", cfg)
+	if code != 0 || !strings.Contains(out, `tab "Open pipeline": filter matches`) {
+		t.Fatalf("check: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := runAt(t, em, "--once", "--config", cfg); code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, errs)
+	}
+	want := matching(em, "Deals", func(r map[string]any) bool {
+		a, ok := r["Amount"].(float64)
+		return ok && a >= 10000 && r["Stage"] != "Closed Won" && r["Stage"] != "Closed Lost"
+	})
+	if _, rows := tab(t, em, "Open pipeline", "Zoho ID"); !slices.Equal(sortedKeys(rows), want) {
+		t.Errorf("Open pipeline holds %v, want %v", sortedKeys(rows), want)
+	}
+}
