@@ -302,6 +302,11 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		table.Reformat = change.Reformat
 	}
 	cursor := st.Cursor
+	changed, err := j.changedIDs(readCtx, m.Module, view, ms.Since)
+	if err != nil {
+		ms.Err = j.readErr(opts, err)
+		return ms
+	}
 	ro := view.read(ReadOptions{Fields: mapper.Fields(), Since: ms.Since})
 	for rec, err := range j.Source.Records(readCtx, m.Module, ro) {
 		if err != nil {
@@ -320,9 +325,8 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	if j.Progress != nil {
 		j.Progress(Progress{Module: m.Module, Mode: ms.Mode, Read: ms.Read, Done: true})
 	}
-	if err := j.viewLeft(readCtx, m.Module, view, ms.Since, table); err != nil {
-		ms.Err = j.readErr(opts, err)
-		return ms
+	if n := left(changed, table); n > 0 {
+		log.Info().Int("records", n).Msg("changed records no longer match the filter: their rows leave the tab per on_delete")
 	}
 	deletedSince := ms.Since
 	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && !view.moves {

@@ -179,37 +179,48 @@ func (v *view) changeWindow(since time.Time) string {
 	return acc
 }
 
-// viewLeft adds to table.Deleted the records that changed since the
-// window's start but were not read because they no longer match the
-// filter: an id-only read of the window without the filter, less the keys
-// read. on_delete then removes, keeps or marks their rows.
-func (j *Job) viewLeft(ctx context.Context, module string, v *view, since time.Time, table *Table) error {
+// changedIDs lists every record changed in an incremental window, whether
+// or not it matches the filter: an id-only read of the window without the
+// filter (nil without a filter or for a full read). It runs before the
+// filtered read, so that a record changed in between is in that read if it
+// matches, and never taken for one that left.
+func (j *Job) changedIDs(ctx context.Context, module string, v *view, since time.Time) ([]string, error) {
 	if v.cond == nil || since.IsZero() {
-		return nil
-	}
-	read := make(map[string]bool, len(table.Rows))
-	for _, r := range table.Rows {
-		read[r.Key] = true
+		return nil, nil
 	}
 	ro := ReadOptions{Since: since}
 	if w := v.changeWindow(since); w != "" {
 		ro = ReadOptions{Where: w}
 	}
-	n := 0
+	var ids []string
 	for rec, err := range j.Source.Records(ctx, module, ro) {
 		if err != nil {
-			return fmt.Errorf("read the ids of changed records: %w", err)
+			return nil, fmt.Errorf("read the ids of changed records: %w", err)
 		}
-		if !read[rec.ID] {
-			table.Deleted = append(table.Deleted, rec.ID)
+		ids = append(ids, rec.ID)
+	}
+	return ids, nil
+}
+
+// left adds to table.Deleted the changed records the filtered read did not
+// return: they no longer match, and on_delete removes, keeps or marks
+// their rows. It returns how many.
+func left(changed []string, table *Table) int {
+	if len(changed) == 0 {
+		return 0
+	}
+	read := make(map[string]bool, len(table.Rows))
+	for _, r := range table.Rows {
+		read[r.Key] = true
+	}
+	n := 0
+	for _, id := range changed {
+		if !read[id] {
+			table.Deleted = append(table.Deleted, id)
 			n++
 		}
 	}
-	if n > 0 {
-		j.Logger.Info().Str("module", module).Str("sheet", table.Sheet).Int("records", n).
-			Msg("changed records no longer match the filter: their rows leave the tab per on_delete")
-	}
-	return nil
+	return n
 }
 
 // markText is what the mark column says for a row whose record is gone.
