@@ -65,7 +65,7 @@ func TestCOQLKeyPaging150k(t *testing.T) {
 // more than 50 columns, split and merged by id) and Get Records agree on
 // every field, lookup names and owners' full names included.
 func TestCOQLMatchesGetRecordsOver50Columns(t *testing.T) {
-	e := newEmulator(t, map[string]int{"Leads": 2500, "Accounts": 40, "Contacts": 40, "Deals": 40})
+	e := newEmulator(t, map[string]int{"Leads": 2100, "Accounts": 40, "Contacts": 40, "Deals": 40})
 	ctx := context.Background()
 	coql := e.client(t)
 	fields, err := coql.Fields(ctx, "Leads")
@@ -147,7 +147,7 @@ func TestCOQLIncrementalPagesThroughEqualModifiedTime(t *testing.T) {
 }
 
 func TestCOQLWhereRelatedAndCount(t *testing.T) {
-	e := newEmulator(t, map[string]int{"Deals": 3000, "Accounts": 60, "Contacts": 60})
+	e := newEmulator(t, map[string]int{"Deals": 800, "Accounts": 60, "Contacts": 60})
 	c := e.client(t)
 	ctx := context.Background()
 	where := "(Stage not in ('Closed Won', 'Closed Lost') and Account_Name.Industry is not null)"
@@ -204,7 +204,7 @@ func TestCOQLWhereRelatedAndCount(t *testing.T) {
 	if len(inc) != 1 || inc[0].ID != want[1] {
 		t.Fatalf("incremental with filter read %v, want [%s]", ids(inc), want[1])
 	}
-	if all, err := c.CountWhere(ctx, "Deals", ""); err != nil || all != 3000 {
+	if all, err := c.CountWhere(ctx, "Deals", ""); err != nil || all != 800 {
 		t.Fatalf("CountWhere all = %d, %v", all, err)
 	}
 	_, err = c.CountWhere(ctx, "Deals", "Stage = 'a' and Amount > 1 and Amount < 2")
