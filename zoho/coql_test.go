@@ -283,3 +283,42 @@ func TestCOQLScopeMissingFallsBack(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFullRead reads a whole module through each path: record calls,
+// credits and wall time (in-process emulator, no network latency: at
+// Zoho's latency of a few hundred ms per call, the calls dominate).
+func BenchmarkFullRead(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		e := newEmulator(b, map[string]int{"Deals": n, "Accounts": 100, "Contacts": 100})
+		for _, path := range []string{zoho.PathGetRecords, zoho.PathCOQL} {
+			b.Run(fmt.Sprintf("%s/%d", path, n), func(b *testing.B) {
+				var st zoho.Stats
+				for b.Loop() {
+					var opts []zoho.Option
+					if path == zoho.PathGetRecords {
+						opts = append(opts, zoho.WithoutCOQL())
+					}
+					c := e.client(b, opts...)
+					read := 0
+					for _, err := range c.Records(context.Background(), "Deals", zsync.ReadOptions{
+						Fields: []string{"Deal_Name", "Amount", "Stage", "Closing_Date", "Account_Name", "Owner", "Modified_Time"}}) {
+						if err != nil {
+							b.Fatal(err)
+						}
+						read++
+					}
+					if read != n {
+						b.Fatalf("read %d of %d", read, n)
+					}
+					st = c.Stats()
+				}
+				if path == zoho.PathCOQL && n == 100_000 && st.RecordCalls > 55 {
+					b.Errorf("%d record calls for 100,000 records, want at most 55", st.RecordCalls)
+				}
+				b.ReportMetric(float64(st.RecordCalls), "record-calls")
+				b.ReportMetric(float64(st.Calls), "calls")
+				b.ReportMetric(float64(st.Credits), "credits")
+			})
+		}
+	}
+}
