@@ -53,6 +53,12 @@ type Observer interface {
 	TokenRefresh()      // one access token minted
 }
 
+// CreditObserver is an Observer that also wants the API credits each
+// successful call cost (*metrics.Observer implements it).
+type CreditObserver interface {
+	Credits(n int)
+}
+
 // Stats are the running totals of a client's traffic.
 type Stats struct {
 	Calls          int // HTTP attempts to the CRM API, retries included
@@ -406,8 +412,10 @@ func (c *Client) record(r *request, status int, h http.Header) {
 		c.stats.ByStatus = map[int]int{}
 	}
 	c.stats.ByStatus[status]++
+	credits := 0
 	if status >= 200 && status < 400 {
-		c.stats.Credits += max(1, r.credits)
+		credits = max(1, r.credits)
+		c.stats.Credits += credits
 	}
 	if h != nil {
 		if v := h.Get("X-API-CREDITS-REMAINING"); v != "" {
@@ -419,6 +427,9 @@ func (c *Client) record(r *request, status int, h http.Header) {
 	c.mu.Unlock()
 	if c.observer != nil {
 		c.observer.APICall(status)
+		if co, ok := c.observer.(CreditObserver); ok && credits > 0 {
+			co.Credits(credits)
+		}
 	}
 }
 
