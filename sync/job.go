@@ -110,8 +110,8 @@ type ModuleSummary struct {
 	// SourceCredits are the API credits the module's source calls cost
 	// (zero when Job.Credits is not set).
 	SourceCredits int
-	Duration                  time.Duration
-	Err                       error
+	Duration      time.Duration
+	Err           error
 }
 
 // Summary is the outcome of one run.
