@@ -322,3 +322,21 @@ func BenchmarkFullRead(b *testing.B) {
 		}
 	}
 }
+
+// No fields (or only id) is a cheap id scan: ids and Modified_Time only.
+func TestCOQLIDScan(t *testing.T) {
+	e := newEmulator(t, map[string]int{"Leads": 2500})
+	c := e.client(t)
+	for _, fields := range [][]string{nil, {"id"}} {
+		recs := readAll(t, c, "Leads", zsync.ReadOptions{Fields: fields})
+		noDupNoGap(t, recs, e.srv.IDs("Leads"))
+		for _, r := range recs {
+			if len(r.Fields) != 2 || r.Fields["id"] != r.ID || r.Modified.IsZero() {
+				t.Fatalf("record %s: %v", r.ID, r.Fields)
+			}
+		}
+	}
+	if st := c.Stats(); st.RecordCalls != 4 {
+		t.Errorf("%d record calls, want 2 per scan", st.RecordCalls)
+	}
+}
