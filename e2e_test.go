@@ -171,9 +171,19 @@ func TestEndToEndKilledHalfWayThenRerunEndsExact(t *testing.T) {
 	}
 	em.sheets.OnRequest(nil)
 
+	// The killed run's lease holds until it expires; then it is taken over.
 	r := runBin(t, em.env, "--once", "--config", cfg)
+	assertRanOrLeaseBusy(t, "rerun before the lease expired", r.code, r.stderr)
+	if r.code == 0 {
+		t.Fatal("a rerun went ahead while the killed run's lease was still valid")
+	}
+	expireLeases(t, em)
+	r = runBin(t, em.env, "--once", "--config", cfg)
 	if r.code != 0 {
 		t.Fatalf("rerun exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "lease expired without being released") {
+		t.Errorf("the takeover of the crashed run's lease is not logged:\n%s", r.stderr)
 	}
 	assertLeadsMatchCRM(t, em)
 	r = runBin(t, em.env, "--once", "--config", cfg, "--full")

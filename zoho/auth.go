@@ -101,7 +101,9 @@ func (c *Client) Revoke(ctx context.Context, token string) error {
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost,
+	rctx, cancel := context.WithTimeout(ctx, acc.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost,
 		acc.url+"/oauth/v2/token/revoke?"+url.Values{"token": {token}}.Encode(), nil)
 	if err != nil {
 		return newTokenError(opRevoke, CodeBadResponse, Redact(err.Error()), 0, acc.url, acc.dc, nil)

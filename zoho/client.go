@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,6 +23,7 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/oauth2"
 
+	"github.com/zoho2sheets/zoho2sheets/internal/backoff"
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
 
@@ -214,8 +214,9 @@ func WithMaxRetries(n int) Option {
 	}
 }
 
-// WithRequestTimeout bounds one attempt of one call, body included
-// (default 2 minutes).
+// WithRequestTimeout bounds one attempt of one call, body included, and
+// each request to the accounts server (default 2 minutes). A timed-out
+// attempt is retried like a dropped connection.
 func WithRequestTimeout(d time.Duration) Option {
 	return func(c *Client) error {
 		if d <= 0 {
@@ -274,7 +275,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	c := &Client{
 		log:        zerolog.Nop(),
 		now:        time.Now,
-		sleep:      sleepCtx,
+		sleep:      backoff.Sleep,
 		maxRetries: DefaultMaxRetries,
 		timeout:    DefaultRequestTimeout,
 		bulkMin:    maxChainRecords,
@@ -329,7 +330,9 @@ func (c *Client) accounts() (accounts, error) {
 	if c.accountsURL != "" {
 		creds.AccountsURL = c.accountsURL
 	}
-	return newAccounts(creds, c.hc, c.log)
+	acc, err := newAccounts(creds, c.hc, c.log)
+	acc.timeout = c.timeout
+	return acc, err
 }
 
 func defaultHTTPClient() *http.Client {
@@ -337,20 +340,6 @@ func defaultHTTPClient() *http.Client {
 	t.ResponseHeaderTimeout = 90 * time.Second
 	t.MaxIdleConnsPerHost = DefaultConcurrency
 	return &http.Client{Transport: t}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // TokenSource returns the client's token source (nil without credentials),
@@ -510,15 +499,12 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 	}
 }
 
+// retryBackoff draws each wait from half to all of its exponential step.
+var retryBackoff = backoff.Policy{Base: backoffBase, Max: backoffMax, Spread: 0.5}
+
 // backoff returns the wait before retry n (1-based): half to all of
 // min(backoffMax, backoffBase·2^(n-1)).
-func (c *Client) backoff(n int) time.Duration {
-	d := backoffMax
-	if n < 7 {
-		d = min(backoffMax, backoffBase<<(n-1))
-	}
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
-}
+func (c *Client) backoff(n int) time.Duration { return retryBackoff.Delay(n - 1) }
 
 // netError is a failed attempt without an HTTP answer: retried.
 type netError struct {

@@ -3,6 +3,7 @@ package zohotest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -351,14 +352,30 @@ func (t *inProcessTransport) RoundTrip(req *http.Request) (resp *http.Response, 
 		}
 	}()
 	t.s.handler.ServeHTTP(rec, sreq)
+	if err := req.Context().Err(); err != nil {
+		return nil, err // the client gave up (a Hang fault)
+	}
 	resp = rec.Result()
 	resp.Request = req
 	if n, err := strconv.Atoi(resp.Header.Get(cutHeader)); err == nil {
 		resp.Header.Del(cutHeader)
 		b := rec.Body.Bytes()
-		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b[:min(n, len(b))]), errReader{io.ErrUnexpectedEOF}))
+		var tail io.Reader = errReader{io.ErrUnexpectedEOF}
+		if resp.Header.Get(stallHeader) != "" {
+			resp.Header.Del(stallHeader)
+			tail = stallReader{req.Context()}
+		}
+		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b[:min(n, len(b))]), tail))
 	}
 	return resp, nil
+}
+
+// stallReader sends nothing until the request's context ends.
+type stallReader struct{ ctx context.Context }
+
+func (r stallReader) Read([]byte) (int, error) {
+	<-r.ctx.Done()
+	return 0, r.ctx.Err()
 }
 
 type errReader struct{ err error }
