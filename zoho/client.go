@@ -1,6 +1,7 @@
 // Package zoho reads Zoho CRM through its REST API (v8): OAuth tokens from a
-// refresh token, module and field metadata, records paged past Zoho's
-// 2,000-record wall with page tokens, deleted records and Bulk Read.
+// refresh token, module and field metadata, records through COQL (2,000 a
+// call, paged by key) or, for fields COQL cannot select, Get Records with
+// page tokens and Bulk Read, deleted records, and the users list.
 //
 // Client implements zsync.Source. Every base URL, the HTTP client, the
 // clock and the sleep are injectable, so tests run the real client against
