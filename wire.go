@@ -90,6 +90,7 @@ func wire(ctx context.Context, cfg *config.Config, e env, log zerolog.Logger, m 
 		st := ss.Stats()
 		return zc.Stats().Calls, st.ReadRequests + st.WriteRequests
 	}
+	job.Credits = func() int { return zc.Stats().Credits }
 	job.Lease = &zsync.LeasePolicy{Leaser: ss.NewLeaser(sheets.LeaseOptions{}), Poll: e.leasePoll, Logger: log, Now: e.now}
 	return &wiring{zoho: zc, sheet: ss, job: job}, nil
 }
