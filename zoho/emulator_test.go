@@ -108,6 +108,22 @@ func readAll(t testing.TB, c *zoho.Client, module string, opts zsync.ReadOptions
 	return out
 }
 
+// assertEachOnce fails unless recs are n records, none twice (a page read
+// again after a failure must not repeat records).
+func assertEachOnce(t testing.TB, recs []zsync.Record, n int) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if seen[r.ID] {
+			t.Fatalf("record %s read twice", r.ID)
+		}
+		seen[r.ID] = true
+	}
+	if len(seen) != n {
+		t.Errorf("read %d of %d records", len(seen), n)
+	}
+}
+
 func ids(recs []zsync.Record) []string {
 	out := make([]string, len(recs))
 	for i, r := range recs {
@@ -458,17 +474,7 @@ func TestEmulatorDroppedConnections(t *testing.T) {
 	c := e.client(t)
 	e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", After: 1, Drop: true})
 	e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", After: 2, CutBody: true})
-	recs := readAll(t, c, "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}})
-	seen := map[string]bool{}
-	for _, r := range recs {
-		if seen[r.ID] {
-			t.Fatalf("duplicate %s after a cut page", r.ID)
-		}
-		seen[r.ID] = true
-	}
-	if len(seen) != 900 {
-		t.Errorf("read %d of 900", len(seen))
-	}
+	assertEachOnce(t, readAll(t, c, "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}}), 900)
 	// Go's transport itself resends a GET whose reused connection closed
 	// without an answer; the cut body is the client's to retry.
 	if st := c.Stats(); st.Retries < 1 {
@@ -621,17 +627,7 @@ func TestEmulatorHungRequestsTimeOut(t *testing.T) {
 			srv.InjectFault(zohotest.Fault{Path: "/accounts/oauth/v2/token", Hang: true})
 			srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", Hang: true})
 			srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", After: 1, Stall: true})
-			recs := readAll(t, c, "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}})
-			seen := map[string]bool{}
-			for _, r := range recs {
-				if seen[r.ID] {
-					t.Fatalf("duplicate %s after a stalled page", r.ID)
-				}
-				seen[r.ID] = true
-			}
-			if len(seen) != 450 {
-				t.Errorf("read %d of 450", len(seen))
-			}
+			assertEachOnce(t, readAll(t, c, "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}}), 450)
 			if n := srv.Stats().FaultsInjected; n != 3 {
 				t.Errorf("%d faults acted, want 3", n)
 			}
