@@ -36,6 +36,10 @@ type syncFlags struct {
 	// --once, derived from the schedule for the daemon).
 	requestTimeout time.Duration
 	runTimeout     time.Duration
+	// wait is how long to wait for another run's lease; waitSet tells
+	// whether --wait was given (the daemon's default is the schedule's slack).
+	wait    time.Duration
+	waitSet bool
 }
 
 type multiFlag []string
@@ -65,12 +69,14 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "daemon: serve /metrics and /healthz here")
 	fs.DurationVar(&f.requestTimeout, "request-timeout", 0, "bound each request to Zoho or Google (default 2m Zoho, 4m Google)")
 	fs.DurationVar(&f.runTimeout, "run-timeout", 0, "stop a run that takes longer (daemon default: the schedule's interval, 1h to 12h)")
+	fs.DurationVar(&f.wait, "wait", 0, "wait up to this long for another run's lease")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
 		return nil, usageErr("%v", err)
 	}
+	fs.Visit(func(fl *flag.Flag) { f.waitSet = f.waitSet || fl.Name == "wait" })
 	if fs.NArg() > 0 {
 		return nil, usageErr("unexpected argument %q; flags go before nothing else (see zoho2sheets help)", fs.Arg(0))
 	}
@@ -89,6 +95,12 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	}
 	if f.requestTimeout < 0 || f.runTimeout < 0 {
 		return nil, usageErr("--request-timeout and --run-timeout must be positive durations, like 90s or 2h")
+	}
+	if f.wait < 0 {
+		return nil, usageErr("--wait %s: use a duration of zero or more, e.g. --wait 15m", f.wait)
+	}
+	if f.waitSet && f.dryRun {
+		return nil, usageErr("--wait has no effect with --dry-run: a dry run takes no lease, it never waits for another run")
 	}
 	if f.once && f.metricsAddr != "" {
 		return nil, usageErr("--metrics-addr serves the daemon; it cannot be combined with --once")
@@ -152,7 +164,7 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	if !f.once && notifier != nil && cfg.Alerts.Digest {
 		r.digest = &alert.Digest{Since: e.now()}
 	}
-	opts := zsync.RunOptions{Full: f.full, Since: f.since, Modules: f.modules, DryRun: f.dryRun}
+	opts := zsync.RunOptions{Full: f.full, Since: f.since, Modules: f.modules, DryRun: f.dryRun, LeaseWait: f.wait}
 	if f.once {
 		interrupt := make(chan struct{})
 		stop := watchSignals(ctx, e, log, interrupt)
@@ -164,10 +176,11 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 			pr.terminal, pr.count = e.stderr, w.zoho.Count
 		}
 		w.job.Progress = func(ev zsync.Progress) { pr.report(ctx, ev) }
-		if _, ok := r.run(ctx, opts); !ok {
-			return errRunFailed
-		}
-		return nil
+		_, err := r.run(ctx, opts)
+		return err
+	}
+	if f.waitSet {
+		r.daemonWait = &f.wait
 	}
 	return r.daemon(ctx, cfg, f.metricsAddr)
 }
@@ -192,10 +205,15 @@ type runner struct {
 	digest *alert.Digest
 	// deadline bounds each run (0: none).
 	deadline time.Duration
+	// daemonWait, when set (--wait), replaces the schedule's slack as how
+	// long a daemon run waits for another run's lease.
+	daemonWait *time.Duration
 }
 
-// run runs the job once and reports whether it succeeded.
-func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary, bool) {
+// run runs the job once. It returns errRunFailed when the run failed (the
+// details are logged and alerted), or the *zsync.LeaseBusyError when
+// another run held the lease (nothing was done, nobody is alerted).
+func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary, error) {
 	r.log.Info().Bool("full", opts.Full).Time("since", opts.Since).Strs("modules", opts.Modules).
 		Bool("dry_run", opts.DryRun).Msg("run started")
 	r.metrics.RunStarted()
@@ -206,6 +224,10 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 		defer cancel()
 	}
 	sum, err := r.job.Run(jobCtx, opts)
+	if busy := (*zsync.LeaseBusyError)(nil); errors.As(err, &busy) {
+		r.metrics.RunDone(false, sum.Duration, r.e.now())
+		return sum, busy
+	}
 	if ctx.Err() == nil && errors.Is(jobCtx.Err(), context.DeadlineExceeded) {
 		err = &deadlineError{limit: r.deadline, err: err}
 	}
@@ -223,7 +245,10 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 		r.alert(ctx, sum, err)
 	}
 	r.postDigest(ctx, ok)
-	return sum, ok
+	if !ok {
+		return sum, errRunFailed
+	}
+	return sum, nil
 }
 
 // postDigest counts the run into the daily digest and posts the digest once
@@ -322,7 +347,14 @@ func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr str
 		if interruptedCh(interrupt) {
 			return
 		}
-		r.run(ctx, zsync.RunOptions{Interrupt: interrupt})
+		now := r.e.now()
+		wait := daemonSlack(now, sched.Next(now))
+		if r.daemonWait != nil {
+			wait = *r.daemonWait
+		}
+		if _, err := r.run(ctx, zsync.RunOptions{Interrupt: interrupt, LeaseWait: wait}); errors.As(err, new(*zsync.LeaseBusyError)) {
+			r.log.Warn().Err(err).Msg("another run holds the lease: skipping this run")
+		}
 		r.log.Info().Time("next_run", sched.Next(r.e.now())).Msg("waiting for the next run")
 	}))
 	c.Start()
@@ -334,6 +366,13 @@ func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr str
 	<-c.Stop().Done()
 	r.log.Info().Msg("stopped")
 	return nil
+}
+
+// daemonSlack is how long a daemon run waits for another run's lease: until
+// shortly before the next scheduled run, which would otherwise be skipped.
+func daemonSlack(now, next time.Time) time.Duration {
+	d := next.Sub(now)
+	return max(0, d-min(d/10, time.Minute))
 }
 
 func interruptedCh(c <-chan struct{}) bool {

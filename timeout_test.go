@@ -22,7 +22,7 @@ func TestOnceFinishesDespiteHungRequests(t *testing.T) {
 	em.zoho.Advance(time.Hour)
 	em.zoho.Update("Leads", em.zoho.IDs("Leads")[0], map[string]any{"Lead_Status": "Contacted"})
 	em.sheets.InjectFault(sheetstest.Fault{Path: "values:batchGet", Hang: true})
-	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/Leads", Hang: true})
+	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/*", Hang: true}) // the first CRM call, whichever it is
 	start := time.Now()
 	code, out, errs := inProcess(t, em, nil, "--once", "--config", cfg, "--request-timeout", "300ms", "--log-format", "json")
 	if code != 0 {

@@ -438,6 +438,7 @@ type Spreadsheet struct {
 
 	mu    gosync.Mutex
 	locks map[string]*gosync.Mutex
+	guard func() error // refuses writes once the run lease is lost (lease.go)
 }
 
 var _ zsync.Sink = (*Spreadsheet)(nil)

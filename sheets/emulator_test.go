@@ -863,8 +863,8 @@ func TestEmulatorStateRoundTrip(t *testing.T) {
 			t.Fatalf("empty spreadsheet: %v %v", got, err)
 		}
 		at := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
-		leads := zsync.ModuleState{Module: "Leads", Cursor: at, LastFull: at.Add(-time.Hour), LastRun: at, LastStatus: "ok", Rows: 1234}
-		deals := zsync.ModuleState{Module: "Deals", Cursor: at.Add(time.Minute), LastRun: at, LastStatus: "error", LastError: "HTTP 500", Rows: 7}
+		leads := zsync.ModuleState{Module: "Leads", Sheet: "Leads", SheetID: 0, SheetTitle: "Leads (EU)", Fingerprint: "v1 c0=1", Cursor: at, LastFull: at.Add(-time.Hour), LastRun: at, LastStatus: "ok", Rows: 1234}
+		deals := zsync.ModuleState{Module: "Deals", Sheet: "Deals", Cursor: at.Add(time.Minute), LastRun: at, LastStatus: "error", LastError: "HTTP 500", Rows: 7}
 		for _, st := range []zsync.ModuleState{leads, deals} {
 			if err := e.ss.SaveState(ctx, st); err != nil {
 				t.Fatal(err)
@@ -885,7 +885,7 @@ func TestEmulatorStateRoundTrip(t *testing.T) {
 		}
 		n := 0
 		for _, m := range e.srv.Metadata(e.id) {
-			if strings.HasPrefix(m.Key, sheets.StateKeyPrefix) {
+			if strings.HasPrefix(m.Key, sheets.TabStateKeyPrefix) {
 				n++
 				if m.LocationType != "SPREADSHEET" || m.Visibility != "DOCUMENT" {
 					t.Errorf("state metadata %+v", m)
@@ -904,7 +904,7 @@ func TestEmulatorStateRoundTrip(t *testing.T) {
 		}
 		// A create whose answer is lost is checked, not repeated blindly.
 		e.srv.InjectFault(sheetstest.Fault{Path: e.id + ":batchUpdate", Status: 500, AfterApply: true})
-		contacts := zsync.ModuleState{Module: "Contacts", Cursor: at, LastStatus: "ok"}
+		contacts := zsync.ModuleState{Module: "Contacts", Sheet: "Contacts", Cursor: at, LastStatus: "ok"}
 		if err := e.ss.SaveState(ctx, contacts); err != nil {
 			t.Fatal(err)
 		}
@@ -957,7 +957,7 @@ func TestEmulatorDefaultPacingRespectsQuotas(t *testing.T) {
 		n, was := len(e.clock.Slept()), max(len(reads), len(writes))
 		if i%2 == 0 {
 			e.upsert(t, tbl(rec("1", "Acme", float64(i))))
-		} else if err := e.ss.SaveState(ctx, zsync.ModuleState{Module: "Leads", Rows: i}); err != nil {
+		} else if err := e.ss.SaveState(ctx, zsync.ModuleState{Module: "Leads", Sheet: "Leads", Rows: i}); err != nil {
 			t.Fatal(err)
 		}
 		if firstWait < 0 && len(e.clock.Slept()) > n {

@@ -10,12 +10,15 @@ import (
 )
 
 // DefaultScopes are the OAuth scopes zoho2sheets needs: read records
-// (including /deleted), module and field metadata, and Bulk Read.
+// (including /deleted), module and field metadata, Bulk Read, COQL queries
+// and the users list (owner names).
 var DefaultScopes = []string{
 	"ZohoCRM.modules.READ",
 	"ZohoCRM.settings.modules.READ",
 	"ZohoCRM.settings.fields.READ",
 	"ZohoCRM.bulk.read",
+	"ZohoCRM.coql.READ",
+	"ZohoCRM.users.READ",
 }
 
 // AuthCodeURL returns the consent URL a user opens in a browser

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -55,7 +56,8 @@ type Observer interface {
 // Stats are the running totals of a client's traffic.
 type Stats struct {
 	Calls          int // HTTP attempts to the CRM API, retries included
-	Credits        int // successful calls, each costing Zoho API credits (1 per call)
+	Credits        int // API credits of the successful calls: 1 each, a COQL query 1–3 by its LIMIT
+	RecordCalls    int // attempts that read records (Get Records and COQL pages)
 	Retries        int // attempts that were retries
 	TokenRefreshes int // access tokens minted
 	// CreditsRemaining is the last X-API-CREDITS-REMAINING Zoho sent
@@ -90,6 +92,11 @@ type Client struct {
 
 	metaMu sync.Mutex
 	meta   map[string]map[string]zsync.Field // module → api name → field
+
+	noCOQL  atomic.Pointer[string] // why COQL is not used (nil: it is)
+	usersMu sync.Mutex
+	users   map[string]zsync.Lookup // user id → full name and email
+	usersAt time.Time
 }
 
 var _ zsync.Source = (*Client)(nil)
@@ -253,6 +260,16 @@ func WithBulkReadAbove(n int) Option {
 	}
 }
 
+// WithoutCOQL makes Records read with Get Records (and Bulk Read) only,
+// as before COQL was the read path.
+func WithoutCOQL() Option {
+	return func(c *Client) error {
+		why := "COQL is switched off (WithoutCOQL)"
+		c.noCOQL.Store(&why)
+		return nil
+	}
+}
+
 // NewClient returns a client. Without a refresh token (WithCredentials) or
 // a token source, only Exchange and Revoke work; API calls fail saying so.
 func NewClient(opts ...Option) (*Client, error) {
@@ -378,15 +395,18 @@ func (c *Client) Stats() Stats {
 	return s
 }
 
-func (c *Client) record(status int, h http.Header) {
+func (c *Client) record(r *request, status int, h http.Header) {
 	c.mu.Lock()
 	c.stats.Calls++
+	if r.records {
+		c.stats.RecordCalls++
+	}
 	if c.stats.ByStatus == nil {
 		c.stats.ByStatus = map[int]int{}
 	}
 	c.stats.ByStatus[status]++
 	if status >= 200 && status < 400 {
-		c.stats.Credits++
+		c.stats.Credits += max(1, r.credits)
 	}
 	if h != nil {
 		if v := h.Get("X-API-CREDITS-REMAINING"); v != "" {
@@ -411,6 +431,8 @@ type request struct {
 	body   []byte // sent with Content-Type: application/json
 	// timeout overrides the client's per-attempt timeout (downloads).
 	timeout time.Duration
+	credits int  // API credits the call costs when it succeeds (0 means 1)
+	records bool // a call that reads records, for Stats.RecordCalls
 }
 
 // do sends r, retrying 429, 5xx, timeouts and dropped connections with
@@ -537,13 +559,13 @@ func (c *Client) attempt(ctx context.Context, r *request) (*http.Response, error
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		done()
-		c.record(0, nil)
+		c.record(r, 0, nil)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, &netError{op: r.op, err: scrubURLError(err)}
 	}
-	c.record(resp.StatusCode, resp.Header)
+	c.record(r, resp.StatusCode, resp.Header)
 	c.log.Debug().Str("method", r.method).Str("url", Redact(r.path+"?"+r.query.Encode())).
 		Int("status", resp.StatusCode).Dur("took", time.Since(start)).Msg("zoho call")
 	if resp.StatusCode/100 == 2 || resp.StatusCode == http.StatusNotModified {

@@ -25,6 +25,9 @@ type Fault struct {
 	// Path matches the URL path exactly, or as a prefix when it ends in
 	// "*" ("/crm/v8/*"). "" matches every CRM and accounts path.
 	Path string
+	// BodyContains, when set, matches only requests whose body holds this
+	// text, e.g. "from Deals " for the COQL queries of one module.
+	BodyContains string
 	// After lets this many matching requests through before acting.
 	After int
 	// Times is how many requests the fault acts on: 0 means once, a
@@ -104,6 +107,9 @@ func (f *Fault) matches(r *http.Request) bool {
 	if f.Method != "" && !strings.EqualFold(f.Method, r.Method) {
 		return false
 	}
+	if f.BodyContains != "" && !strings.Contains(string(peekBody(r)), f.BodyContains) {
+		return false
+	}
 	switch {
 	case f.Path == "":
 		return true
@@ -112,6 +118,16 @@ func (f *Fault) matches(r *http.Request) bool {
 	default:
 		return r.URL.Path == f.Path
 	}
+}
+
+// peekBody reads a request's body (up to 1 MiB) and puts it back.
+func peekBody(r *http.Request) []byte {
+	if r.Body == nil {
+		return nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b
 }
 
 // applyFaults runs the first matching fault. handled means the answer was
