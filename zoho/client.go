@@ -86,6 +86,7 @@ type Client struct {
 	maxRetries  int
 	timeout     time.Duration
 	observer    Observer
+	cache       *TokenCache
 	bulkMin     int // full reads of modules with more records use Bulk Read
 	chainLimit  int // records per page-token chain (Zoho: 100,000)
 
@@ -241,6 +242,12 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 	}
 }
 
+// WithTokenCache shares access tokens with other processes through c
+// (see TokenCache). It applies to the refresh-token source only.
+func WithTokenCache(c *TokenCache) Option {
+	return func(cl *Client) error { cl.cache = c; return nil }
+}
+
 // WithObserver reports every call, retry and token refresh to o.
 func WithObserver(o Observer) Option {
 	return func(c *Client) error { c.observer = o; return nil }
@@ -313,6 +320,9 @@ func NewClient(opts ...Option) (*Client, error) {
 			}
 			c.zts = &TokenSource{acc: acc, refreshToken: c.creds.RefreshToken, now: c.now,
 				ctx: context.Background(), onRefresh: c.onRefresh}
+			if c.cache != nil {
+				c.zts.UseCache(c.cache)
+			}
 			c.ts = c.zts
 		}
 	}
