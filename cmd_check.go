@@ -51,9 +51,11 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 	} else if zc, err := newZohoClient(creds, e, log, nil); err != nil {
 		fail(err)
 	} else if _, err := zc.Token(ctx); err != nil {
-		fail(fmt.Errorf("zoho token refresh: %w", err))
+		fail(fmt.Errorf("zoho access token: %w", err))
 	} else {
-		pass("zoho: token refresh works (data centre %s, API domain %s)", creds.DC, zc.APIDomain())
+		// The token may come from the shared cache: the field reads below
+		// prove it is accepted (a rejected one is refreshed there).
+		pass("zoho: access token ok (data centre %s, API domain %s)", creds.DC, zc.APIDomain())
 		for i := range cfg.Modules {
 			checkEntry(ctx, cfg, i, zc, e, pass, fail)
 		}

@@ -58,6 +58,9 @@ type Job struct {
 	// source and requests made to the sink; the summary reports the calls
 	// each module made.
 	Calls func() (source, sink int)
+	// Credits, when set, returns the running total of API credits the
+	// source spent; the summary reports each module's.
+	Credits func() int
 	// Lease, when set, makes every run that writes hold the sink's run
 	// lease (see LeasePolicy).
 	Lease *LeasePolicy
@@ -115,8 +118,11 @@ type ModuleSummary struct {
 	// SourceCalls and SinkRequests are the API calls the module made on
 	// each side (zero when Job.Calls is not set).
 	SourceCalls, SinkRequests int
-	Duration                  time.Duration
-	Err                       error
+	// SourceCredits are the API credits the module's source calls cost
+	// (zero when Job.Credits is not set).
+	SourceCredits int
+	Duration      time.Duration
+	Err           error
 	// Notes say what happened to the tab beyond the counts, for the log
 	// and the run summary: "tab renamed to "Leads (EU)": following it",
 	// "mapping changed: 2 columns added (Phone, Email) → full read".
@@ -232,15 +238,21 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	st := pl.state
 	ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet}
 	log := j.Logger.With().Str("module", m.Module).Str("sheet", m.Sheet).Logger()
-	var src0, sink0 int
+	var src0, sink0, cred0 int
 	if j.Calls != nil {
 		src0, sink0 = j.Calls()
+	}
+	if j.Credits != nil {
+		cred0 = j.Credits()
 	}
 	defer func() {
 		ms.Duration = j.now().Sub(start)
 		if j.Calls != nil {
 			src1, sink1 := j.Calls()
 			ms.SourceCalls, ms.SinkRequests = src1-src0, sink1-sink0
+		}
+		if j.Credits != nil {
+			ms.SourceCredits = j.Credits() - cred0
 		}
 		if ms.Err != nil {
 			log.Error().Err(ms.Err).Str("mode", string(ms.Mode)).Msg("module failed")

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/zoho2sheets/zoho2sheets/internal/backoff"
 )
 
 // Two runs writing one spreadsheet at once (a schedule and a backfill by
@@ -149,14 +151,7 @@ func (p *LeasePolicy) sleep(ctx context.Context, d time.Duration) error {
 	if p.Sleep != nil {
 		return p.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return backoff.Sleep(ctx, d)
 }
 
 // HeldLease is a lease kept renewed in the background.
