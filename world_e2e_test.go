@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"os/exec"
@@ -8,6 +9,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
+	"google.golang.org/api/option"
+	gsheets "google.golang.org/api/sheets/v4"
 
 	"github.com/zoho2sheets/zoho2sheets/sheets"
 	"github.com/zoho2sheets/zoho2sheets/sheets/sheetstest"
@@ -163,4 +168,27 @@ func TestWorldTabsSwapTitles(t *testing.T) {
 	if got, want := sortedKeys(rows), sortedSet(em.zoho.IDs("Deals")); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("the tab now titled Leads holds %v, want the deals %v", got, want)
 	}
+}
+
+// With no timezone in the mapping, datetimes follow the spreadsheet's own
+// zone: a person changing it in File → Settings re-renders every datetime.
+func TestWorldSpreadsheetZoneChangedByAPerson(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 8, "Deals": 2})
+	cfg := writeMapping(t, strings.Replace(string(demoMapping), "timezone: Europe/Berlin\n", "", 1))
+	stateRun(t, em, cfg)
+	noted := noteLead(t, em, "Leads")
+	ctx := context.Background()
+	svc, err := gsheets.NewService(ctx, option.WithEndpoint(em.sheets.URL()),
+		option.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: em.sheets.IssueToken(demoServiceAccount)})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Spreadsheets.BatchUpdate(em.spreadsheetID, &gsheets.BatchUpdateSpreadsheetRequest{Requests: []*gsheets.Request{{
+		UpdateSpreadsheetProperties: &gsheets.UpdateSpreadsheetPropertiesRequest{
+			Properties: &gsheets.SpreadsheetProperties{TimeZone: "Asia/Tokyo"}, Fields: "timeZone"}}}}).Do(); err != nil {
+		t.Fatal(err)
+	}
+	log, _ := stateRun(t, em, cfg)
+	mustContainAll(t, "the log", log, "timezone changed → full read")
+	assertExact(t, em, "Leads", map[string]func(map[string]any) any{"Modified": serialIn(t, "Asia/Tokyo")}, noted)
 }
