@@ -56,19 +56,8 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 		// The token may come from the shared cache: the field reads below
 		// prove it is accepted (a rejected one is refreshed there).
 		pass("zoho: access token ok (data centre %s, API domain %s)", creds.DC, zc.APIDomain())
-		for _, m := range cfg.Modules {
-			fields, err := zc.Fields(ctx, m.Module)
-			if err != nil {
-				fail(fmt.Errorf("zoho: module %s: %w", m.Module, err))
-				continue
-			}
-			if _, err := zsync.NewMapper(m.Specs(), fields); err != nil {
-				for _, ce := range config.ErrorList(cfg.Locate(m.Module, err)) {
-					fail(ce)
-				}
-				continue
-			}
-			pass("zoho: module %s: all %d mapped fields exist", m.Module, len(m.Columns))
+		for i := range cfg.Modules {
+			checkEntry(ctx, cfg, i, zc, e, pass, fail)
 		}
 	}
 

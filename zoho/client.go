@@ -1,6 +1,7 @@
 // Package zoho reads Zoho CRM through its REST API (v8): OAuth tokens from a
-// refresh token, module and field metadata, records paged past Zoho's
-// 2,000-record wall with page tokens, deleted records and Bulk Read.
+// refresh token, module and field metadata, records through COQL (2,000 a
+// call, paged by key) or, for fields COQL cannot select, Get Records with
+// page tokens and Bulk Read, deleted records, and the users list.
 //
 // Client implements zsync.Source. Every base URL, the HTTP client, the
 // clock and the sleep are injectable, so tests run the real client against
@@ -51,6 +52,12 @@ type Observer interface {
 	APICall(status int) // one HTTP attempt; 0 when no response came
 	Retry()             // one retried attempt
 	TokenRefresh()      // one access token minted
+}
+
+// CreditObserver is an Observer that also wants the API credits each
+// successful call cost (*metrics.Observer implements it).
+type CreditObserver interface {
+	Credits(n int)
 }
 
 // Stats are the running totals of a client's traffic.
@@ -405,8 +412,10 @@ func (c *Client) record(r *request, status int, h http.Header) {
 		c.stats.ByStatus = map[int]int{}
 	}
 	c.stats.ByStatus[status]++
+	credits := 0
 	if status >= 200 && status < 400 {
-		c.stats.Credits += max(1, r.credits)
+		credits = max(1, r.credits)
+		c.stats.Credits += credits
 	}
 	if h != nil {
 		if v := h.Get("X-API-CREDITS-REMAINING"); v != "" {
@@ -418,6 +427,9 @@ func (c *Client) record(r *request, status int, h http.Header) {
 	c.mu.Unlock()
 	if c.observer != nil {
 		c.observer.APICall(status)
+		if co, ok := c.observer.(CreditObserver); ok && credits > 0 {
+			co.Credits(credits)
+		}
 	}
 }
 
