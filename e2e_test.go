@@ -255,7 +255,7 @@ func TestEndToEndMissingCredentialNamesVariable(t *testing.T) {
 func TestEndToEndFailingModuleExits1OthersWritten(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Leads": 5, "Deals": 5})
 	cfg := writeMapping(t, string(demoMapping))
-	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", Status: 403, Code: "NO_PERMISSION", Message: "permission denied", Times: -1})
+	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", BodyContains: "from Deals ", Status: 403, Code: "NO_PERMISSION", Message: "permission denied", Times: -1})
 	r := runBin(t, em.env, "--once", "--config", cfg, "--log-format", "json")
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)

@@ -324,10 +324,12 @@ func (f *fakeSheets) serve(w http.ResponseWriter, r *http.Request) {
 		var req sheets.SearchDeveloperMetadataRequest
 		_ = json.NewDecoder(r.Body).Decode(&req)
 		resp := &sheets.SearchDeveloperMetadataResponse{}
-		l := req.DataFilters[0].DeveloperMetadataLookup
 		for _, m := range f.meta {
-			if l.MetadataKey == "" || l.MetadataKey == m.MetadataKey {
-				resp.MatchedDeveloperMetadata = append(resp.MatchedDeveloperMetadata, &sheets.MatchedDeveloperMetadata{DeveloperMetadata: m})
+			for _, df := range req.DataFilters { // filters are ORed
+				if l := df.DeveloperMetadataLookup; l.MetadataKey == "" || l.MetadataKey == m.MetadataKey {
+					resp.MatchedDeveloperMetadata = append(resp.MatchedDeveloperMetadata, &sheets.MatchedDeveloperMetadata{DeveloperMetadata: m})
+					break
+				}
 			}
 		}
 		reply(resp)

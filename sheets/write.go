@@ -84,6 +84,23 @@ func (u *upsert) structure(sn *snapshot, p *plan, appendAt, needRows, needCols i
 				Fields: "userEnteredFormat.numberFormat"}})
 		}
 	}
+	// Columns whose type changed to or from a date: every data row gets
+	// the format of the new type (none for text, numbers and bools), also
+	// where the value stayed the same number.
+	for _, j := range u.reformat {
+		if needRows <= 1 {
+			break
+		}
+		f := &sheets.CellFormat{NumberFormat: numberFormat(u.t.Columns[j].Kind)}
+		if f.NumberFormat == nil {
+			f = &sheets.CellFormat{} // with the field mask: clears the format
+		}
+		p.structure = append(p.structure, &sheets.Request{RepeatCell: &sheets.RepeatCellRequest{
+			Range: &sheets.GridRange{SheetId: sn.sheetID(), StartRowIndex: 1, EndRowIndex: int64(needRows),
+				StartColumnIndex: int64(colOf[j]), EndColumnIndex: int64(colOf[j] + 1),
+				ForceSendFields: []string{"SheetId", "StartColumnIndex"}},
+			Cell: &sheets.CellData{UserEnteredFormat: f}, Fields: "userEnteredFormat.numberFormat"}})
+	}
 	return nil
 }
 
