@@ -191,7 +191,7 @@ func TestLeaseExpiredIsTakenOverAndTheOldHolderIsFenced(t *testing.T) {
 	if !errors.Is(err, zsync.ErrLeaseLost) {
 		t.Fatalf("upsert after losing the lease: %v, want ErrLeaseLost", err)
 	}
-	if err := a.ss.SaveState(ctx, zsync.ModuleState{Module: "Leads"}); !errors.Is(err, zsync.ErrLeaseLost) {
+	if err := a.ss.SaveState(ctx, zsync.ModuleState{Module: "Leads", Sheet: "Leads"}); !errors.Is(err, zsync.ErrLeaseLost) {
 		t.Fatalf("save state after losing the lease: %v, want ErrLeaseLost", err)
 	}
 	if n := e.srv.Stats().Writes - writes; n != 1 { // the renewal that found the entry gone
