@@ -334,3 +334,22 @@ func TestTwoProcessesOnOneSpreadsheet(t *testing.T) {
 	}
 	assertLeadsMatchCRM(t, em)
 }
+
+func TestDaemonSkipsARunWhileAnotherHoldsTheLease(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 5, "Deals": 2})
+	l := holdLease(t, em)
+	d := startDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), nil, "--wait", "0s")
+	const skipped = "another run holds the lease: nothing done"
+	waitFor(t, "a skipped run", func() bool { return d.count(skipped) >= 1 })
+	if n := d.count("module synced"); n != 0 {
+		t.Fatalf("%d modules synced while the lease was held", n)
+	}
+	if err := l.Release(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a run after the release", func() bool { return d.count("module synced") >= 2 })
+	assertLeadsMatchCRM(t, em)
+	if !strings.Contains(d.logs.String(), "host backfill-box, pid 4242") {
+		t.Errorf("the skipped run does not name the holder:\n%s", d.logs.String())
+	}
+}

@@ -206,6 +206,9 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 	r.metrics.RunStarted()
 	sum, err := r.job.Run(ctx, opts)
 	if busy := (*zsync.LeaseBusyError)(nil); errors.As(err, &busy) {
+		// Not a failure to alert on: the other run is doing the work.
+		r.log.Warn().Err(busy).Msg("another run holds the lease: nothing done")
+		logSummary(r.log, sum)
 		r.metrics.RunDone(false, sum.Duration, r.e.now())
 		return sum, busy
 	}
@@ -327,9 +330,7 @@ func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr str
 		if r.daemonWait != nil {
 			wait = *r.daemonWait
 		}
-		if _, err := r.run(ctx, zsync.RunOptions{Interrupt: interrupt, LeaseWait: wait}); errors.As(err, new(*zsync.LeaseBusyError)) {
-			r.log.Warn().Err(err).Msg("another run holds the lease: skipping this run")
-		}
+		r.run(ctx, zsync.RunOptions{Interrupt: interrupt, LeaseWait: wait})
 		r.log.Info().Time("next_run", sched.Next(r.e.now())).Msg("waiting for the next run")
 	}))
 	c.Start()

@@ -381,9 +381,6 @@ func (h *Lease) Expires() time.Time {
 	return h.v.Expires
 }
 
-// Holder describes this run as others see it.
-func (h *Lease) Holder() zsync.LeaseHolder { return h.entry().holder() }
-
 // update writes the entry with a new expiry. The answer must come before
 // the fence: a renewal that arrives later may have been applied after
 // another run counted the entry as gone.
