@@ -83,25 +83,30 @@ func (s TabSpec) settings() [][2]string {
 // ignoring case and outer spaces in the tab, so they are here too.
 func (c SpecColumn) key() string { return strings.ToLower(strings.TrimSpace(c.Header)) }
 
-// parts are what decides the column's cells.
-func (c SpecColumn) parts() []string {
+// parts are what decides the column's cells, as name and value.
+func (c SpecColumn) parts() [][2]string {
 	join := c.Join
 	if join == "" {
 		join = DefaultJoin
 	}
-	return []string{c.Field, c.Kind.String(), join}
+	return [][2]string{{"field", c.Field}, {"kind", c.Kind.String()}, {"join", join}}
 }
 
-func shortHash(parts ...string) string {
+// partsHash hashes named values; an empty value is left out, so adding a
+// part keeps every hash made before it existed.
+func partsHash(parts [][2]string) string {
 	h := sha256.New()
 	for _, p := range parts {
-		if p == "" {
-			continue
+		if p[1] != "" {
+			fmt.Fprintf(h, "%s=%s\x00", p[0], p[1])
 		}
-		h.Write([]byte(p))
-		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:4])
+}
+
+func shortHash(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:4])
 }
 
 // Fingerprint is a compact summary of s, stored in the tab's state:
@@ -119,7 +124,7 @@ func (s TabSpec) Fingerprint() string {
 	}
 	cols := make([]string, 0, len(s.Columns))
 	for _, c := range s.Columns {
-		cols = append(cols, fmt.Sprintf(" c%s=%s:%s", shortHash(c.key()), shortHash(c.parts()...), c.Kind))
+		cols = append(cols, fmt.Sprintf(" c%s=%s:%s", shortHash(c.key()), partsHash(c.parts()), c.Kind))
 	}
 	slices.Sort(cols) // the order of columns in the mapping decides no cell
 	b.WriteString(strings.Join(cols, ""))
@@ -159,7 +164,7 @@ func CompareFingerprint(stored string, s TabSpec) SpecChange {
 		switch {
 		case !had:
 			ch.Added = append(ch.Added, c.Header)
-		case h != shortHash(c.parts()...):
+		case h != partsHash(c.parts()):
 			ch.Changed = append(ch.Changed, c.Header)
 			if kind != c.Kind.String() && (isDateKind(c.Kind) || kind == KindDate.String() || kind == KindDateTime.String()) {
 				ch.Reformat = append(ch.Reformat, c.Header)

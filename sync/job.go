@@ -446,6 +446,11 @@ func (j *Job) mode(m ModuleJob, st ModuleState, opts RunOptions, now time.Time, 
 	case pl.replaced:
 		return ModeFull, time.Time{}, note{msg: "another tab in place of the one the sync built → full read"}
 	case ch.Unknown:
+		// A state without a fingerprint (written before per-tab state)
+		// cannot vouch for the tab's cells: that version filled columns
+		// added to the mapping only for records changed since, and the
+		// mapping may have been edited with the upgrade. One full read,
+		// which writes only differing cells, is the safe price.
 		return ModeFull, time.Time{}, note{msg: "sync state from an older version does not say which mapping built the tab → full read (once)"}
 	case ch.NeedsFull():
 		mapping.msg += " → full read"

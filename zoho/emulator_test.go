@@ -607,20 +607,21 @@ func TestEmulatorBulkTagsSplit(t *testing.T) {
 func TestEmulatorHungRequestsTimeOut(t *testing.T) {
 	for _, nl := range []bool{false, true} {
 		t.Run(fmt.Sprintf("NoListener=%v", nl), func(t *testing.T) {
-			srv, err := zohotest.NewServer(zohotest.Options{Seed: 1, Records: map[string]int{"Deals": 450}, NoListener: nl})
+			srv, err := zohotest.NewServer(zohotest.Options{Seed: 1, Records: map[string]int{"Deals": 2500}, NoListener: nl})
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(srv.Stop)
 			e := &env{srv: srv, logs: &syncBuffer{}, sleeps: new(int), mu: &sync.Mutex{}}
-			opts := []zoho.Option{zoho.WithRequestTimeout(150 * time.Millisecond)}
+			opts := []zoho.Option{zoho.WithRequestTimeout(time.Second)} // a 2,000-record page must fit under -race
 			if nl {
 				opts = append(opts, zoho.WithHTTPClient(srv.HTTPClient()))
 			}
 			c := e.client(t, opts...)
 			srv.InjectFault(zohotest.Fault{Path: "/accounts/oauth/v2/token", Hang: true})
-			srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", Hang: true})
-			srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", After: 1, Stall: true})
+			// Records are read through COQL, 2,000 a call: the second page stalls.
+			srv.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", Hang: true})
+			srv.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", After: 1, Stall: true})
 			recs := readAll(t, c, "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}})
 			seen := map[string]bool{}
 			for _, r := range recs {
@@ -629,8 +630,8 @@ func TestEmulatorHungRequestsTimeOut(t *testing.T) {
 				}
 				seen[r.ID] = true
 			}
-			if len(seen) != 450 {
-				t.Errorf("read %d of 450", len(seen))
+			if len(seen) != 2500 {
+				t.Errorf("read %d of 2500", len(seen))
 			}
 			if n := srv.Stats().FaultsInjected; n != 3 {
 				t.Errorf("%d faults acted, want 3", n)
