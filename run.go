@@ -31,7 +31,8 @@ type syncFlags struct {
 	logFormat   string
 	logLevel    string
 	metricsAddr string
-	// wait is how long to wait for another run's lease; waitSet tells
+	// wait is how long to wait for another run's lease (a dry run takes
+	// none, so it ignores wait: a workflow may pass both); waitSet tells
 	// whether --wait was given (the daemon's default is the schedule's slack).
 	wait    time.Duration
 	waitSet bool
@@ -88,9 +89,6 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	}
 	if f.wait < 0 {
 		return nil, usageErr("--wait %s: use a duration of zero or more, e.g. --wait 15m", f.wait)
-	}
-	if f.waitSet && f.dryRun {
-		return nil, usageErr("--wait has no effect with --dry-run: a dry run takes no lease, it never waits for another run")
 	}
 	if f.once && f.metricsAddr != "" {
 		return nil, usageErr("--metrics-addr serves the daemon; it cannot be combined with --once")
