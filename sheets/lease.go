@@ -435,15 +435,22 @@ func (h *Lease) Renew(ctx context.Context) error {
 	return h.update(ctx, now)
 }
 
-// Release implements zsync.Lease: it deletes the entry and leaves the
-// spreadsheet refusing writes made under this lease.
+// Release implements zsync.Lease: it deletes the entry. A lease given up
+// while held lifts the guard: the spreadsheet writes as it did before the
+// lease was taken (a run's last words, such as a status tab, come after
+// the job). A lost lease keeps refusing writes.
 func (h *Lease) Release(ctx context.Context) error {
 	h.mu.Lock()
-	if h.err == nil {
+	held := h.err == nil
+	if held {
 		h.err = fmt.Errorf("%w: it was released", zsync.ErrLeaseLost)
 	}
 	h.mu.Unlock()
-	return h.l.delete(ctx, "release the run lease", []int64{h.id})
+	err := h.l.delete(ctx, "release the run lease", []int64{h.id})
+	if held {
+		h.l.s.setWriteGuard(nil)
+	}
+	return err
 }
 
 // setWriteGuard makes every later write attempt of s first call g, and

@@ -70,8 +70,8 @@ type Lease interface {
 	// Renew extends the lease. An error wrapping ErrLeaseLost means another
 	// run holds it now, or it lapsed; other errors may be transient.
 	Renew(ctx context.Context) error
-	// Release gives the lease up and lifts nothing else: the sink keeps
-	// refusing writes made under it.
+	// Release gives the lease up. Once a lease is lost, the sink keeps
+	// refusing writes even after Release.
 	Release(ctx context.Context) error
 	// Expires is when the lease lapses unless renewed.
 	Expires() time.Time
