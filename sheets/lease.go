@@ -174,7 +174,7 @@ func (l *Leaser) live(e leaseEntry, now time.Time) bool {
 // TryLease makes one attempt to take the lease; see the algorithm above.
 // It returns a *zsync.LeaseBusyError when another run holds it (or is
 // taking it and comes first). On success the spreadsheet refuses writes
-// once the lease is lost, lapses or is released.
+// once the lease is lost or lapses unrenewed.
 func (l *Leaser) TryLease(ctx context.Context) (zsync.Lease, error) {
 	ctx = leaseCtx(ctx)
 	now := l.s.c.now()
@@ -221,7 +221,7 @@ func (l *Leaser) TryLease(ctx context.Context) (zsync.Lease, error) {
 func (l *Leaser) first(all []leaseEntry, now time.Time) leaseEntry {
 	var f leaseEntry
 	for _, e := range all {
-		if l.live(e, now) && e.v.Ticket > 0 && (f.id == 0 || e.before(f)) {
+		if l.live(e, now) && e.v.Ticket > 0 && e.v.Owner != l.o.Owner && (f.id == 0 || e.before(f)) {
 			f = e
 		}
 	}
