@@ -54,19 +54,8 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 		fail(fmt.Errorf("zoho token refresh: %w", err))
 	} else {
 		pass("zoho: token refresh works (data centre %s, API domain %s)", creds.DC, zc.APIDomain())
-		for _, m := range cfg.Modules {
-			fields, err := zc.Fields(ctx, m.Module)
-			if err != nil {
-				fail(fmt.Errorf("zoho: module %s: %w", m.Module, err))
-				continue
-			}
-			if _, err := zsync.NewMapper(m.Specs(), fields); err != nil {
-				for _, ce := range config.ErrorList(cfg.Locate(m.Module, err)) {
-					fail(ce)
-				}
-				continue
-			}
-			pass("zoho: module %s: all %d mapped fields exist", m.Module, len(m.Columns))
+		for i := range cfg.Modules {
+			checkEntry(ctx, cfg, i, zc, e, pass, fail)
 		}
 	}
 

@@ -96,11 +96,15 @@ func wire(ctx context.Context, cfg *config.Config, e env, log zerolog.Logger, m 
 
 func newJob(cfg *config.Config, src zsync.Source, sink zsync.Sink, log zerolog.Logger, e env) *zsync.Job {
 	j := &zsync.Job{Source: src, Sink: sink, Logger: log, Now: e.now}
-	for _, m := range cfg.Modules {
-		j.Modules = append(j.Modules, zsync.ModuleJob{
+	for i, m := range cfg.Modules {
+		mj := zsync.ModuleJob{
 			Module: m.Module, Sheet: m.Sheet, Columns: m.Specs(),
 			OnDelete: m.OnDelete, MarkColumn: m.MarkColumn, FullEvery: m.FullEvery,
-		})
+		}
+		if m.Filter != nil { // a nil *filter.Filter would be a non-nil interface
+			mj.Filter = locatedFilter{m.Filter, cfg, i}
+		}
+		j.Modules = append(j.Modules, mj)
 	}
 	return j
 }

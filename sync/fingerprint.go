@@ -25,6 +25,11 @@ type TabSpec struct {
 	OnDelete   OnDelete
 	MarkColumn string
 	MarkText   string
+	// Filter is the view's condition as written ("" for the whole module);
+	// Window is the condition as resolved for the run when it uses
+	// relative dates ("" otherwise): when today - 90d moves, the rows that
+	// aged out or in are found by a full read of the view.
+	Filter, Window string
 }
 
 // SpecColumn is one mapped column as far as it decides cells.
@@ -58,6 +63,8 @@ const (
 	SettingTimezone   = "timezone"
 	SettingOnDelete   = "on_delete"
 	SettingMarkColumn = "mark_column"
+	SettingFilter     = "filter"
+	SettingWindow     = "window" // the filter's relative dates, resolved
 )
 
 // settings are the tab-wide entries of the fingerprint, by name.
@@ -76,7 +83,8 @@ func (s TabSpec) settings() [][2]string {
 	if od == OnDeleteMark {
 		mark = strings.ToLower(strings.TrimSpace(s.MarkColumn)) + "\x00" + s.MarkText
 	}
-	return [][2]string{{SettingTimezone, tz}, {SettingOnDelete, string(od)}, {SettingMarkColumn, mark}}
+	return [][2]string{{SettingTimezone, tz}, {SettingOnDelete, string(od)}, {SettingMarkColumn, mark},
+		{SettingFilter, s.Filter}, {SettingWindow, s.Window}}
 }
 
 // key identifies the column in the fingerprint: headers are matched
@@ -189,9 +197,18 @@ func CompareFingerprint(stored string, s TabSpec) SpecChange {
 			// column change says it, and is what costs the read.
 			continue
 		}
+		if st[0] == SettingWindow && slices.Contains(ch.Settings, SettingFilter) {
+			continue // an edited filter says it
+		}
 		ch.Settings = append(ch.Settings, st[0])
 	}
 	return ch
+}
+
+// WindowOnly reports that the only change is the filter's relative dates
+// moving with time: nothing in the mapping changed.
+func (c SpecChange) WindowOnly() bool {
+	return !c.Unknown && len(c.Added)+len(c.Changed)+c.Removed == 0 && slices.Equal(c.Settings, []string{SettingWindow})
 }
 
 func isDateKind(k Kind) bool { return k == KindDate || k == KindDateTime }
@@ -245,6 +262,10 @@ func (c SpecChange) String() string {
 		parts = append(parts, plural(c.Removed, "column")+" removed (left in the tab)")
 	}
 	for _, s := range c.Settings {
+		if s == SettingWindow {
+			parts = append(parts, "the filter's relative dates moved")
+			continue
+		}
 		parts = append(parts, s+" changed")
 	}
 	if len(parts) == 0 {

@@ -28,6 +28,9 @@ type ModuleJob struct {
 	// full run is at least this old. Zoho formula fields change without
 	// bumping Modified_Time, so incremental runs alone drift.
 	FullEvery time.Duration
+	// Filter, when set, makes the tab a view: only records matching it
+	// (see view.go).
+	Filter Filter
 }
 
 // Job moves records from a Source to a Sink. The --once mode, the daemon and
@@ -205,7 +208,13 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 	}
 	var out []ModuleJob
 	for _, n := range names {
+		// A module may feed several tabs: select them all.
 		i := slices.IndexFunc(j.Modules, func(m ModuleJob) bool { return m.Module == n })
+		for _, m := range j.Modules[max(i, 0):] {
+			if i >= 0 && m.Module == n {
+				out = append(out, m)
+			}
+		}
 		if i < 0 {
 			known := make([]string, len(j.Modules))
 			for k, m := range j.Modules {
@@ -214,7 +223,6 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 			return nil, &ConfigError{Where: "--module", Key: n, Msg: "not a module of the mapping",
 				Hint: fmt.Sprintf("use one of %v", known)}
 		}
-		out = append(out, j.Modules[i])
 	}
 	return out, nil
 }
@@ -260,17 +268,13 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	}
 	// The field metadata comes first: the kinds it gives the columns are
 	// part of what the tab is built from, which decides the mode.
-	fields, err := j.Source.Fields(readCtx, m.Module)
+	view, mapper, err := j.openView(readCtx, m, start)
 	if err != nil {
-		ms.Err = j.readErr(opts, fmt.Errorf("read field metadata: %w", err))
+		ms.Err = j.readErr(opts, err)
 		return ms
 	}
-	mapper, err := NewMapper(m.Columns, fields)
-	if err != nil {
-		ms.Err = err
-		return ms
-	}
-	spec := NewTabSpec(m, mapper.Columns(), j.Timezone, MarkText)
+	spec := NewTabSpec(m, mapper.Columns(), j.Timezone, view.markText())
+	spec.Filter, spec.Window = view.text, view.window
 	change := CompareFingerprint(st.Fingerprint, spec)
 	var why note
 	ms.Mode, ms.Since, why = j.mode(m, st, opts, start, pl, change)
@@ -289,7 +293,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	table := &Table{
 		Sheet: m.Sheet, Columns: mapper.Columns(), Key: mapper.Key(),
 		Full: ms.Mode == ModeFull, OnDelete: m.OnDelete,
-		MarkColumn: m.MarkColumn, MarkText: MarkText,
+		MarkColumn: m.MarkColumn, MarkText: view.markText(),
 	}
 	if pl.match != TabMissing {
 		table.SheetID, table.HasSheetID = pl.tab.ID, true
@@ -298,7 +302,12 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		table.Reformat = change.Reformat
 	}
 	cursor := st.Cursor
-	ro := ReadOptions{Fields: mapper.Fields(), Since: ms.Since}
+	changed, err := j.changedIDs(readCtx, m.Module, view, ms.Since)
+	if err != nil {
+		ms.Err = j.readErr(opts, err)
+		return ms
+	}
+	ro := view.read(ReadOptions{Fields: mapper.Fields(), Since: ms.Since})
 	for rec, err := range j.Source.Records(readCtx, m.Module, ro) {
 		if err != nil {
 			ms.Err = j.readErr(opts, fmt.Errorf("read records: %w", err))
@@ -316,8 +325,11 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	if j.Progress != nil {
 		j.Progress(Progress{Module: m.Module, Mode: ms.Mode, Read: ms.Read, Done: true})
 	}
+	if n := left(changed, table); n > 0 {
+		log.Info().Int("records", n).Msg("changed records no longer match the filter: their rows leave the tab per on_delete")
+	}
 	deletedSince := ms.Since
-	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 {
+	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && !view.moves {
 		// An empty answer where the tab held rows is far more often a
 		// permission or API change than a CRM emptied overnight. A full
 		// reconcile would delete every row (and the notes people keep on
@@ -430,6 +442,9 @@ func (j *Job) mode(m ModuleJob, st ModuleState, opts RunOptions, now time.Time, 
 	var mapping note
 	if !ch.None() && !ch.Unknown {
 		mapping.msg = "mapping changed: " + ch.String()
+		if ch.WindowOnly() {
+			mapping.msg = ch.String()
+		}
 	}
 	switch {
 	case opts.Full:
