@@ -38,6 +38,12 @@ func (s *syncBuffer) String() string {
 // inProcess runs Main with the emulators' environment plus extra variables.
 func inProcess(t *testing.T, em *emulators, extra map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return inProcessEnv(t, em, extra, nil, args...)
+}
+
+// inProcessEnv is inProcess with tweak applied to the env first (nil: none).
+func inProcessEnv(t *testing.T, em *emulators, extra map[string]string, tweak func(*env), args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb syncBuffer
 	vars := map[string]string{"ZOHO2SHEETS_CACHE_DIR": t.TempDir()}
 	for k, v := range em.env {
@@ -47,6 +53,9 @@ func inProcess(t *testing.T, em *emulators, extra map[string]string, args ...str
 		vars[k] = v
 	}
 	e := env{getenv: func(k string) string { return vars[k] }, stdout: &out, stderr: &errb, stdin: strings.NewReader("")}
+	if tweak != nil {
+		tweak(&e)
+	}
 	code = Main(context.Background(), args, e)
 	return code, out.String(), errb.String()
 }

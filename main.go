@@ -161,7 +161,8 @@ Sync flags:
   --module NAME       limit the run to a module (repeatable)
   --dry-run           read and plan, print what would change, write nothing
   --wait DURATION     wait up to DURATION (e.g. 15m) for another run's lease; default 0
-                      with --once, until shortly before the next scheduled run for the daemon
+                      with --once, until shortly before the next scheduled run for the daemon;
+                      a dry run takes no lease and ignores it
   --log-format F      json (default when not a terminal), console, auto
   --log-level L       debug, info (default), warn, error
   --metrics-addr A    daemon: serve /metrics and /healthz on A (e.g. :9090)

@@ -36,7 +36,8 @@ type syncFlags struct {
 	// --once, derived from the schedule for the daemon).
 	requestTimeout time.Duration
 	runTimeout     time.Duration
-	// wait is how long to wait for another run's lease; waitSet tells
+	// wait is how long to wait for another run's lease (a dry run takes
+	// none, so it ignores wait: a workflow may pass both); waitSet tells
 	// whether --wait was given (the daemon's default is the schedule's slack).
 	wait    time.Duration
 	waitSet bool
@@ -98,9 +99,6 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	}
 	if f.wait < 0 {
 		return nil, usageErr("--wait %s: use a duration of zero or more, e.g. --wait 15m", f.wait)
-	}
-	if f.waitSet && f.dryRun {
-		return nil, usageErr("--wait has no effect with --dry-run: a dry run takes no lease, it never waits for another run")
 	}
 	if f.once && f.metricsAddr != "" {
 		return nil, usageErr("--metrics-addr serves the daemon; it cannot be combined with --once")
@@ -225,6 +223,9 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 	}
 	sum, err := r.job.Run(jobCtx, opts)
 	if busy := (*zsync.LeaseBusyError)(nil); errors.As(err, &busy) {
+		// Not a failure to alert on: the other run is doing the work.
+		r.log.Warn().Err(busy).Msg("another run holds the lease: nothing done")
+		logSummary(r.log, sum)
 		r.metrics.RunDone(false, sum.Duration, r.e.now())
 		return sum, busy
 	}
@@ -352,9 +353,7 @@ func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr str
 		if r.daemonWait != nil {
 			wait = *r.daemonWait
 		}
-		if _, err := r.run(ctx, zsync.RunOptions{Interrupt: interrupt, LeaseWait: wait}); errors.As(err, new(*zsync.LeaseBusyError)) {
-			r.log.Warn().Err(err).Msg("another run holds the lease: skipping this run")
-		}
+		r.run(ctx, zsync.RunOptions{Interrupt: interrupt, LeaseWait: wait})
 		r.log.Info().Time("next_run", sched.Next(r.e.now())).Msg("waiting for the next run")
 	}))
 	c.Start()

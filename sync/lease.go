@@ -72,8 +72,8 @@ type Lease interface {
 	// Renew extends the lease. An error wrapping ErrLeaseLost means another
 	// run holds it now, or it lapsed; other errors may be transient.
 	Renew(ctx context.Context) error
-	// Release gives the lease up and lifts nothing else: the sink keeps
-	// refusing writes made under it.
+	// Release gives the lease up. Once a lease is lost, the sink keeps
+	// refusing writes even after Release.
 	Release(ctx context.Context) error
 	// Expires is when the lease lapses unless renewed.
 	Expires() time.Time
@@ -101,11 +101,15 @@ const DefaultLeasePoll = 10 * time.Second
 
 // Hold takes the lease, waiting up to wait for another run to finish, and
 // keeps it renewed until Release. It returns *LeaseBusyError when the
-// lease is still taken after wait.
-func (p *LeasePolicy) Hold(ctx context.Context, wait time.Duration) (*HeldLease, error) {
+// lease is still taken after wait, and ErrInterrupted when stop (which may
+// be nil) is closed while it waits.
+func (p *LeasePolicy) Hold(ctx context.Context, wait time.Duration, stop <-chan struct{}) (*HeldLease, error) {
 	start := p.now()
 	logged := false
 	for {
+		if interrupted(stop) {
+			return nil, ErrInterrupted
+		}
 		l, err := p.Leaser.TryLease(ctx)
 		if err == nil {
 			h := &HeldLease{lease: l, p: p, stop: make(chan struct{}), done: make(chan struct{})}
@@ -127,10 +131,30 @@ func (p *LeasePolicy) Hold(ctx context.Context, wait time.Duration) (*HeldLease,
 				Dur("wait", wait).Msg("another run holds the lease: waiting for it")
 			logged = true
 		}
-		if err := p.sleep(ctx, min(p.poll(), left)); err != nil {
+		if err := p.sleepOrStop(ctx, min(p.poll(), left), stop); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// sleepOrStop sleeps for d, or until stop is closed (ErrInterrupted).
+func (p *LeasePolicy) sleepOrStop(ctx context.Context, d time.Duration, stop <-chan struct{}) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if stop != nil {
+		go func() {
+			select {
+			case <-stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	err := p.sleep(ctx, d)
+	if interrupted(stop) {
+		return ErrInterrupted
+	}
+	return err
 }
 
 func (p *LeasePolicy) poll() time.Duration {
@@ -219,7 +243,7 @@ func (j *Job) holdLease(ctx context.Context, opts RunOptions) (*HeldLease, error
 	if j.Lease == nil || opts.DryRun {
 		return nil, nil
 	}
-	return j.Lease.Hold(ctx, opts.LeaseWait)
+	return j.Lease.Hold(ctx, opts.LeaseWait, opts.Interrupt)
 }
 
 // leaseErr is why the run may no longer write (nil for no lease).
