@@ -350,3 +350,41 @@ func TestLeaseRacingTakersExactlyOneWins(t *testing.T) {
 		})
 	}
 }
+
+// A run that wrote as fast as Google's quota allows still renews its lease
+// in time: the renewal does not queue behind a minute's worth of writes,
+// which would take it past the fence and stop the run.
+func TestLeaseRenewalIsNotPacedBehindWrites(t *testing.T) {
+	e := newEnv(t, envOpt{})
+	clock := newClock()
+	tok := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: e.srv.IssueToken(saEmail)})
+	c, err := sheets.NewClient(context.Background(), sheets.WithTokenSource(tok), sheets.WithEndpoint(e.srv.URL()),
+		sheets.WithClock(clock.Now), sheets.WithSleep(clock.Sleep), sheets.WithQuota(0, sheets.DefaultWriteQuota),
+		sheets.WithHTTPClient(e.srv.HTTPClient()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := c.Open(context.Background(), e.id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	l, err := ss.NewLeaser(sheets.LeaseOptions{TTL: leaseTTL}).TryLease(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A third of the TTL later, the run writes a full minute's quota.
+	clock.advance(leaseTTL/3 - time.Second)
+	for range sheets.DefaultWriteQuota {
+		if err := ss.CheckWritable(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.advance(time.Second)
+	if err := l.Renew(ctx); err != nil {
+		t.Fatalf("renewal after a burst of writes: %v", err)
+	}
+	if err := ss.CheckWritable(ctx); err != nil {
+		t.Fatalf("a write after the renewal: %v", err)
+	}
+}
