@@ -388,3 +388,42 @@ func TestLeaseRenewalIsNotPacedBehindWrites(t *testing.T) {
 		t.Fatalf("a write after the renewal: %v", err)
 	}
 }
+
+// A renewal whose request hangs gives up at the fence, and the run writes
+// nothing more: it never waits on it past the time others may take over.
+func TestLeaseHungRenewalEndsAtTheFence(t *testing.T) {
+	e := newEnv(t, envOpt{})
+	tok := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: e.srv.IssueToken(saEmail)})
+	c, err := sheets.NewClient(context.Background(), sheets.WithTokenSource(tok), sheets.WithEndpoint(e.srv.URL()),
+		sheets.WithHTTPClient(e.srv.HTTPClient()), sheets.WithWriteRate(rate.Inf, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := c.Open(context.Background(), e.id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const ttl = 2 * time.Second
+	l, err := ss.NewLeaser(sheets.LeaseOptions{TTL: ttl}).TryLease(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.InjectFault(sheetstest.Fault{Path: ":batchUpdate", Hang: true, Times: 100})
+	start := time.Now()
+	err = l.Renew(ctx)
+	if took := time.Since(start); took > ttl {
+		t.Fatalf("the hung renewal took %s, past the lease's expiry", took)
+	}
+	if !errors.Is(err, zsync.ErrLeaseLost) {
+		t.Fatalf("hung renewal: %v, want ErrLeaseLost", err)
+	}
+	e.srv.ClearFaults()
+	writes := e.srv.Stats().Writes
+	if err := ss.CheckWritable(ctx); !errors.Is(err, zsync.ErrLeaseLost) {
+		t.Fatalf("a write after the hung renewal: %v, want ErrLeaseLost", err)
+	}
+	if n := e.srv.Stats().Writes - writes; n != 0 {
+		t.Fatalf("%d writes sent after the lease was lost", n)
+	}
+}
