@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -191,4 +193,49 @@ func TestWorldSpreadsheetZoneChangedByAPerson(t *testing.T) {
 	log, _ := stateRun(t, em, cfg)
 	mustContainAll(t, "the log", log, "timezone changed → full read")
 	assertExact(t, em, "Leads", map[string]func(map[string]any) any{"Modified": serialIn(t, "Asia/Tokyo")}, noted)
+}
+
+// --run-timeout bounds the run itself: time spent waiting for another
+// run's lease (--wait) does not count, or a daemon that waited for a long
+// backfill would be stopped and alert as if a request had hung.
+func TestWorldLeaseWaitDoesNotCountTowardsTheRunDeadline(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 2})
+	cfg := writeMapping(t, string(demoMapping))
+	// Another run holds the lease for two seconds, then releases it.
+	svc, err := gsheets.NewService(context.Background(), option.WithEndpoint(em.sheets.URL()),
+		option.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: em.sheets.IssueToken(demoServiceAccount)})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	val := fmt.Sprintf(`{"owner":"0ther0wner","host":"laptop","pid":7,"start":%q,"expires":%q,"ticket":1}`,
+		now.Format(time.RFC3339Nano), now.Add(time.Hour).Format(time.RFC3339Nano))
+	const id = 4242
+	if _, err := svc.Spreadsheets.BatchUpdate(em.spreadsheetID, &gsheets.BatchUpdateSpreadsheetRequest{Requests: []*gsheets.Request{{
+		CreateDeveloperMetadata: &gsheets.CreateDeveloperMetadataRequest{DeveloperMetadata: &gsheets.DeveloperMetadata{
+			MetadataId: id, MetadataKey: sheets.LeaseKey, MetadataValue: val, Visibility: "DOCUMENT",
+			Location: &gsheets.DeveloperMetadataLocation{Spreadsheet: true}}}}}}).Do(); err != nil {
+		t.Fatal(err)
+	}
+	released := time.AfterFunc(2*time.Second, func() {
+		_, err := svc.Spreadsheets.BatchUpdate(em.spreadsheetID, &gsheets.BatchUpdateSpreadsheetRequest{Requests: []*gsheets.Request{{
+			DeleteDeveloperMetadata: &gsheets.DeleteDeveloperMetadataRequest{DataFilter: &gsheets.DataFilter{
+				DeveloperMetadataLookup: &gsheets.DeveloperMetadataLookup{MetadataId: id}}}}}}).Do()
+		if err != nil {
+			t.Error(err)
+		}
+	})
+	defer released.Stop()
+	vars := map[string]string{"ZOHO2SHEETS_CACHE_DIR": t.TempDir()}
+	for k, v := range em.env {
+		vars[k] = v
+	}
+	var errb syncBuffer
+	e := env{getenv: func(k string) string { return vars[k] }, stdout: io.Discard, stderr: &errb,
+		stdin: strings.NewReader(""), leasePoll: 100 * time.Millisecond}
+	code := Main(context.Background(), []string{"--once", "--config", cfg, "--wait", "20s", "--run-timeout", "1500ms"}, e)
+	if code != 0 {
+		t.Fatalf("exit %d: the run waited 2s for the lease, then needed far less than its 1.5s\n%s", code, errb.String())
+	}
+	assertLeadsMatchCRM(t, em)
 }

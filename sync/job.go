@@ -83,6 +83,9 @@ type RunOptions struct {
 	Interrupt <-chan struct{}
 	// LeaseWait is how long to wait for another run's lease (Job.Lease).
 	LeaseWait time.Duration
+	// Deadline, when positive, bounds the run from the moment it holds
+	// the lease (see withDeadline); Summary.DeadlineExceeded says it hit.
+	Deadline time.Duration
 }
 
 // ProgressEvery is how many records are read between Progress calls.
@@ -135,6 +138,8 @@ type Summary struct {
 	Duration time.Duration
 	DryRun   bool
 	Modules  []ModuleSummary
+	// DeadlineExceeded: the run was stopped by RunOptions.Deadline.
+	DeadlineExceeded bool
 }
 
 // Failed returns the summaries of modules that failed.
@@ -178,6 +183,8 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 		return sum, err
 	}
 	defer j.releaseLease(ctx, lease)
+	ctx, stop := withDeadline(ctx, opts.Deadline, sum)
+	defer stop()
 	states, err := j.Sink.LoadState(ctx)
 	if err != nil {
 		return sum, fmt.Errorf("read sync state from the spreadsheet: %w", err)
