@@ -1,0 +1,86 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRelatedNameChangeReachesRows: an account renamed in Zoho (its deals
+// and contacts untouched) shows its new name in every row that names it on
+// the next normal run, whether the column is the lookup itself or its
+// name.
+func TestRelatedNameChangeReachesRows(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Contacts": 30, "Deals": 30, "Accounts": 4})
+	cfg := writeMapping(t, `spreadsheet_id: ${SPREADSHEET_ID}
+modules:
+  - module: Contacts
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Account, field: Account_Name.name }
+  - module: Deals
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Account, field: Account_Name }
+`)
+	if code, _, errs := runAt(t, em, "--once", "--config", cfg); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, errs)
+	}
+	acct := em.zoho.IDs("Accounts")[0]
+	em.zoho.Advance(time.Hour)
+	em.zoho.Update("Accounts", acct, map[string]any{"Account_Name": "Renamed Holding AG"})
+	code, _, errs := runAt(t, em, "--once", "--config", cfg, "--log-format", "json")
+	if code != 0 || !strings.Contains(errs, `"mode":"incremental"`) {
+		t.Fatalf("second run: exit %d, want incremental runs\n%s", code, errs)
+	}
+	for _, module := range []string{"Contacts", "Deals"} {
+		header, rows := tab(t, em, module, "Zoho ID")
+		n := 0
+		for id, row := range rows {
+			rec, _ := em.zoho.Record(module, id)
+			a, _ := rec["Account_Name"].(map[string]any)
+			if a == nil || str(a["id"]) != acct {
+				continue
+			}
+			n++
+			if got := str(cell(header, row, "Account")); got != "Renamed Holding AG" {
+				t.Errorf("%s %s: Account = %q after the account was renamed", module, id, got)
+			}
+		}
+		if n == 0 {
+			t.Fatalf("no %s row of account %s: the test needs one", module, acct)
+		}
+	}
+}
+
+// TestLookupNameTabWithoutCOQLScope: a refresh token minted before COQL
+// (no ZohoCRM.coql.READ) still syncs a tab showing a lookup's name,
+// incremental runs included: they read by Modified_Time through Get
+// Records, as before views.
+func TestLookupNameTabWithoutCOQLScope(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Deals": 30, "Accounts": 4})
+	em.env["ZOHO_REFRESH_TOKEN"] = em.zoho.NewRefreshToken("ZohoCRM.modules.READ", "ZohoCRM.settings.modules.READ",
+		"ZohoCRM.settings.fields.READ", "ZohoCRM.bulk.read", "ZohoCRM.users.READ")
+	cfg := writeMapping(t, `spreadsheet_id: ${SPREADSHEET_ID}
+modules:
+  - module: Deals
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Deal, field: Deal_Name }
+      - { header: Account, field: Account_Name.name }
+`)
+	if code, _, errs := runAt(t, em, "--once", "--config", cfg); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, errs)
+	}
+	id := em.zoho.IDs("Deals")[3]
+	em.zoho.Advance(time.Hour)
+	em.zoho.Update("Deals", id, map[string]any{"Deal_Name": "Renewal 2027"})
+	code, _, errs := runAt(t, em, "--once", "--config", cfg, "--log-format", "json")
+	if code != 0 || !strings.Contains(errs, `"mode":"incremental"`) {
+		t.Fatalf("second run: exit %d, want an incremental run\n%s", code, errs)
+	}
+	header, rows := tab(t, em, "Deals", "Zoho ID")
+	if got := str(cell(header, rows[id], "Deal")); got != "Renewal 2027" {
+		t.Errorf("deal %s shows %q after its renaming", id, got)
+	}
+}
