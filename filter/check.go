@@ -106,10 +106,19 @@ func (b *Bound) check(c *Cond, s zsync.Schema) error {
 		}
 		if len(fp.Rest) > 0 {
 			hint := "filter on the field itself"
-			if classOf(fp.Field) == cLookup {
+			switch {
+			case fp.Field.DataType == "ownerlookup" || fp.Field.DataType == "userlookup":
+				hint = fmt.Sprintf("compare %s with a user's id: %s = '<user id>'", fp.Key, fp.Key)
+			case classOf(fp.Field) == cLookup:
 				hint = fmt.Sprintf("compare %s with a record id, or with a field of the related record", fp.Key)
 			}
 			return &SyntaxError{At: c.At, Msg: fmt.Sprintf("COQL cannot filter on %s", c.Field), Hint: hint}
+		}
+		if fp.Field.APIName == "Tag" {
+			// Not documented for COQL: zoho2sheets reads Tag through Get
+			// Records, which cannot filter.
+			return &SyntaxError{At: c.At, Msg: "COQL cannot filter on Tag",
+				Hint: "Zoho documents no Tag condition for COQL; filter on another field, or map Tag as a column and filter in the sheet"}
 		}
 		bd = bound{fp: fp, class: classOf(fp.Field)}
 		if bd.class == cNone {

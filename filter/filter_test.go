@@ -160,6 +160,7 @@ func TestSyntaxErrors(t *testing.T) {
 		{"Amount > - 'x'", 1, 10, "expected a number after -", "-5"},
 		{"Stage ! 'x'", 1, 7, "! is not an operator", "!="},
 		{"Stage = 'x' or", 1, 15, "expected a field name but found end of filter", "API name"},
+		{"Amount >= 10,000", 1, 13, `unexpected ","`, "without thousands separators: 10000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
@@ -238,6 +239,8 @@ func TestBindErrors(t *testing.T) {
 		{"Account_Name = 'Zylker'", 16, "not a lookup value", "Account_Name.<field>"},
 		{"Deal_Name like 'Acme'", 16, "has no % wildcard", "'%Acme%'"},
 		{"Stage = 'a' and\nStag = 'b'", 1, "no such field", "Stage"},
+		{"Tag = 'VIP'", 1, "COQL cannot filter on Tag", "Tag"},
+		{"Owner.email = 'ann@zylker.com'", 1, "COQL cannot filter on Owner.email", "Owner = '"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
