@@ -84,3 +84,84 @@ modules:
 		t.Errorf("deal %s shows %q after its renaming", id, got)
 	}
 }
+
+// TestViewRecordMovesBetweenTabsAndBack: two views of Deals with on_delete
+// mark. A deal that wins moves from "Open" to "Won" in one run (marked in
+// Open); reopened later, it comes back to Open unmarked and is marked in
+// Won. A deal that closes and reopens between two runs stays in Open,
+// unmarked, with its latest values.
+func TestViewRecordMovesBetweenTabsAndBack(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Deals": 60})
+	cfg := writeMapping(t, `spreadsheet_id: ${SPREADSHEET_ID}
+modules:
+  - module: Deals
+    sheet: Open
+    filter: Stage not in ('Closed Won', 'Closed Lost')
+    on_delete: mark
+    mark_column: Gone
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Stage, field: Stage }
+      - { header: Amount, field: Amount }
+  - module: Deals
+    sheet: Won
+    filter: Stage = 'Closed Won'
+    on_delete: mark
+    mark_column: Gone
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Stage, field: Stage }
+`)
+	run := func(what string) {
+		t.Helper()
+		if code, _, errs := runAt(t, em, "--once", "--config", cfg, "--log-format", "json"); code != 0 {
+			t.Fatalf("%s: exit %d\n%s", what, code, errs)
+		}
+	}
+	run("first run")
+	_, open := tab(t, em, "Open", "Zoho ID")
+	var ids []string
+	for _, id := range em.zoho.IDs("Deals") {
+		if _, ok := open[id]; ok {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) < 2 {
+		t.Fatal("the seed has fewer than 2 open deals")
+	}
+	mover, flipper := ids[0], ids[1]
+	state := func(sheet, id string) (present bool, stage, gone string) {
+		header, rows := tab(t, em, sheet, "Zoho ID")
+		row, ok := rows[id]
+		if !ok {
+			return false, "", ""
+		}
+		return true, str(cell(header, row, "Stage")), str(cell(header, row, "Gone"))
+	}
+
+	em.zoho.Advance(time.Hour)
+	em.zoho.Update("Deals", mover, map[string]any{"Stage": "Closed Won"})
+	em.zoho.Update("Deals", flipper, map[string]any{"Stage": "Closed Lost"})
+	em.zoho.Advance(time.Minute)
+	em.zoho.Update("Deals", flipper, map[string]any{"Stage": "Negotiation/Review", "Amount": 777.0})
+	run("second run")
+	if ok, _, gone := state("Open", mover); !ok || gone != "no longer in this view" {
+		t.Errorf("won deal in Open: present %v, Gone %q; want marked", ok, gone)
+	}
+	if ok, stage, gone := state("Won", mover); !ok || stage != "Closed Won" || gone != "" {
+		t.Errorf("won deal in Won: present %v, stage %q, Gone %q", ok, stage, gone)
+	}
+	if ok, stage, gone := state("Open", flipper); !ok || stage != "Negotiation/Review" || gone != "" {
+		t.Errorf("deal closed and reopened between runs: in Open %v, stage %q, Gone %q", ok, stage, gone)
+	}
+
+	em.zoho.Advance(time.Hour)
+	em.zoho.Update("Deals", mover, map[string]any{"Stage": "Negotiation/Review"})
+	run("third run")
+	if ok, stage, gone := state("Open", mover); !ok || stage != "Negotiation/Review" || gone != "" {
+		t.Errorf("reopened deal in Open: present %v, stage %q, Gone %q; want unmarked", ok, stage, gone)
+	}
+	if ok, _, gone := state("Won", mover); !ok || gone != "no longer in this view" {
+		t.Errorf("reopened deal in Won: present %v, Gone %q; want marked", ok, gone)
+	}
+}
