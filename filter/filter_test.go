@@ -161,6 +161,7 @@ func TestSyntaxErrors(t *testing.T) {
 		{"Stage ! 'x'", 1, 7, "! is not an operator", "!="},
 		{"Stage = 'x' or", 1, 15, "expected a field name but found end of filter", "API name"},
 		{"Amount >= 10,000", 1, 13, `unexpected ","`, "without thousands separators: 10000"},
+		{"Amount >= 10 000", 1, 14, `unexpected "000"`, "without thousands separators: 10000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
