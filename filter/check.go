@@ -192,6 +192,15 @@ func checkValue(v Value, c *Cond, bd bound) error {
 	case cDateTime:
 		switch v.Kind {
 		case Relative:
+			if (c.Op == OpEq || c.Op == OpNe) && v.Rel.Anchor != "now" && !hasTimeUnit(v.Rel) {
+				// A day against a datetime is one instant (its first or,
+				// for end_of_…, its last second): = would match nearly nothing.
+				hint := fmt.Sprintf("for the whole day write (%s >= %s and %s < %s)", c.Field, v.Rel, c.Field, v.Rel.moved(1))
+				if strings.HasPrefix(v.Rel.Anchor, "end_of_") {
+					hint = fmt.Sprintf("for the whole day write (%s > %s and %s <= %s)", c.Field, v.Rel.moved(-1), c.Field, v.Rel)
+				}
+				return &SyntaxError{At: v.At, Msg: fmt.Sprintf("%s %s %s compares with a single second", c.Field, c.Op, v.Rel), Hint: hint}
+			}
 		case String:
 			if _, err := time.Parse(time.RFC3339, v.Text); err != nil {
 				hint := "write a date-time with its offset, e.g. '2024-06-30T09:00:00+02:00', or a relative date such as now - 2h"
@@ -209,6 +218,11 @@ func checkValue(v Value, c *Cond, bd bound) error {
 			Hint: fmt.Sprintf("write '%%%s%%' for contains, '%s%%' for starts with, or use = for an exact match", v.Text, v.Text)}
 	}
 	return nil
+}
+
+// moved is r moved by days.
+func (r Rel) moved(days int) Rel {
+	return Rel{Anchor: r.Anchor, Offsets: append(slices.Clone(r.Offsets), Offset{N: days, Unit: "d"})}
 }
 
 func hasTimeUnit(r Rel) bool {
