@@ -928,6 +928,12 @@ func (s *Server) coqlMatch(m *module, r *record, c *coqlCond) bool {
 			w, _ := want.(string)
 			return compareIDs(a, w), true
 		}
+		if a, ok := v.(string); ok && likeable(f) {
+			// Text compares ignoring case, as like does (the reference is
+			// silent; Zoho's criteria ignore case).
+			w, ok := want.(string)
+			return strings.Compare(strings.ToLower(a), strings.ToLower(w)), ok
+		}
 		return compareValues(v, want)
 	}
 	switch c.cmp {

@@ -170,6 +170,25 @@ func TestCOQLLikeOnMultiSelect(t *testing.T) {
 	}
 }
 
+// Text compares ignoring case, with = and in as with like.
+func TestCOQLTextIgnoresCase(t *testing.T) {
+	s := newServer(t, Options{NoListener: true, Records: map[string]int{"Deals": 200}})
+	at := mintToken(t, s)
+	won, _ := coql(t, s, at, "select Stage from Deals where Stage = 'Closed Won' limit 2000").rows(t)
+	if len(won) == 0 {
+		t.Fatal("no won deal in the seed")
+	}
+	for _, q := range []string{"Stage = 'closed won'", "Stage in ('CLOSED WON', 'nothing')", "Stage like 'closed w%'"} {
+		rows, _ := coql(t, s, at, "select Stage from Deals where "+q+" limit 2000").rows(t)
+		if len(rows) != len(won) {
+			t.Errorf("%s: %d rows, want the %d of Stage = 'Closed Won'", q, len(rows), len(won))
+		}
+	}
+	if rows, _ := coql(t, s, at, "select Stage from Deals where Stage != 'closed won' limit 2000").rows(t); len(rows) != 200-len(won) {
+		t.Errorf("!= 'closed won': %d rows, want %d", len(rows), 200-len(won))
+	}
+}
+
 // mintWith mints an access token carrying only scopes.
 func mintWith(t testing.TB, s *Server, scopes ...string) string {
 	t.Helper()
