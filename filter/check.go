@@ -143,7 +143,36 @@ func (b *Bound) check(c *Cond, s zsync.Schema) error {
 			return err
 		}
 	}
+	if (c.Op == OpBetween || c.Op == OpNotBetween) && descending(bd.class, c.Args[0], c.Args[1]) {
+		lo, hi := formatValue(c.Args[1]), formatValue(c.Args[0])
+		return &SyntaxError{At: c.Args[0].At, Msg: fmt.Sprintf("between %s and %s: the first value is the higher, so nothing is between them", hi, lo),
+			Hint: fmt.Sprintf("write the lower value first: %s %s %s and %s", c.Field, c.Op, lo, hi)}
+	}
 	return nil
+}
+
+// descending reports whether a is above b for sure: both numbers, both
+// dates, or both relative dates above on every day tried.
+func descending(cl class, a, b Value) bool {
+	switch {
+	case a.Kind == Number && b.Kind == Number:
+		x, err1 := strconv.ParseFloat(a.Text, 64)
+		y, err2 := strconv.ParseFloat(b.Text, 64)
+		return err1 == nil && err2 == nil && x > y
+	case a.Kind == String && b.Kind == String && cl == cDate:
+		return a.Text > b.Text // 'YYYY-MM-DD' sorts as text
+	case a.Kind == Relative && b.Kind == Relative:
+		// Months differ in length: above on every kind of day, or not said.
+		for _, at := range []time.Time{time.Date(2024, 1, 31, 12, 0, 0, 0, time.UTC),
+			time.Date(2023, 2, 28, 12, 0, 0, 0, time.UTC), time.Date(2024, 8, 14, 12, 0, 0, 0, time.UTC)} {
+			x, y := a.Rel.resolve(at), b.Rel.resolve(at)
+			if cl == cDateTime && !x.asInstant().After(y.asInstant()) || cl != cDateTime && !x.day.After(y.day) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // checkValue checks that v suits the field.
