@@ -165,3 +165,22 @@ modules:
 		t.Errorf("reopened deal in Won: present %v, Gone %q; want marked", ok, gone)
 	}
 }
+
+// TestCheckSaysWhereRelativeDatesResolve: without timezone: in the
+// mapping, check counts a relative filter in UTC while runs use the
+// spreadsheet's zone; it says so, and says nothing when the zone is set.
+func TestCheckSaysWhereRelativeDatesResolve(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Deals": 10})
+	const note = "relative dates in UTC here"
+	for _, tz := range []string{"", "timezone: Europe/Berlin\n"} {
+		cfg := writeMapping(t, "spreadsheet_id: ${SPREADSHEET_ID}\n"+tz+`modules:
+  - module: Deals
+    filter: Closing_Date >= today
+    columns: [{ header: Zoho ID, field: id }]
+`)
+		code, out, errs := runAt(t, em, "check", "--config", cfg)
+		if code != 0 || strings.Contains(out, note) != (tz == "") {
+			t.Errorf("timezone %q: exit %d, note shown %v\n%s%s", tz, code, strings.Contains(out, note), out, errs)
+		}
+	}
+}
