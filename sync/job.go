@@ -352,7 +352,8 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		log.Info().Int("records", n).Msg("changed records no longer match the filter: their rows leave the tab per on_delete")
 	}
 	deletedSince := ms.Since
-	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && !view.moves {
+	// A view whose filter was just edited may rightly match nothing.
+	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && !view.moves && !slices.Contains(change.Settings, SettingFilter) {
 		// An empty answer where the tab held rows is far more often a
 		// permission or API change than a CRM emptied overnight. A full
 		// reconcile would delete every row (and the notes people keep on
