@@ -77,13 +77,13 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	_, markOwned := u.owned[u.markHdr]
 	keyCol := colOf[u.t.Key]
 	p.keyCol = keyCol
-	if _, missing := p.headers[keyCol]; missing && len(sn.values) > 1 {
+	if _, missing := p.headers[keyCol]; missing && sn.rows() > 1 {
 		// Without its key column every record would be appended again.
 		return nil, errorf(u.op, fmt.Sprintf("put the header %q back above the record ids (or clear the tab)", u.t.Columns[u.t.Key].Header),
 			"the tab has rows but no key column %q", u.t.Columns[u.t.Key].Header)
 	}
 
-	nrows := len(sn.values)
+	nrows := sn.rows()
 	u.resolveNumKeys(sn, keyCol)
 	rowsOf := map[string][]int{}
 	lossy := map[string]bool{} // keys typed as numbers that lost digits and match no record
@@ -192,10 +192,10 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		r := rs[0]
 		pr := plannedRow{row: final(r), key: k}
 		for j, v := range vals {
-			if have := sn.cell(r, colOf[j]); !sameValue(v, u.t.Columns[j].Kind, have) {
+			if !sn.same(r, colOf[j], v, u.t.Columns[j].Kind) {
 				pr.cols = append(pr.cols, colOf[j])
 				pr.vals = append(pr.vals, v)
-				if _, num := have.(float64); !num {
+				if !sn.isNumber(r, colOf[j]) {
 					pr.needFmt = append(pr.needFmt, colOf[j])
 				}
 			}
@@ -251,7 +251,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	for _, c := range u.clears {
 		col := sn.headerCol(c.hdr)
-		if c.row < nrows && !del[c.row] && col >= 0 && u.keyOf(sn.cell(c.row, keyCol)) == "" && sameValue(c.val, zsync.KindText, sn.cell(c.row, col)) {
+		if c.row < nrows && !del[c.row] && col >= 0 && u.keyOf(sn.cell(c.row, keyCol)) == "" && sn.same(c.row, col, c.val, zsync.KindText) {
 			updates = append(updates, plannedRow{row: final(c.row), cols: []int{col}, vals: []any{""}})
 		}
 	}
@@ -319,7 +319,7 @@ func (u *upsert) resolveNumKeys(sn *snapshot, keyCol int) {
 		return
 	}
 	var nums []float64
-	for r := 1; r < len(sn.values); r++ {
+	for r := 1; r < sn.rows(); r++ {
 		f, ok := sn.cell(r, keyCol).(float64)
 		if !ok || math.Abs(f) < 1<<53 {
 			continue // small numbers are exact: keyText matches them
@@ -350,7 +350,7 @@ func (u *upsert) resolveNumKeys(sn *snapshot, keyCol int) {
 	for _, k := range u.order {
 		add(k)
 	}
-	for r := 1; r < len(sn.values); r++ {
+	for r := 1; r < sn.rows(); r++ {
 		if s, ok := sn.cell(r, keyCol).(string); ok {
 			add(strings.TrimSpace(s))
 		}
@@ -384,7 +384,7 @@ func (pr *plannedRow) addRestore(cells map[string]any, colFor func(string) int, 
 			continue
 		}
 		v := cells[h]
-		if sn != nil && sameValue(v, zsync.KindNumber, sn.cell(r, c)) {
+		if sn != nil && sn.same(r, c, v, zsync.KindNumber) {
 			continue
 		}
 		if sn == nil {

@@ -2,8 +2,12 @@ package sheets
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 
+	"google.golang.org/api/googleapi"
 	"google.golang.org/api/sheets/v4"
 )
 
@@ -34,32 +38,47 @@ func (u *upsert) read(ctx context.Context) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	sn.values = vr[0]
+	sn.g = vr[0]
 	return sn, nil
 }
 
 // batchGet reads ranges as unformatted values with date serials.
-func (u *upsert) batchGet(ctx context.Context, ranges ...string) ([][][]any, error) {
-	var resp *sheets.BatchGetValuesResponse
+func (u *upsert) batchGet(ctx context.Context, ranges ...string) ([]*grid, error) {
+	var out []*grid
 	err := u.s.c.call(ctx, "values.batchGet", kindRead, nil, func() (err error) {
-		resp, err = u.s.c.svc.Spreadsheets.Values.BatchGet(u.s.id).Ranges(ranges...).
-			ValueRenderOption("UNFORMATTED_VALUE").DateTimeRenderOption("SERIAL_NUMBER").
-			MajorDimension("ROWS").Context(ctx).Do()
+		out, err = u.s.getValues(ctx, ranges)
 		return err
 	})
 	if err != nil {
 		return nil, u.s.apiErr("read tab "+quoteTitle(u.title), err)
 	}
-	out := make([][][]any, len(ranges))
-	for i := range out {
-		if i < len(resp.ValueRanges) && resp.ValueRanges[i] != nil {
-			out[i] = toAny(resp.ValueRanges[i].Values)
-		}
-	}
 	return out, nil
 }
 
-func toAny(v [][]interface{}) [][]any { return v }
+// getValues is values.batchGet with the answer streamed into grids: the
+// generated client would hold the whole body and a boxed value per cell.
+func (s *Spreadsheet) getValues(ctx context.Context, ranges []string) ([]*grid, error) {
+	q := url.Values{"ranges": ranges, "valueRenderOption": {"UNFORMATTED_VALUE"},
+		"dateTimeRenderOption": {"SERIAL_NUMBER"}, "majorDimension": {"ROWS"}, "alt": {"json"}, "prettyPrint": {"false"}}
+	target := googleapi.ResolveRelative(s.c.svc.BasePath, "v4/spreadsheets/"+url.PathEscape(s.id)+"/values:batchGet") + "?" + q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.c.api.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if err := googleapi.CheckResponse(resp); err != nil {
+		return nil, err
+	}
+	gs, err := decodeValueRanges(resp.Body, len(ranges))
+	if err != nil {
+		return nil, fmt.Errorf("decode the values read: %w", err)
+	}
+	return gs, nil
+}
 
 // createTab adds the tab sized for the table, header row frozen.
 func (u *upsert) createTab(ctx context.Context, sn *snapshot) (*snapshot, error) {

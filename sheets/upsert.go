@@ -173,26 +173,46 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 
 // snapshot is the tab as read before planning.
 type snapshot struct {
-	tab    *sheets.SheetProperties // nil: the tab does not exist
-	total  int64                   // grid cells of the whole spreadsheet
-	values [][]any
+	tab   *sheets.SheetProperties // nil: the tab does not exist
+	total int64                   // grid cells of the whole spreadsheet
+	g     *grid                   // the tab's values (nil: none)
 }
 
+// rows is the number of rows read, header included.
+func (sn *snapshot) rows() int { return sn.g.rows() }
+
 func (sn *snapshot) cell(r, c int) any {
-	if r < 0 || r >= len(sn.values) || c < 0 || c >= len(sn.values[r]) {
+	if sn.g == nil {
 		return nil
 	}
-	return sn.values[r][c]
+	return sn.g.at(r, c)
 }
+
+// same reports whether cell (r, c) already holds want (see sameValue).
+func (sn *snapshot) same(r, c int, want any, k zsync.Kind) bool {
+	if sn.g == nil {
+		return sameValue(want, k, nil)
+	}
+	return sn.g.same(r, c, want, k)
+}
+
+func (sn *snapshot) isNumber(r, c int) bool { return sn.g != nil && sn.g.isNumber(r, c) }
 
 func (sn *snapshot) header(c int) string { return normHeader(keyText(sn.cell(0, c))) }
 
-func (sn *snapshot) width() int {
-	w := 0
-	for _, r := range sn.values {
-		w = max(w, len(r))
+// headerWidth is the number of cells in the header row.
+func (sn *snapshot) headerWidth() int {
+	if sn.g == nil {
+		return 0
 	}
-	return w
+	return sn.g.rowWidth(0)
+}
+
+func (sn *snapshot) width() int {
+	if sn.g == nil {
+		return 0
+	}
+	return sn.g.width
 }
 
 func (sn *snapshot) sheetID() int64 {
@@ -218,10 +238,7 @@ func (sn *snapshot) grid() (rows, cols int64) {
 
 // headerCol returns the first column whose header is h, or -1.
 func (sn *snapshot) headerCol(h string) int {
-	if len(sn.values) == 0 {
-		return -1
-	}
-	for c := range sn.values[0] {
+	for c := range sn.headerWidth() {
 		if sn.header(c) == h {
 			return c
 		}
@@ -232,7 +249,7 @@ func (sn *snapshot) headerCol(h string) int {
 // headerCol2 returns the second column whose header is h, or -1.
 func (sn *snapshot) headerCol2(h string) int {
 	if c := sn.headerCol(h); c >= 0 {
-		for c++; c < len(sn.values[0]); c++ {
+		for c++; c < sn.headerWidth(); c++ {
 			if sn.header(c) == h {
 				return c
 			}
@@ -244,7 +261,7 @@ func (sn *snapshot) headerCol2(h string) int {
 // rowOf returns the first row (≥1) whose key column holds k (as read by
 // keyOf), or -1.
 func (sn *snapshot) rowOf(keyCol int, k string, keyOf func(any) string) int {
-	for r := 1; r < len(sn.values); r++ {
+	for r := 1; r < sn.rows(); r++ {
 		if keyOf(sn.cell(r, keyCol)) == k {
 			return r
 		}

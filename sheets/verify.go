@@ -12,18 +12,8 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 	if err != nil {
 		return false, err
 	}
-	hdrAt := func(c int) string {
-		if len(got[0]) > 0 && c < len(got[0][0]) {
-			return normHeader(keyText(got[0][0][c]))
-		}
-		return ""
-	}
-	keyAt := func(r int) string {
-		if r < len(got[1]) && len(got[1][r]) > 0 {
-			return keyText(got[1][r][0])
-		}
-		return ""
-	}
+	hdrAt := func(c int) string { return normHeader(keyText(got[0].at(0, c))) }
+	keyAt := func(r int) string { return keyText(got[1].at(r, 0)) }
 	damaged := false
 	for c, h := range p.headers {
 		if hdrAt(c) != normHeader(h) {
@@ -75,7 +65,7 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 		// A sort between reading and deleting rows removes the wrong ones:
 		// put back every record that should still be there.
 		present := map[string]bool{}
-		for r := 1; r < len(got[1]); r++ {
+		for r := 1; r < got[1].rows(); r++ {
 			present[keyAt(r)] = true
 		}
 		for _, k := range p.finalKeys[1:] {
@@ -88,7 +78,7 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 				continue // a row we appended: the table re-adds it
 			}
 			u.restoreRow[k] = true
-			for c := range sn.values[0] {
+			for c := range sn.headerWidth() {
 				h := sn.header(c)
 				if h == "" {
 					continue

@@ -191,34 +191,15 @@ func (u *upsert) unchanged(ctx context.Context, sn *snapshot, p *plan) (bool, er
 		return false, err
 	}
 	got = append(got, nil)
-	var hdr []any
-	if len(got[0]) > 0 {
-		hdr = got[0][0]
-	}
-	var want []any
-	if len(sn.values) > 0 {
-		want = sn.values[0]
-	}
-	for c := range max(len(hdr), len(want)) {
-		var h, w any
-		if c < len(hdr) {
-			h = hdr[c]
-		}
-		if c < len(want) {
-			w = want[c]
-		}
-		if normHeader(keyText(h)) != normHeader(keyText(w)) {
+	for c := range max(got[0].rowWidth(0), sn.headerWidth()) {
+		if normHeader(keyText(got[0].at(0, c))) != normHeader(keyText(sn.cell(0, c))) {
 			return false, nil
 		}
 	}
 	keys := got[1]
-	n := max(len(keys), len(sn.values))
+	n := max(keys.rows(), sn.rows())
 	for r := 1; r < n; r++ {
-		var k any
-		if r < len(keys) && len(keys[r]) > 0 {
-			k = keys[r][0]
-		}
-		if u.keyOf(k) != u.keyOf(sn.cell(r, p.keyCol)) {
+		if u.keyOf(keys.at(r, 0)) != u.keyOf(sn.cell(r, p.keyCol)) {
 			return false, nil
 		}
 	}

@@ -1,0 +1,217 @@
+package sheets
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/zoho2sheets/zoho2sheets/internal/jsonscan"
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+)
+
+// grid is one range of values as read (UNFORMATTED_VALUE, rows major),
+// held compactly: per cell a kind byte and one word, text in one shared
+// arena. A 1,000,000-cell tab is ~9 bytes a cell plus its text, in three
+// pointer-free slices the garbage collector never scans, instead of a
+// boxed value per cell.
+type grid struct {
+	start []uint32 // start[r] is the index in kinds/words of row r's first cell; one extra at the end
+	kinds []cellKind
+	words []uint64 // text: offset<<32 | length in arena; number: its bits; bool: 0 or 1
+	arena []byte
+	width int // cells in the longest row
+}
+
+type cellKind uint8
+
+const (
+	cellNull cellKind = iota
+	cellText
+	cellNumber
+	cellBool
+)
+
+func (g *grid) rows() int {
+	if g == nil || len(g.start) == 0 {
+		return 0
+	}
+	return len(g.start) - 1
+}
+
+// rowWidth is the number of cells row r holds (trailing empty cells are
+// not sent).
+func (g *grid) rowWidth(r int) int {
+	if r < 0 || r >= g.rows() {
+		return 0
+	}
+	return int(g.start[r+1] - g.start[r])
+}
+
+// index returns the position of cell (r, c) in kinds/words, or -1.
+func (g *grid) index(r, c int) int {
+	if c < 0 || c >= g.rowWidth(r) {
+		return -1
+	}
+	return int(g.start[r]) + c
+}
+
+func (g *grid) bytes(i int) []byte {
+	w := g.words[i]
+	off, n := w>>32, w&0xffffffff
+	return g.arena[off : off+n]
+}
+
+// at returns cell (r, c) as the API client would have decoded it: string,
+// float64, bool or nil (missing or null).
+func (g *grid) at(r, c int) any {
+	i := g.index(r, c)
+	if i < 0 {
+		return nil
+	}
+	switch g.kinds[i] {
+	case cellText:
+		return string(g.bytes(i))
+	case cellNumber:
+		return math.Float64frombits(g.words[i])
+	case cellBool:
+		return g.words[i] == 1
+	}
+	return nil
+}
+
+// same reports sameValue(want, k, at(r, c)) without boxing the cell.
+func (g *grid) same(r, c int, want any, k zsync.Kind) bool {
+	i := g.index(r, c)
+	if i < 0 {
+		return sameValue(want, k, nil)
+	}
+	switch g.kinds[i] {
+	case cellText:
+		if w, ok := want.(string); ok {
+			return string(g.bytes(i)) == w
+		}
+		return want == nil
+	case cellNumber:
+		return sameValue(want, k, math.Float64frombits(g.words[i]))
+	case cellBool:
+		return sameValue(want, k, g.words[i] == 1)
+	}
+	return sameValue(want, k, nil)
+}
+
+// isNumber reports whether cell (r, c) holds a number.
+func (g *grid) isNumber(r, c int) bool {
+	i := g.index(r, c)
+	return i >= 0 && g.kinds[i] == cellNumber
+}
+
+// decodeValueRanges reads the answer of values:batchGet (rows major) from
+// r into one grid per value range, without holding the body or a boxed
+// value per cell. n is the number of ranges asked for.
+func decodeValueRanges(r io.Reader, n int) ([]*grid, error) {
+	out := make([]*grid, n)
+	sc := jsonscan.New(r)
+	var key []byte
+	if !sc.Expect('{') {
+		return nil, sc.Err()
+	}
+	for sc.More('}') {
+		key, _ = sc.Key(key[:0])
+		if string(key) != "valueRanges" {
+			sc.Skip()
+			continue
+		}
+		if !sc.Expect('[') {
+			break
+		}
+		for i := 0; sc.More(']'); i++ {
+			g := &grid{}
+			if i < n {
+				out[i] = g
+			}
+			if !sc.Expect('{') {
+				break
+			}
+			for sc.More('}') {
+				key, _ = sc.Key(key[:0])
+				if string(key) != "values" {
+					sc.Skip()
+					continue
+				}
+				if err := g.decodeRows(sc); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i] == nil {
+			out[i] = &grid{}
+		}
+	}
+	return out, nil
+}
+
+// decodeRows reads [[cell, …], …] into g.
+func (g *grid) decodeRows(sc *jsonscan.Scanner) error {
+	if !sc.Expect('[') {
+		return sc.Err()
+	}
+	var lit []byte
+	g.start = append(g.start[:0], 0)
+	for sc.More(']') {
+		if !sc.Expect('[') {
+			break
+		}
+		w := 0
+		for sc.More(']') {
+			w++
+			switch c := sc.Peek(); {
+			case c == '"':
+				off := len(g.arena)
+				var ok bool
+				if g.arena, ok = sc.String(g.arena); !ok {
+					break
+				}
+				if uint64(len(g.arena)) >= 1<<32 {
+					return fmt.Errorf("the tab holds more than 4 GB of text")
+				}
+				g.kinds = append(g.kinds, cellText)
+				g.words = append(g.words, uint64(off)<<32|uint64(len(g.arena)-off))
+			default:
+				var ok bool
+				if lit, ok = sc.Literal(lit[:0]); !ok {
+					break
+				}
+				switch string(lit) {
+				case "true":
+					g.kinds = append(g.kinds, cellBool)
+					g.words = append(g.words, 1)
+				case "false":
+					g.kinds = append(g.kinds, cellBool)
+					g.words = append(g.words, 0)
+				case "null":
+					g.kinds = append(g.kinds, cellNull)
+					g.words = append(g.words, 0)
+				default:
+					f, err := strconv.ParseFloat(string(lit), 64)
+					if err != nil {
+						return fmt.Errorf("a cell holds %q, not a JSON value", lit)
+					}
+					g.kinds = append(g.kinds, cellNumber)
+					g.words = append(g.words, math.Float64bits(f))
+				}
+			}
+		}
+		if len(g.kinds) >= math.MaxUint32 {
+			return fmt.Errorf("the range holds more than %d cells", uint32(math.MaxUint32))
+		}
+		g.start = append(g.start, uint32(len(g.kinds)))
+		g.width = max(g.width, w)
+	}
+	return sc.Err()
+}
