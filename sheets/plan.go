@@ -15,8 +15,12 @@ import (
 
 // plannedRow is the cells written into one row.
 type plannedRow struct {
-	row  int // row index after the structural batch
-	key  string
+	row int // row index after the structural batch
+	key string
+	// src, when not 0, is 1 + the index in t.Rows of the row whose
+	// non-empty values are written (a new row): they are made when written
+	// (see upsert.each), not held here. cols/vals are further cells.
+	src  int
 	cols []int
 	vals []any
 	// needFmt are columns of an existing row whose cell held no number
@@ -35,11 +39,11 @@ type plan struct {
 	rows       []plannedRow
 	colHdr     map[int]string // column → normalized header expected there
 	finalKeys  []string       // key of each row after the write
-	data       [][]*sheets.ValueRange
-	cells      int
+	colOf      []int          // column of each of t.Columns
+	nUpdates   int            // rows[:nUpdates] are existing rows, the rest new ones
 }
 
-func (p *plan) empty() bool { return len(p.structure) == 0 && len(p.data) == 0 }
+func (p *plan) empty() bool { return len(p.structure) == 0 && len(p.headers) == 0 && len(p.rows) == 0 }
 
 // plan compares the snapshot with the table and returns the writes.
 func (u *upsert) plan(sn *snapshot) (*plan, error) {
@@ -173,26 +177,28 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		return sn.headerCol(h)
 	}
 	for _, k := range u.order {
-		vals := u.want[k]
+		i := u.want[k]
 		rs, found := rowsOf[k]
 		if !found {
-			pr := plannedRow{row: appendAt + len(adds), key: k}
-			for j, v := range vals {
-				if s, ok := v.(string); v == nil || ok && s == "" {
-					continue
+			pr := plannedRow{row: appendAt + len(adds), key: k, src: i + 1}
+			if len(u.restore[k]) > 0 {
+				pr.src = 0
+				for j := range u.t.Columns {
+					if v := u.wantValue(i, j); !isEmptyWire(v) {
+						pr.cols = append(pr.cols, colOf[j])
+						pr.vals = append(pr.vals, v)
+					}
 				}
-				pr.cols = append(pr.cols, colOf[j])
-				pr.vals = append(pr.vals, v)
+				pr.addRestore(u.restore[k], colFor, nil, 0)
 			}
-			pr.addRestore(u.restore[k], colFor, nil, 0)
 			adds = append(adds, pr)
 			p.counts.Added++
 			continue
 		}
 		r := rs[0]
 		pr := plannedRow{row: final(r), key: k}
-		for j, v := range vals {
-			if !sn.same(r, colOf[j], v, u.t.Columns[j].Kind) {
+		for j, col := range u.t.Columns {
+			if v := u.wantValue(i, j); !sn.same(r, colOf[j], v, col.Kind) {
 				pr.cols = append(pr.cols, colOf[j])
 				pr.vals = append(pr.vals, v)
 				if !sn.isNumber(r, colOf[j]) {
@@ -272,6 +278,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	sort.Slice(updates, func(i, j int) bool { return updates[i].row < updates[j].row })
 	p.rows = append(updates, adds...)
+	p.colOf, p.nUpdates = colOf, len(updates)
 
 	// Keys after the write, for verification.
 	p.finalKeys = make([]string, appendAt+len(adds))
@@ -290,8 +297,28 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	if err := u.structure(sn, p, appendAt, appendAt+len(adds), next, colOf); err != nil {
 		return nil, err
 	}
-	u.values(p, len(updates))
 	return p, nil
+}
+
+// isEmptyWire reports a wire value that writes nothing into a new row.
+func isEmptyWire(v any) bool {
+	s, ok := v.(string)
+	return v == nil || ok && s == ""
+}
+
+// each calls fn for every cell written into pr: the non-empty values of
+// its table row, then pr.cols.
+func (u *upsert) each(p *plan, pr *plannedRow, fn func(c int, v any)) {
+	if pr.src > 0 {
+		for j := range u.t.Columns {
+			if v := u.wantValue(pr.src-1, j); !isEmptyWire(v) {
+				fn(p.colOf[j], v)
+			}
+		}
+	}
+	for i, c := range pr.cols {
+		fn(c, pr.vals[i])
+	}
 }
 
 // keyOf is the key of a key cell as read: its text, or the record a

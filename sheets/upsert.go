@@ -71,7 +71,7 @@ type upsert struct {
 	hdr      []string         // normalized headers of t.Columns
 	owned    map[string]int   // normalized header → index in t.Columns
 	order    []string         // keys of t.Rows, first appearance first
-	want     map[string][]any // key → wire values per column
+	want     map[string]int   // key → index in t.Rows (values are made on demand by wantValue)
 	deleted  map[string]bool
 	onDelete zsync.OnDelete
 	markHdr  string // normalized mark header ("" when not marking)
@@ -106,7 +106,7 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 		return nil, fmt.Errorf("sheets: %s: table needs columns and a key column", op)
 	}
 	u := &upsert{s: s, t: t, opts: opts, title: t.Sheet, op: op,
-		owned: map[string]int{}, want: map[string][]any{}, deleted: map[string]bool{},
+		owned: map[string]int{}, want: make(map[string]int, len(t.Rows)), deleted: map[string]bool{},
 		restore: map[string]map[string]any{}, restoreRow: map[string]bool{}, onDelete: t.OnDelete}
 	for j, c := range t.Columns {
 		h := normHeader(c.Header)
@@ -133,35 +133,26 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 	default:
 		return nil, &zsync.ConfigError{Where: "mapping", Key: "on_delete", Msg: fmt.Sprintf("unknown on_delete %q", t.OnDelete), Hint: "use remove, keep or mark"}
 	}
-	truncated := 0
-	for _, r := range t.Rows {
+	for i := range t.Rows {
+		r := &t.Rows[i]
 		k := strings.TrimSpace(r.Key)
 		if k == "" {
 			s.c.log.Warn().Str("sheet", t.Sheet).Msg("sheets: record without id skipped")
 			continue
 		}
-		vals := make([]any, len(t.Columns))
-		for j, col := range t.Columns {
-			var c zsync.Cell
-			if j < len(r.Cells) {
-				c = r.Cells[j]
+		for j, c := range r.Cells {
+			if j < len(t.Columns) && j != t.Key && c.Kind == zsync.KindText && len(c.S) > MaxCellChars {
+				if _, ok := truncate(c.S); !ok {
+					// Never log the text: it may be personal data.
+					s.c.log.Warn().Str("sheet", t.Sheet).Str("key", k).Str("column", t.Columns[j].Header).
+						Int("max_chars", MaxCellChars).Msg("sheets: text too long for a cell, truncated")
+				}
 			}
-			if j == t.Key {
-				c = zsync.Text(k) // the key cell is always the key's text
-			}
-			v, cut := wireValue(c, s.loc)
-			if cut {
-				truncated++
-				// Never log the text: it may be personal data.
-				s.c.log.Warn().Str("sheet", t.Sheet).Str("key", k).Str("column", col.Header).
-					Int("max_chars", MaxCellChars).Msg("sheets: text too long for a cell, truncated")
-			}
-			vals[j] = v
 		}
 		if _, seen := u.want[k]; !seen {
 			u.order = append(u.order, k)
 		}
-		u.want[k] = vals
+		u.want[k] = i // the last row of a key wins
 	}
 	for _, k := range t.Deleted {
 		if k = strings.TrimSpace(k); k != "" {
@@ -169,6 +160,21 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 		}
 	}
 	return u, nil
+}
+
+// wantValue is the wire value of column j of the table's row i. Values
+// are made when needed rather than held for every row: a tab of a million
+// cells would hold a million boxed values.
+func (u *upsert) wantValue(i, j int) any {
+	r := &u.t.Rows[i]
+	var c zsync.Cell
+	if j == u.t.Key {
+		c = zsync.Text(strings.TrimSpace(r.Key)) // the key cell is always the key's text
+	} else if j < len(r.Cells) {
+		c = r.Cells[j]
+	}
+	v, _ := wireValue(c, u.s.loc)
+	return v
 }
 
 // snapshot is the tab as read before planning.

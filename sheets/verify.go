@@ -12,7 +12,16 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 	if err != nil {
 		return false, err
 	}
-	hdrAt := func(c int) string { return normHeader(keyText(got[0].at(0, c))) }
+	hdrs := make([]string, got[0].rowWidth(0))
+	for c := range hdrs {
+		hdrs[c] = normHeader(keyText(got[0].at(0, c)))
+	}
+	hdrAt := func(c int) string {
+		if c < len(hdrs) {
+			return hdrs[c]
+		}
+		return ""
+	}
 	keyAt := func(r int) string { return keyText(got[1].at(r, 0)) }
 	damaged := false
 	for c, h := range p.headers {
@@ -37,29 +46,30 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 		}
 		return v, true
 	}
-	for _, pr := range p.rows {
+	for i := range p.rows {
+		pr := &p.rows[i]
 		pk := keyAt(pr.row)
-		for i, c := range pr.cols {
+		u.each(p, pr, func(c int, v any) {
 			ph := hdrAt(c)
 			if pk == pr.key && ph == p.colHdr[c] {
-				continue
+				return
 			}
 			damaged = true
 			switch {
 			case ph == "":
 			case pk == "":
-				u.clears = append(u.clears, posClear{row: pr.row, hdr: ph, val: pr.vals[i]})
+				u.clears = append(u.clears, posClear{row: pr.row, hdr: ph, val: v})
 			default:
 				if _, want := u.want[pk]; want {
 					if _, owned := u.owned[ph]; owned {
-						continue // rewritten from the table anyway
+						return // rewritten from the table anyway
 					}
 				}
 				if v, ok := orig(pk, ph); ok {
 					u.setRestore(pk, ph, v)
 				}
 			}
-		}
+		})
 	}
 	if len(p.deleteRows) > 0 {
 		// A sort between reading and deleting rows removes the wrong ones:

@@ -64,6 +64,11 @@ func (u *upsert) structure(sn *snapshot, p *plan, appendAt, needRows, needCols i
 			if pr.row < appendAt && !newCol && !slices.Contains(pr.needFmt, c) {
 				continue
 			}
+			if pr.src > 0 {
+				if _, num := u.wantValue(pr.src-1, j).(float64); num {
+					rows = append(rows, pr.row)
+				}
+			}
 			for i, pc := range pr.cols {
 				if _, num := pr.vals[i].(float64); pc == c && num {
 					rows = append(rows, pr.row)
@@ -102,20 +107,24 @@ func dimRange(sheetID int64, dim string, start, end int) *sheets.DimensionRange 
 		ForceSendFields: []string{"SheetId", "StartIndex"}}
 }
 
-// values fills p.data: header cells, one range per updated row (null
-// skips the cells in between, which keeps other columns untouched), and
-// blocks of new rows, split into requests under maxPayload.
-func (u *upsert) values(p *plan, nUpdates int) {
-	var batches [][]*sheets.ValueRange
+// batches calls send with each values:batchUpdate request's data: header
+// cells, one range per updated row (null skips the cells in between, which
+// keeps other columns untouched), and blocks of new rows, split into
+// requests under maxPayload. Each request is built only when its turn
+// comes, so the values of a whole tab are never held at once.
+func (u *upsert) batches(p *plan, send func([]*sheets.ValueRange) error) error {
 	var cur []*sheets.ValueRange
 	size := 0
-	add := func(vr *sheets.ValueRange, n int) {
+	add := func(vr *sheets.ValueRange, n int) error {
 		if size+n > maxPayload && len(cur) > 0 {
-			batches = append(batches, cur)
+			if err := send(cur); err != nil {
+				return err
+			}
 			cur, size = nil, 0
 		}
 		cur = append(cur, vr)
 		size += n
+		return nil
 	}
 	hcols := make([]int, 0, len(p.headers))
 	for c := range p.headers {
@@ -123,10 +132,12 @@ func (u *upsert) values(p *plan, nUpdates int) {
 	}
 	sort.Ints(hcols)
 	for _, c := range hcols {
-		add(&sheets.ValueRange{Range: a1Cell(u.title, 0, c), Values: [][]any{{p.headers[c]}}}, 64+len(p.headers[c]))
-		p.cells++
+		if err := add(&sheets.ValueRange{Range: a1Cell(u.title, 0, c), Values: [][]any{{p.headers[c]}}}, 64+len(p.headers[c])); err != nil {
+			return err
+		}
 	}
-	for _, pr := range p.rows[:nUpdates] {
+	for i := range p.rows[:p.nUpdates] {
+		pr := &p.rows[i]
 		lo, hi := slices.Min(pr.cols), slices.Max(pr.cols)
 		row := make([]any, hi-lo+1)
 		n := 64
@@ -135,48 +146,63 @@ func (u *upsert) values(p *plan, nUpdates int) {
 			n += approxSize(pr.vals[i])
 		}
 		n += 5 * (len(row) - len(pr.cols))
-		p.cells += len(pr.cols)
-		add(&sheets.ValueRange{Range: a1Block(u.title, pr.row, lo, pr.row, hi), Values: [][]any{row}}, n)
+		if err := add(&sheets.ValueRange{Range: a1Block(u.title, pr.row, lo, pr.row, hi), Values: [][]any{row}}, n); err != nil {
+			return err
+		}
 	}
-	adds := p.rows[nUpdates:]
+	adds := p.rows[p.nUpdates:]
 	if len(adds) > 0 {
 		lo, hi := -1, -1
-		for _, pr := range adds {
-			for _, c := range pr.cols {
-				if lo < 0 || c < lo {
-					lo = c
+		span := func(c int) {
+			if lo < 0 || c < lo {
+				lo = c
+			}
+			hi = max(hi, c)
+		}
+		for i := range adds {
+			if adds[i].src > 0 {
+				for _, c := range p.colOf {
+					span(c)
 				}
-				hi = max(hi, c)
+			}
+			for _, c := range adds[i].cols {
+				span(c)
 			}
 		}
 		var block [][]any
 		start, bsize := adds[0].row, 64
-		flush := func() {
-			if len(block) > 0 {
-				add(&sheets.ValueRange{Range: a1Block(u.title, start, lo, start+len(block)-1, hi), Values: block}, bsize)
+		flush := func() error {
+			if len(block) == 0 {
+				return nil
 			}
+			return add(&sheets.ValueRange{Range: a1Block(u.title, start, lo, start+len(block)-1, hi), Values: block}, bsize)
 		}
-		for _, pr := range adds {
+		for i := range adds {
+			pr := &adds[i]
 			row := make([]any, hi-lo+1)
-			n := 4 + 5*(len(row)-len(pr.cols))
-			for i, c := range pr.cols {
-				row[c-lo] = pr.vals[i]
-				n += approxSize(pr.vals[i])
-			}
-			p.cells += len(pr.cols)
+			n := 4
+			u.each(p, pr, func(c int, v any) {
+				row[c-lo] = v
+				n += approxSize(v) - 5
+			})
+			n += 5 * len(row)
 			if bsize+n > maxPayload-size && len(block) > 0 {
-				flush()
+				if err := flush(); err != nil {
+					return err
+				}
 				block, start, bsize = nil, pr.row, 64
 			}
 			block = append(block, row)
 			bsize += n
 		}
-		flush()
+		if err := flush(); err != nil {
+			return err
+		}
 	}
 	if len(cur) > 0 {
-		batches = append(batches, cur)
+		return send(cur)
 	}
-	p.data = batches
+	return nil
 }
 
 // unchanged re-reads the header row and the key column and reports whether
@@ -217,18 +243,20 @@ func (u *upsert) write(ctx context.Context, p *plan) error {
 			return err
 		}
 	}
-	for i, batch := range p.data {
+	sent := 0
+	return u.batches(p, func(batch []*sheets.ValueRange) error {
 		req := &sheets.BatchUpdateValuesRequest{ValueInputOption: "RAW", Data: batch}
 		err := u.s.c.call(ctx, "values.batchUpdate", kindWrite, &u.requests, func() error {
 			_, err := u.s.c.svc.Spreadsheets.Values.BatchUpdate(u.s.id, req).Context(ctx).Do()
 			return err
 		})
 		if err != nil {
-			if i > 0 {
-				u.s.c.log.Warn().Str("sheet", u.title).Int("batches_written", i).Msg("sheets: write stopped part way; the next run completes it")
+			if sent > 0 {
+				u.s.c.log.Warn().Str("sheet", u.title).Int("batches_written", sent).Msg("sheets: write stopped part way; the next run completes it")
 			}
 			return u.s.apiErr(u.op, err)
 		}
+		sent++
 		for _, vr := range batch {
 			for _, row := range vr.Values {
 				for _, v := range row {
@@ -238,6 +266,6 @@ func (u *upsert) write(ctx context.Context, p *plan) error {
 				}
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
