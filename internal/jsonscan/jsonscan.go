@@ -43,24 +43,34 @@ func (s *Scanner) failf(format string, a ...any) {
 	s.fail(fmt.Errorf("jsonscan: "+format, a...))
 }
 
+// window returns the bytes buffered (reading more when none are), nil
+// at the end of input or after an error.
+func (s *Scanner) window() []byte {
+	if s.err != nil {
+		return nil
+	}
+	b, err := s.r.Peek(max(s.r.Buffered(), 1))
+	if len(b) == 0 && err != nil && err != io.EOF {
+		s.fail(err)
+	}
+	return b
+}
+
 // Peek skips white space and returns the next byte without consuming it;
 // 0 at the end of input or after an error.
 func (s *Scanner) Peek() byte {
-	if s.err != nil {
-		return 0
-	}
 	for {
-		c, err := s.r.ReadByte()
-		if err != nil {
-			if err != io.EOF {
-				s.fail(err)
-			}
+		w := s.window()
+		if len(w) == 0 {
 			return 0
 		}
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			s.r.UnreadByte()
-			return c
+		for i, c := range w {
+			if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+				s.r.Discard(i)
+				return c
+			}
 		}
+		s.r.Discard(len(w))
 	}
 }
 
@@ -109,11 +119,29 @@ func (s *Scanner) String(dst []byte) ([]byte, bool) {
 	}
 	start, ascii := len(dst), true
 	for {
-		c, err := s.r.ReadByte()
-		if err != nil {
-			s.fail(err)
+		w := s.window()
+		if len(w) == 0 {
+			s.fail(io.ErrUnexpectedEOF)
 			return dst, false
 		}
+		i := 0
+		for i < len(w) {
+			c := w[i]
+			if c == '"' || c == '\\' || c < 0x20 {
+				break
+			}
+			if c >= utf8.RuneSelf {
+				ascii = false
+			}
+			i++
+		}
+		dst = append(dst, w[:i]...)
+		s.r.Discard(i)
+		if i == len(w) {
+			continue
+		}
+		c := w[i]
+		s.r.Discard(1)
 		switch {
 		case c == '"':
 			if !ascii && !utf8.Valid(dst[start:]) {
@@ -124,12 +152,9 @@ func (s *Scanner) String(dst []byte) ([]byte, bool) {
 			if dst = s.escape(dst); s.err != nil {
 				return dst, false
 			}
-		case c < 0x20:
+		default:
 			s.failf("control character %#x in a string", c)
 			return dst, false
-		default:
-			ascii = ascii && c < utf8.RuneSelf
-			dst = append(dst, c)
 		}
 	}
 }
@@ -222,23 +247,25 @@ func (s *Scanner) hex4() rune {
 func (s *Scanner) Literal(dst []byte) ([]byte, bool) {
 	s.Peek()
 	start := len(dst)
-	for s.err == nil {
-		c, err := s.r.ReadByte()
-		if err != nil {
-			if err != io.EOF {
-				s.fail(err)
+	for done := false; !done; {
+		w := s.window()
+		if len(w) == 0 {
+			break
+		}
+		i := 0
+		for ; i < len(w); i++ {
+			c := w[i]
+			if c == ',' || c == ']' || c == '}' || c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+				done = true
+				break
 			}
-			break
+			if c == '"' || c == '[' || c == '{' || c == ':' {
+				s.failf("unexpected %q", c)
+				return dst, false
+			}
 		}
-		if c == ',' || c == ']' || c == '}' || c == ' ' || c == '\t' || c == '\n' || c == '\r' {
-			s.r.UnreadByte()
-			break
-		}
-		if c == '"' || c == '[' || c == '{' || c == ':' {
-			s.failf("unexpected %q", c)
-			return dst, false
-		}
-		dst = append(dst, c)
+		dst = append(dst, w[:i]...)
+		s.r.Discard(i)
 	}
 	if len(dst) == start && s.err == nil {
 		s.failf("missing value")
@@ -250,26 +277,29 @@ func (s *Scanner) Literal(dst []byte) ([]byte, bool) {
 func (s *Scanner) Raw(dst []byte) ([]byte, bool) {
 	switch s.Peek() {
 	case '"':
-		s.r.ReadByte()
+		s.r.Discard(1)
 		dst = append(dst, '"')
+		escaped := false
 		for {
-			c, err := s.r.ReadByte()
-			if err != nil {
-				s.fail(err)
+			w := s.window()
+			if len(w) == 0 {
+				s.fail(io.ErrUnexpectedEOF)
 				return dst, false
 			}
-			dst = append(dst, c)
-			if c == '"' {
-				return dst, true
-			}
-			if c == '\\' {
-				c, err = s.r.ReadByte()
-				if err != nil {
-					s.fail(err)
-					return dst, false
+			for i, c := range w {
+				switch {
+				case escaped:
+					escaped = false
+				case c == '\\':
+					escaped = true
+				case c == '"':
+					dst = append(dst, w[:i+1]...)
+					s.r.Discard(i + 1)
+					return dst, true
 				}
-				dst = append(dst, c)
 			}
+			dst = append(dst, w...)
+			s.r.Discard(len(w))
 		}
 	case '[', '{':
 		open, _ := s.r.ReadByte()
