@@ -2,12 +2,8 @@ package sheets
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"net/url"
 	"strings"
 
-	"google.golang.org/api/googleapi"
 	"google.golang.org/api/sheets/v4"
 )
 
@@ -53,31 +49,6 @@ func (u *upsert) batchGet(ctx context.Context, ranges ...string) ([]*grid, error
 		return nil, u.s.apiErr("read tab "+quoteTitle(u.title), err)
 	}
 	return out, nil
-}
-
-// getValues is values.batchGet with the answer streamed into grids: the
-// generated client would hold the whole body and a boxed value per cell.
-func (s *Spreadsheet) getValues(ctx context.Context, ranges []string) ([]*grid, error) {
-	q := url.Values{"ranges": ranges, "valueRenderOption": {"UNFORMATTED_VALUE"},
-		"dateTimeRenderOption": {"SERIAL_NUMBER"}, "majorDimension": {"ROWS"}, "alt": {"json"}, "prettyPrint": {"false"}}
-	target := googleapi.ResolveRelative(s.c.svc.BasePath, "v4/spreadsheets/"+url.PathEscape(s.id)+"/values:batchGet") + "?" + q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := s.c.api.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if err := googleapi.CheckResponse(resp); err != nil {
-		return nil, err
-	}
-	gs, err := decodeValueRanges(resp.Body, len(ranges))
-	if err != nil {
-		return nil, fmt.Errorf("decode the values read: %w", err)
-	}
-	return gs, nil
 }
 
 // createTab adds the tab sized for the table, header row frozen.

@@ -245,10 +245,9 @@ func (u *upsert) write(ctx context.Context, p *plan) error {
 	}
 	sent := 0
 	return u.batches(p, func(batch []*sheets.ValueRange) error {
-		req := &sheets.BatchUpdateValuesRequest{ValueInputOption: "RAW", Data: batch}
+		body := encodeValueRanges(batch)
 		err := u.s.c.call(ctx, "values.batchUpdate", kindWrite, &u.requests, func() error {
-			_, err := u.s.c.svc.Spreadsheets.Values.BatchUpdate(u.s.id, req).Context(ctx).Do()
-			return err
+			return u.s.postValues(ctx, body)
 		})
 		if err != nil {
 			if sent > 0 {
