@@ -68,10 +68,10 @@ type upsert struct {
 	title string
 	op    string
 
-	hdr      []string         // normalized headers of t.Columns
-	owned    map[string]int   // normalized header → index in t.Columns
-	order    []string         // keys of t.Rows, first appearance first
-	want     map[string]int   // key → index in t.Rows (values are made on demand by wantValue)
+	hdr      []string       // normalized headers of t.Columns
+	owned    map[string]int // normalized header → index in t.Columns
+	order    []string       // keys of t.Rows, first appearance first
+	want     map[string]int // key → index in t.Rows (values are made on demand by wantValue)
 	deleted  map[string]bool
 	onDelete zsync.OnDelete
 	markHdr  string // normalized mark header ("" when not marking)
