@@ -17,7 +17,7 @@ import (
 type plannedRow struct {
 	row int // row index after the structural batch
 	key string
-	// src, when not 0, is 1 + the index in t.Rows of the row whose
+	// src, when not 0, is 1 + the index in the table of the row whose
 	// non-empty values are written (a new row): they are made when written
 	// (see upsert.each), not held here. cols/vals are further cells.
 	src  int

@@ -70,8 +70,8 @@ type upsert struct {
 
 	hdr      []string       // normalized headers of t.Columns
 	owned    map[string]int // normalized header → index in t.Columns
-	order    []string       // keys of t.Rows, first appearance first
-	want     map[string]int // key → index in t.Rows (values are made on demand by wantValue)
+	order    []string       // keys of the table's rows, first appearance first
+	want     map[string]int // key → index of its row in the table (values are made on demand by wantValue)
 	deleted  map[string]bool
 	onDelete zsync.OnDelete
 	markHdr  string // normalized mark header ("" when not marking)
@@ -85,6 +85,9 @@ type upsert struct {
 	// the id exactly (Sheets turned 4150868000000224005 into 4.15086800000022e18)
 	// to the one record it can only be. Rebuilt by each plan.
 	numKey map[float64]string
+
+	cur    int       // 1 + the index of curRow in the table (0: none)
+	curRow zsync.Row // the packed row decoded last
 
 	requests, cells int
 }
@@ -106,7 +109,7 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 		return nil, fmt.Errorf("sheets: %s: table needs columns and a key column", op)
 	}
 	u := &upsert{s: s, t: t, opts: opts, title: t.Sheet, op: op,
-		owned: map[string]int{}, want: make(map[string]int, len(t.Rows)), deleted: map[string]bool{},
+		owned: map[string]int{}, want: make(map[string]int, t.Len()), deleted: map[string]bool{},
 		restore: map[string]map[string]any{}, restoreRow: map[string]bool{}, onDelete: t.OnDelete}
 	for j, c := range t.Columns {
 		h := normHeader(c.Header)
@@ -133,8 +136,8 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 	default:
 		return nil, &zsync.ConfigError{Where: "mapping", Key: "on_delete", Msg: fmt.Sprintf("unknown on_delete %q", t.OnDelete), Hint: "use remove, keep or mark"}
 	}
-	for i := range t.Rows {
-		r := &t.Rows[i]
+	for i := range t.Len() {
+		r := u.tableRow(i)
 		k := strings.TrimSpace(r.Key)
 		if k == "" {
 			s.c.log.Warn().Str("sheet", t.Sheet).Msg("sheets: record without id skipped")
@@ -166,7 +169,7 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 // are made when needed rather than held for every row: a tab of a million
 // cells would hold a million boxed values.
 func (u *upsert) wantValue(i, j int) any {
-	r := &u.t.Rows[i]
+	r := u.tableRow(i)
 	var c zsync.Cell
 	if j == u.t.Key {
 		c = zsync.Text(strings.TrimSpace(r.Key)) // the key cell is always the key's text
@@ -175,6 +178,20 @@ func (u *upsert) wantValue(i, j int) any {
 	}
 	v, _ := wireValue(c, u.s.loc)
 	return v
+}
+
+// tableRow returns row i of the table. Rows the job appended are packed
+// (zsync.Table.Append): the last one decoded is kept for the calls that
+// follow on the same row.
+func (u *upsert) tableRow(i int) *zsync.Row {
+	if i < len(u.t.Rows) {
+		return &u.t.Rows[i]
+	}
+	if u.cur != i+1 {
+		u.curRow = u.t.Row(i, u.curRow.Cells)
+		u.cur = i + 1
+	}
+	return &u.curRow
 }
 
 // snapshot is the tab as read before planning.

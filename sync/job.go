@@ -263,7 +263,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts R
 			ms.Err = j.readErr(opts, fmt.Errorf("read records: %w", err))
 			return ms
 		}
-		table.Rows = append(table.Rows, mapper.Row(rec))
+		table.Append(mapper.Row(rec))
 		if rec.Modified.After(cursor) {
 			cursor = rec.Modified
 		}
@@ -330,7 +330,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts R
 	st.LastError = ""
 	if ms.Mode == ModeFull {
 		st.LastFull = start
-		st.Rows = len(table.Rows)
+		st.Rows = table.Len()
 	} else {
 		st.Rows += res.Added - res.Removed
 	}
