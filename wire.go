@@ -85,10 +85,12 @@ func wire(ctx context.Context, cfg *config.Config, e env, log zerolog.Logger, m 
 		return nil, fmt.Errorf("open spreadsheet: %w", err)
 	}
 	job := newJob(cfg, zc, ss, log, e)
+	job.Timezone = ss.TimeZone()
 	job.Calls = func() (int, int) {
 		st := ss.Stats()
 		return zc.Stats().Calls, st.ReadRequests + st.WriteRequests
 	}
+	job.Lease = &zsync.LeasePolicy{Leaser: ss.NewLeaser(sheets.LeaseOptions{}), Poll: e.leasePoll, Logger: log, Now: e.now}
 	return &wiring{zoho: zc, sheet: ss, job: job}, nil
 }
 

@@ -51,7 +51,7 @@ func TestDecodeValueRangesMatchesClient(t *testing.T) {
 	if gs[0].width != 6 || gs[0].at(9, 9) != nil || gs[0].at(1, 0) != nil {
 		t.Errorf("width %d, outside cells %v %v", gs[0].width, gs[0].at(9, 9), gs[0].at(1, 0))
 	}
-	if gs[0].same(2, 2, 1501.0, zsync.KindNumber) || !gs[0].same(2, 4, nil, zsync.KindKeep) || gs[0].same(2, 1, "Zoë", zsync.KindText) {
+	if gs[0].same(2, 2, 1501.0, zsync.KindNumber) || !gs[0].same(2, 4, "", zsync.KindText) || gs[0].same(2, 1, "Zoë", zsync.KindText) {
 		t.Error("same compares what it should not")
 	}
 }

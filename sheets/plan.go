@@ -291,7 +291,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		p.finalKeys[a.row] = a.key
 	}
 
-	if len(p.rows) == 0 && len(p.headers) == 0 && len(p.deleteRows) == 0 {
+	if len(p.rows) == 0 && len(p.headers) == 0 && len(p.deleteRows) == 0 && len(u.reformat) == 0 {
 		return p, nil
 	}
 	if err := u.structure(sn, p, appendAt, appendAt+len(adds), next, colOf); err != nil {

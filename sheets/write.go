@@ -89,6 +89,23 @@ func (u *upsert) structure(sn *snapshot, p *plan, appendAt, needRows, needCols i
 				Fields: "userEnteredFormat.numberFormat"}})
 		}
 	}
+	// Columns whose type changed to or from a date: every data row gets
+	// the format of the new type (none for text, numbers and bools), also
+	// where the value stayed the same number.
+	for _, j := range u.reformat {
+		if needRows <= 1 {
+			break
+		}
+		f := &sheets.CellFormat{NumberFormat: numberFormat(u.t.Columns[j].Kind)}
+		if f.NumberFormat == nil {
+			f = &sheets.CellFormat{} // with the field mask: clears the format
+		}
+		p.structure = append(p.structure, &sheets.Request{RepeatCell: &sheets.RepeatCellRequest{
+			Range: &sheets.GridRange{SheetId: sn.sheetID(), StartRowIndex: 1, EndRowIndex: int64(needRows),
+				StartColumnIndex: int64(colOf[j]), EndColumnIndex: int64(colOf[j] + 1),
+				ForceSendFields: []string{"SheetId", "StartColumnIndex"}},
+			Cell: &sheets.CellData{UserEnteredFormat: f}, Fields: "userEnteredFormat.numberFormat"}})
+	}
 	return nil
 }
 
@@ -246,9 +263,9 @@ func (u *upsert) write(ctx context.Context, p *plan) error {
 	sent := 0
 	return u.batches(p, func(batch []*sheets.ValueRange) error {
 		body := encodeValueRanges(batch)
-		err := u.s.c.call(ctx, "values.batchUpdate", kindWrite, &u.requests, func() error {
+		err := u.s.c.call(ctx, "values.batchUpdate", kindWrite, &u.requests, u.s.fenced(ctx, func() error {
 			return u.s.postValues(ctx, body)
-		})
+		}))
 		if err != nil {
 			if sent > 0 {
 				u.s.c.log.Warn().Str("sheet", u.title).Int("batches_written", sent).Msg("sheets: write stopped part way; the next run completes it")

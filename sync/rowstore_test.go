@@ -24,7 +24,7 @@ func TestRowStoreRoundTrip(t *testing.T) {
 	rows := []Row{
 		{Key: "4150868000000224005", Cells: []Cell{Text("4150868000000224005"), Text("Zoë \"Z\" 🚀"), Number(1.5),
 			Number(math.Copysign(0, -1)), Bool(true), Bool(false), DateCell(Date{2024, 2, 29}),
-			DateTime(time.Date(2026, 1, 2, 10, 0, 0, 123, ist)), {Kind: KindKeep}, {}, Text("")}},
+			DateTime(time.Date(2026, 1, 2, 10, 0, 0, 123, ist)), {Kind: KindDateTime}, {}, Text("")}},
 		{Key: "", Cells: nil},
 		{Key: "big", Cells: []Cell{Text(strings.Repeat("x", chunkSize+10)), Number(math.NaN())}},
 		{Key: "after", Cells: []Cell{Text("still here"), DateTime(time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC))}},
