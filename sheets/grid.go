@@ -21,6 +21,63 @@ type grid struct {
 	words []uint64 // text: offset<<32 | length in arena; number: its bits; bool: 0 or 1
 	arena []byte
 	width int // cells in the longest row
+
+	// filter, when set, thins rows as they are read (see rowFilter).
+	filter rowFilter
+	// droppable[c] is true for a column whose cells a thin row lost.
+	droppable []bool
+	thin      []uint64 // bit r: row r was thinned
+	match     []uint64 // bit r: the cells row r lost held what the table wants
+}
+
+// rowFilter decides at the end of each row after the header which of its
+// cells to keep. drop (nil: keep every cell) names the columns whose
+// cells are dropped; matched says they held what the table wants. It may
+// set g.droppable on its first call.
+type rowFilter func(g *grid, r int) (drop func(c int) bool, matched bool)
+
+func bit(bits []uint64, i int) bool { return i>>6 < len(bits) && bits[i>>6]&(1<<(i&63)) != 0 }
+
+func setBit(bits *[]uint64, i int) {
+	for len(*bits) <= i>>6 {
+		*bits = append(*bits, 0)
+	}
+	(*bits)[i>>6] |= 1 << (i & 63)
+}
+
+// gone reports whether cell (r, c) was dropped by the filter: its value is
+// unknown, not empty.
+func (g *grid) gone(r, c int) bool {
+	return g != nil && bit(g.thin, r) && c >= 0 && c < len(g.droppable) && g.droppable[c]
+}
+
+// matched reports whether row r's dropped cells held what the table wants.
+func (g *grid) matched(r int) bool { return g != nil && bit(g.match, r) }
+
+// thinRow drops the cells of row r that drop names (the row's text starts
+// at textStart in the arena, which is compacted).
+func (g *grid) thinRow(r int, drop func(int) bool, textStart int, matched bool) {
+	s, e := int(g.start[r]), int(g.start[r+1])
+	at, last := textStart, s-1
+	for i := s; i < e; i++ {
+		if drop(i - s) {
+			g.kinds[i], g.words[i] = cellNull, 0
+			continue
+		}
+		if g.kinds[i] == cellText {
+			n := copy(g.arena[at:], g.bytes(i)) // moves text down: copy handles the overlap
+			g.words[i] = uint64(at)<<32 | uint64(n)
+			at += n
+		}
+		last = i
+	}
+	g.arena = g.arena[:at]
+	g.kinds, g.words = g.kinds[:last+1], g.words[:last+1]
+	g.start[r+1] = uint32(last + 1)
+	setBit(&g.thin, r)
+	if matched {
+		setBit(&g.match, r)
+	}
 }
 
 type cellKind uint8
@@ -108,8 +165,9 @@ func (g *grid) isNumber(r, c int) bool {
 
 // decodeValueRanges reads the answer of values:batchGet (rows major) from
 // r into one grid per value range, without holding the body or a boxed
-// value per cell. n is the number of ranges asked for.
-func decodeValueRanges(r io.Reader, n int) ([]*grid, error) {
+// value per cell. n is the number of ranges asked for; filter, when not
+// nil, thins the first range's rows as they are read.
+func decodeValueRanges(r io.Reader, n int, filter rowFilter) ([]*grid, error) {
 	out := make([]*grid, n)
 	sc := jsonscan.New(r)
 	var key []byte
@@ -127,6 +185,9 @@ func decodeValueRanges(r io.Reader, n int) ([]*grid, error) {
 		}
 		for i := 0; sc.More(']'); i++ {
 			g := &grid{}
+			if i == 0 {
+				g.filter = filter
+			}
 			if i < n {
 				out[i] = g
 			}
@@ -167,9 +228,8 @@ func (g *grid) decodeRows(sc *jsonscan.Scanner) error {
 		if !sc.Expect('[') {
 			break
 		}
-		w := 0
+		textStart := len(g.arena)
 		for sc.More(']') {
-			w++
 			switch c := sc.Peek(); {
 			case c == '"':
 				off := len(g.arena)
@@ -211,7 +271,13 @@ func (g *grid) decodeRows(sc *jsonscan.Scanner) error {
 			return fmt.Errorf("the range holds more than %d cells", uint32(math.MaxUint32))
 		}
 		g.start = append(g.start, uint32(len(g.kinds)))
-		g.width = max(g.width, w)
+		r := len(g.start) - 2
+		if g.filter != nil && r > 0 && sc.Err() == nil {
+			if drop, matched := g.filter(g, r); drop != nil {
+				g.thinRow(r, drop, textStart, matched)
+			}
+		}
+		g.width = max(g.width, g.rowWidth(r))
 	}
 	return sc.Err()
 }

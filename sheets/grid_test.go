@@ -21,7 +21,7 @@ func TestDecodeValueRangesMatchesClient(t *testing.T) {
 	  ], "extra": {"nested": [1, {"a": "]"}]}},
 	  {"range": "'Leads'!A1:A1", "majorDimension": "ROWS"}
 	], "more": null}`
-	gs, err := decodeValueRanges(strings.NewReader(body), 2)
+	gs, err := decodeValueRanges(strings.NewReader(body), 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestDecodeValueRangesMatchesClient(t *testing.T) {
 
 func TestDecodeValueRangesRejectsGarbage(t *testing.T) {
 	for _, body := range []string{`{"valueRanges": [{"values": [["a", nope]]}]}`, `{"valueRanges": [{"values": [["a"`, `<html>`} {
-		if _, err := decodeValueRanges(strings.NewReader(body), 1); err == nil {
+		if _, err := decodeValueRanges(strings.NewReader(body), 1, nil); err == nil {
 			t.Errorf("%s: no error", body)
 		}
 	}

@@ -198,6 +198,9 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		r := rs[0]
 		pr := plannedRow{row: final(r), key: k}
 		for j, col := range u.t.Columns {
+			if sn.matched(r) {
+				break // thinned: its cells were compared as they were read
+			}
 			if v := u.wantValue(i, j); !sn.same(r, colOf[j], v, col.Kind) {
 				pr.cols = append(pr.cols, colOf[j])
 				pr.vals = append(pr.vals, v)

@@ -23,8 +23,9 @@ import (
 // answers are streamed into a grid, requests encoded by hand. Errors are
 // the client's (*googleapi.Error), so retries and messages are the same.
 
-// getValues is values.batchGet, rows major, unformatted, dates as serials.
-func (s *Spreadsheet) getValues(ctx context.Context, ranges []string) ([]*grid, error) {
+// getValues is values.batchGet, rows major, unformatted, dates as serials;
+// filter (may be nil) thins the first range as it is read.
+func (s *Spreadsheet) getValues(ctx context.Context, ranges []string, filter rowFilter) ([]*grid, error) {
 	q := url.Values{"ranges": ranges, "valueRenderOption": {"UNFORMATTED_VALUE"},
 		"dateTimeRenderOption": {"SERIAL_NUMBER"}, "majorDimension": {"ROWS"}, "alt": {"json"}, "prettyPrint": {"false"}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.valuesURL("values:batchGet")+"?"+q.Encode(), nil)
@@ -39,7 +40,7 @@ func (s *Spreadsheet) getValues(ctx context.Context, ranges []string) ([]*grid, 
 	if err := googleapi.CheckResponse(resp); err != nil {
 		return nil, err
 	}
-	gs, err := decodeValueRanges(resp.Body, len(ranges))
+	gs, err := decodeValueRanges(resp.Body, len(ranges), filter)
 	if err != nil {
 		return nil, fmt.Errorf("decode the values read: %w", err)
 	}

@@ -25,7 +25,11 @@ func (u *upsert) read(ctx context.Context) (*snapshot, error) {
 	// A tab titled "leads" serves a mapping saying "Leads", and a renamed
 	// tab is written under its new title.
 	u.title, u.sheetID, u.byID = sn.tab.Title, sn.tab.SheetId, true
-	vr, err := u.batchGet(ctx, quoteTitle(u.title))
+	var filter rowFilter
+	if gp := sn.tab.GridProperties; gp != nil && gp.RowCount*gp.ColumnCount > keepAllCells {
+		filter = u.thinFilter()
+	}
+	vr, err := u.filteredGet(ctx, filter, quoteTitle(u.title))
 	if err != nil {
 		return nil, err
 	}
@@ -35,9 +39,14 @@ func (u *upsert) read(ctx context.Context) (*snapshot, error) {
 
 // batchGet reads ranges as unformatted values with date serials.
 func (u *upsert) batchGet(ctx context.Context, ranges ...string) ([]*grid, error) {
+	return u.filteredGet(ctx, nil, ranges...)
+}
+
+// filteredGet is batchGet with the first range thinned by filter (may be nil).
+func (u *upsert) filteredGet(ctx context.Context, filter rowFilter, ranges ...string) ([]*grid, error) {
 	var out []*grid
 	err := u.s.c.call(ctx, "values.batchGet", kindRead, nil, func() (err error) {
-		out, err = u.s.getValues(ctx, ranges)
+		out, err = u.s.getValues(ctx, ranges, filter)
 		return err
 	})
 	if err != nil {

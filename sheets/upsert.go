@@ -239,6 +239,13 @@ func (sn *snapshot) same(r, c int, want any, k zsync.Kind) bool {
 
 func (sn *snapshot) isNumber(r, c int) bool { return sn.g != nil && sn.g.isNumber(r, c) }
 
+// matched reports a thinned row whose owned cells held what the table
+// wants when read (see thinFilter).
+func (sn *snapshot) matched(r int) bool { return sn.g.matched(r) }
+
+// gone reports a cell the read dropped (see thinFilter): unknown, not empty.
+func (sn *snapshot) gone(r, c int) bool { return sn.g.gone(r, c) }
+
 func (sn *snapshot) header(c int) string { return normHeader(keyText(sn.cell(0, c))) }
 
 // headerWidth is the number of cells in the header row.

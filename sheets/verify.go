@@ -24,6 +24,7 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 	}
 	keyAt := func(r int) string { return keyText(got[1].at(r, 0)) }
 	damaged := false
+	lost := 0 // values to put back that the thinned read did not keep
 	for c, h := range p.headers {
 		if hdrAt(c) != normHeader(h) {
 			damaged = true
@@ -38,6 +39,10 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 		}
 		r := sn.rowOf(p.keyCol, k, u.keyOf)
 		if c < 0 || r < 0 {
+			return nil, false
+		}
+		if sn.gone(r, c) {
+			lost++
 			return nil, false
 		}
 		v := sn.cell(r, c)
@@ -98,11 +103,17 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 						continue
 					}
 				}
-				if v := sn.cell(r, c); v != nil && v != "" {
+				if sn.gone(r, c) {
+					lost++
+				} else if v := sn.cell(r, c); v != nil && v != "" {
 					u.setRestore(k, h, v)
 				}
 			}
 		}
+	}
+	if lost > 0 {
+		u.s.c.log.Warn().Str("sheet", u.title).Int("cells", lost).
+			Msg("sheets: rows moved while writing put values on records this run did not read in full; they are put right by the next full run (--full)")
 	}
 	return damaged, nil
 }
