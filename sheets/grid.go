@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"unsafe"
 
 	"github.com/zoho2sheets/zoho2sheets/internal/jsonscan"
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
@@ -135,6 +136,20 @@ func (g *grid) at(r, c int) any {
 		return g.words[i] == 1
 	}
 	return nil
+}
+
+// text returns the text of cell (r, c) without copying it: a view of the
+// arena, which is never written once the read is done.
+func (g *grid) text(r, c int) (string, bool) {
+	i := g.index(r, c)
+	if i < 0 || g.kinds[i] != cellText {
+		return "", false
+	}
+	b := g.bytes(i)
+	if len(b) == 0 {
+		return "", true
+	}
+	return unsafe.String(&b[0], len(b)), true
 }
 
 // same reports sameValue(want, k, at(r, c)) without boxing the cell.

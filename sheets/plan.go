@@ -89,19 +89,21 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 
 	nrows := sn.rows()
 	u.resolveNumKeys(sn, keyCol)
-	rowsOf := map[string][]int{}
-	lossy := map[string]bool{} // keys typed as numbers that lost digits and match no record
+	rowOf := make(map[string]int, nrows) // key → its first row
+	more := map[string][]int{}            // key → its other rows (duplicates)
+	lossy := map[string]bool{}            // keys typed as numbers that lost digits and match no record
 	var tabKeys []string
 	for r := 1; r < nrows; r++ {
-		v := sn.cell(r, keyCol)
-		if k := u.keyOf(v); k != "" {
-			if f, ok := v.(float64); ok && math.Abs(f) >= 1<<53 && keyText(f) == k {
+		if k := u.rowKey(sn, r, keyCol); k != "" {
+			if f, ok := sn.cell(r, keyCol).(float64); ok && math.Abs(f) >= 1<<53 && keyText(f) == k {
 				lossy[k] = true
 			}
-			if _, seen := rowsOf[k]; !seen {
+			if _, seen := rowOf[k]; seen {
+				more[k] = append(more[k], r)
+			} else {
+				rowOf[k] = r
 				tabKeys = append(tabKeys, k)
 			}
-			rowsOf[k] = append(rowsOf[k], r)
 		}
 	}
 
@@ -112,7 +114,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		if _, want := u.want[k]; !want && !isRecordID(k) {
 			continue // a human's row ("Total", a note): not ours to dedupe
 		}
-		for _, r := range rowsOf[k][1:] {
+		for _, r := range more[k] {
 			del[r] = true
 			dups++
 		}
@@ -138,7 +140,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	var marks []int // rows to mark
 	for _, k := range gone {
-		r := rowsOf[k][0]
+		r := rowOf[k]
 		switch u.onDelete {
 		case zsync.OnDeleteRemove:
 			del[r] = true
@@ -178,7 +180,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	for _, k := range u.order {
 		i := u.want[k]
-		rs, found := rowsOf[k]
+		r, found := rowOf[k]
 		if !found {
 			pr := plannedRow{row: appendAt + len(adds), key: k, src: i + 1}
 			if len(u.restore[k]) > 0 {
@@ -195,7 +197,6 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 			p.counts.Added++
 			continue
 		}
-		r := rs[0]
 		pr := plannedRow{row: final(r), key: k}
 		for j, col := range u.t.Columns {
 			if sn.matched(r) {
@@ -229,7 +230,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		if del[r] {
 			continue
 		}
-		updates = append(updates, plannedRow{row: final(r), key: u.keyOf(sn.cell(r, keyCol)), cols: []int{markCol}, vals: []any{u.t.MarkText}})
+		updates = append(updates, plannedRow{row: final(r), key: u.rowKey(sn, r, keyCol), cols: []int{markCol}, vals: []any{u.t.MarkText}})
 		p.counts.Marked++
 	}
 	// Repairs of records not in the table.
@@ -241,12 +242,12 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	sort.Strings(restoreKeys)
 	for _, k := range restoreKeys {
-		if rs, found := rowsOf[k]; found {
-			if del[rs[0]] {
+		if r, found := rowOf[k]; found {
+			if del[r] {
 				continue
 			}
-			pr := plannedRow{row: final(rs[0]), key: k}
-			pr.addRestore(u.restore[k], colFor, sn, rs[0])
+			pr := plannedRow{row: final(r), key: k}
+			pr.addRestore(u.restore[k], colFor, sn, r)
 			if len(pr.cols) > 0 {
 				updates = append(updates, pr)
 			}
@@ -260,7 +261,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	for _, c := range u.clears {
 		col := sn.headerCol(c.hdr)
-		if c.row < nrows && !del[c.row] && col >= 0 && u.keyOf(sn.cell(c.row, keyCol)) == "" && sn.same(c.row, col, c.val, zsync.KindText) {
+		if c.row < nrows && !del[c.row] && col >= 0 && u.rowKey(sn, c.row, keyCol) == "" && sn.same(c.row, col, c.val, zsync.KindText) {
 			updates = append(updates, plannedRow{row: final(c.row), cols: []int{col}, vals: []any{""}})
 		}
 	}
@@ -287,7 +288,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	p.finalKeys = make([]string, appendAt+len(adds))
 	for r := 1; r < nrows; r++ {
 		if !del[r] {
-			p.finalKeys[final(r)] = u.keyOf(sn.cell(r, keyCol))
+			p.finalKeys[final(r)] = u.rowKey(sn, r, keyCol)
 		}
 	}
 	for _, a := range adds {
@@ -322,6 +323,16 @@ func (u *upsert) each(p *plan, pr *plannedRow, fn func(c int, v any)) {
 	for i, c := range pr.cols {
 		fn(c, pr.vals[i])
 	}
+}
+
+// rowKey is keyOf the key cell of row r, without copying a text key.
+func (u *upsert) rowKey(sn *snapshot, r, keyCol int) string { return u.gridKey(sn.g, r, keyCol) }
+
+func (u *upsert) gridKey(g *grid, r, keyCol int) string {
+	if s, ok := g.text(r, keyCol); ok {
+		return strings.TrimSpace(s)
+	}
+	return u.keyOf(g.at(r, keyCol))
 }
 
 // keyOf is the key of a key cell as read: its text, or the record a

@@ -242,7 +242,7 @@ func (u *upsert) unchanged(ctx context.Context, sn *snapshot, p *plan) (bool, er
 	keys := got[1]
 	n := max(keys.rows(), sn.rows())
 	for r := 1; r < n; r++ {
-		if u.keyOf(keys.at(r, 0)) != u.keyOf(sn.cell(r, p.keyCol)) {
+		if u.gridKey(keys, r, 0) != u.rowKey(sn, r, p.keyCol) {
 			return false, nil
 		}
 	}
