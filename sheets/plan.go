@@ -90,8 +90,8 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	nrows := sn.rows()
 	u.resolveNumKeys(sn, keyCol)
 	rowOf := make(map[string]int, nrows) // key → its first row
-	more := map[string][]int{}            // key → its other rows (duplicates)
-	lossy := map[string]bool{}            // keys typed as numbers that lost digits and match no record
+	more := map[string][]int{}           // key → its other rows (duplicates)
+	lossy := map[string]bool{}           // keys typed as numbers that lost digits and match no record
 	var tabKeys []string
 	for r := 1; r < nrows; r++ {
 		if k := u.rowKey(sn, r, keyCol); k != "" {
