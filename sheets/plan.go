@@ -168,7 +168,16 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 
 	// Existing rows: cells that differ; new rows after the last used row.
 	appendAt := max(nrows-len(p.deleteRows), 1)
-	var updates, adds []plannedRow
+	// New rows go straight into p.rows after the updates (sized once: a
+	// full run into an empty tab plans a row per record).
+	nNew := 0
+	for _, k := range u.order {
+		if _, found := rowOf[k]; !found {
+			nNew++
+		}
+	}
+	var updates []plannedRow
+	adds := make([]plannedRow, 0, nNew)
 	colFor := func(h string) int {
 		if j, ok := u.owned[h]; ok {
 			return colOf[j]
@@ -281,7 +290,11 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		}
 	}
 	sort.Slice(updates, func(i, j int) bool { return updates[i].row < updates[j].row })
-	p.rows = append(updates, adds...)
+	if len(updates) == 0 {
+		p.rows = adds
+	} else {
+		p.rows = append(updates, adds...)
+	}
 	p.colOf, p.nUpdates = colOf, len(updates)
 
 	// Keys after the write, for verification.

@@ -121,7 +121,7 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 		return nil, fmt.Errorf("sheets: %s: table needs columns and a key column", op)
 	}
 	u := &upsert{s: s, t: t, opts: opts, title: t.Sheet, op: op,
-		owned: map[string]int{}, want: make(map[string]int, t.Len()), deleted: map[string]bool{},
+		owned: map[string]int{}, want: make(map[string]int, t.Len()), order: make([]string, 0, t.Len()), deleted: map[string]bool{},
 		restore: map[string]map[string]any{}, restoreRow: map[string]bool{}, onDelete: t.OnDelete,
 		sheetID: t.SheetID, byID: t.HasSheetID}
 	for j, c := range t.Columns {

@@ -26,10 +26,11 @@ const chunkSize = 1 << 20
 
 // Flags of a packed cell: which fields follow the kind.
 const (
-	packB = 1 << iota // B is true
-	packF             // F follows (8 bytes)
-	packS             // S follows (length, bytes)
-	packT             // T follows (seconds, nanoseconds)
+	packB   = 1 << iota // B is true
+	packF               // F follows (8 bytes)
+	packS               // S follows (length, bytes)
+	packT               // T follows (seconds, nanoseconds)
+	packKey             // S is the row's key (the id column): not stored twice
 )
 
 func (s *rowStore) len() int { return len(s.rows) }
@@ -60,7 +61,10 @@ func (s *rowStore) add(r Row) {
 		if c.F != 0 || math.Signbit(c.F) {
 			flags |= packF
 		}
-		if c.S != "" {
+		switch {
+		case c.S != "" && c.S == r.Key:
+			flags |= packKey
+		case c.S != "":
 			flags |= packS
 		}
 		if !c.T.IsZero() {
@@ -112,6 +116,9 @@ func (s *rowStore) row(i int, buf []Cell) Row {
 		}
 		if flags&packS != 0 {
 			c.S = str()
+		}
+		if flags&packKey != 0 {
+			c.S = r.Key
 		}
 		if flags&packT != 0 {
 			sec, k := binary.Varint(b)
