@@ -28,6 +28,9 @@ type ModuleJob struct {
 	// full run is at least this old. Zoho formula fields change without
 	// bumping Modified_Time, so incremental runs alone drift.
 	FullEvery time.Duration
+	// Filter, when set, makes the tab a view: only records matching it
+	// (see view.go).
+	Filter Filter
 }
 
 // Job moves records from a Source to a Sink. The --once mode, the daemon and
@@ -55,6 +58,9 @@ type Job struct {
 	// source and requests made to the sink; the summary reports the calls
 	// each module made.
 	Calls func() (source, sink int)
+	// Credits, when set, returns the running total of API credits the
+	// source spent; the summary reports each module's.
+	Credits func() int
 	// Lease, when set, makes every run that writes hold the sink's run
 	// lease (see LeasePolicy).
 	Lease *LeasePolicy
@@ -112,8 +118,11 @@ type ModuleSummary struct {
 	// SourceCalls and SinkRequests are the API calls the module made on
 	// each side (zero when Job.Calls is not set).
 	SourceCalls, SinkRequests int
-	Duration                  time.Duration
-	Err                       error
+	// SourceCredits are the API credits the module's source calls cost
+	// (zero when Job.Credits is not set).
+	SourceCredits int
+	Duration      time.Duration
+	Err           error
 	// Notes say what happened to the tab beyond the counts, for the log
 	// and the run summary: "tab renamed to "Leads (EU)": following it",
 	// "mapping changed: 2 columns added (Phone, Email) → full read".
@@ -205,7 +214,13 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 	}
 	var out []ModuleJob
 	for _, n := range names {
+		// A module may feed several tabs: select them all.
 		i := slices.IndexFunc(j.Modules, func(m ModuleJob) bool { return m.Module == n })
+		for _, m := range j.Modules[max(i, 0):] {
+			if i >= 0 && m.Module == n {
+				out = append(out, m)
+			}
+		}
 		if i < 0 {
 			known := make([]string, len(j.Modules))
 			for k, m := range j.Modules {
@@ -214,7 +229,6 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 			return nil, &ConfigError{Where: "--module", Key: n, Msg: "not a module of the mapping",
 				Hint: fmt.Sprintf("use one of %v", known)}
 		}
-		out = append(out, j.Modules[i])
 	}
 	return out, nil
 }
@@ -224,15 +238,21 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	st := pl.state
 	ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet}
 	log := j.Logger.With().Str("module", m.Module).Str("sheet", m.Sheet).Logger()
-	var src0, sink0 int
+	var src0, sink0, cred0 int
 	if j.Calls != nil {
 		src0, sink0 = j.Calls()
+	}
+	if j.Credits != nil {
+		cred0 = j.Credits()
 	}
 	defer func() {
 		ms.Duration = j.now().Sub(start)
 		if j.Calls != nil {
 			src1, sink1 := j.Calls()
 			ms.SourceCalls, ms.SinkRequests = src1-src0, sink1-sink0
+		}
+		if j.Credits != nil {
+			ms.SourceCredits = j.Credits() - cred0
 		}
 		if ms.Err != nil {
 			log.Error().Err(ms.Err).Str("mode", string(ms.Mode)).Msg("module failed")
@@ -260,17 +280,13 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	}
 	// The field metadata comes first: the kinds it gives the columns are
 	// part of what the tab is built from, which decides the mode.
-	fields, err := j.Source.Fields(readCtx, m.Module)
+	view, mapper, err := j.openView(readCtx, m, start)
 	if err != nil {
-		ms.Err = j.readErr(opts, fmt.Errorf("read field metadata: %w", err))
+		ms.Err = j.readErr(opts, err)
 		return ms
 	}
-	mapper, err := NewMapper(m.Columns, fields)
-	if err != nil {
-		ms.Err = err
-		return ms
-	}
-	spec := NewTabSpec(m, mapper.Columns(), j.Timezone, MarkText)
+	spec := NewTabSpec(m, mapper.Columns(), j.Timezone, view.markText())
+	spec.Filter, spec.Window = view.text, view.window
 	change := CompareFingerprint(st.Fingerprint, spec)
 	var why note
 	ms.Mode, ms.Since, why = j.mode(m, st, opts, start, pl, change)
@@ -289,7 +305,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	table := &Table{
 		Sheet: m.Sheet, Columns: mapper.Columns(), Key: mapper.Key(),
 		Full: ms.Mode == ModeFull, OnDelete: m.OnDelete,
-		MarkColumn: m.MarkColumn, MarkText: MarkText,
+		MarkColumn: m.MarkColumn, MarkText: view.markText(),
 	}
 	if pl.match != TabMissing {
 		table.SheetID, table.HasSheetID = pl.tab.ID, true
@@ -298,7 +314,12 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		table.Reformat = change.Reformat
 	}
 	cursor := st.Cursor
-	ro := ReadOptions{Fields: mapper.Fields(), Since: ms.Since}
+	changed, err := j.changedIDs(readCtx, m.Module, view, ms.Since)
+	if err != nil {
+		ms.Err = j.readErr(opts, err)
+		return ms
+	}
+	ro := view.read(ReadOptions{Fields: mapper.Fields(), Since: ms.Since})
 	for rec, err := range j.Source.Records(readCtx, m.Module, ro) {
 		if err != nil {
 			ms.Err = j.readErr(opts, fmt.Errorf("read records: %w", err))
@@ -316,8 +337,11 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	if j.Progress != nil {
 		j.Progress(Progress{Module: m.Module, Mode: ms.Mode, Read: ms.Read, Done: true})
 	}
+	if n := left(changed, table); n > 0 {
+		log.Info().Int("records", n).Msg("changed records no longer match the filter: their rows leave the tab per on_delete")
+	}
 	deletedSince := ms.Since
-	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 {
+	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && !view.moves {
 		// An empty answer where the tab held rows is far more often a
 		// permission or API change than a CRM emptied overnight. A full
 		// reconcile would delete every row (and the notes people keep on
@@ -430,6 +454,9 @@ func (j *Job) mode(m ModuleJob, st ModuleState, opts RunOptions, now time.Time, 
 	var mapping note
 	if !ch.None() && !ch.Unknown {
 		mapping.msg = "mapping changed: " + ch.String()
+		if ch.WindowOnly() {
+			mapping.msg = ch.String()
+		}
 	}
 	switch {
 	case opts.Full:
@@ -446,6 +473,11 @@ func (j *Job) mode(m ModuleJob, st ModuleState, opts RunOptions, now time.Time, 
 	case pl.replaced:
 		return ModeFull, time.Time{}, note{msg: "another tab in place of the one the sync built → full read"}
 	case ch.Unknown:
+		// A state without a fingerprint (written before per-tab state)
+		// cannot vouch for the tab's cells: that version filled columns
+		// added to the mapping only for records changed since, and the
+		// mapping may have been edited with the upgrade. One full read,
+		// which writes only differing cells, is the safe price.
 		return ModeFull, time.Time{}, note{msg: "sync state from an older version does not say which mapping built the tab → full read (once)"}
 	case ch.NeedsFull():
 		mapping.msg += " → full read"
