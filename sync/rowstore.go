@@ -86,6 +86,17 @@ func (s *rowStore) add(r Row) {
 	s.chunks[last] = b
 }
 
+// key returns row i's key without decoding its cells.
+func (s *rowStore) key(i int) string {
+	ref := s.rows[i]
+	b := s.chunks[ref.chunk][ref.off:]
+	n, k := binary.Uvarint(b)
+	if n == 0 {
+		return ""
+	}
+	return unsafe.String(&b[k], int(n))
+}
+
 // row decodes row i into buf's storage. Times come back in UTC (the
 // instant is kept; a cell's zone never decides what is written).
 func (s *rowStore) row(i int, buf []Cell) Row {

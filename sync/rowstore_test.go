@@ -45,6 +45,9 @@ func TestRowStoreRoundTrip(t *testing.T) {
 	}
 	for i, want := range rows {
 		got := tb.Row(i+1, nil)
+		if k := tb.RowKey(i + 1); k != want.Key {
+			t.Errorf("RowKey(%d) = %q, want %q", i+1, k, want.Key)
+		}
 		if got.Key != want.Key || len(got.Cells) != len(want.Cells) {
 			t.Fatalf("row %d: %q with %d cells, want %q with %d", i, got.Key, len(got.Cells), want.Key, len(want.Cells))
 		}

@@ -79,6 +79,14 @@ func (t *Table) Row(i int, buf []Cell) Row {
 	return t.packed.row(i-len(t.Rows), buf)
 }
 
+// RowKey returns the key of row i of Len, without decoding its cells.
+func (t *Table) RowKey(i int) string {
+	if i < len(t.Rows) {
+		return t.Rows[i].Key
+	}
+	return t.packed.key(i - len(t.Rows))
+}
+
 // UpsertOptions tunes one Sink.Upsert call.
 type UpsertOptions struct {
 	// DryRun plans the change and reports it without writing anything.
