@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -65,6 +66,11 @@ type childUsage struct {
 //
 //	go test -run '^$' -bench Process -benchtime 1x .
 func BenchmarkProcess(b *testing.B) {
+	// It takes minutes: "-bench ." over every package runs it only when
+	// asked for by name or with Z2S_BENCH_ROWS.
+	if f := flag.Lookup("test.bench"); f != nil && !strings.Contains(f.Value.String(), "Process") && os.Getenv("Z2S_BENCH_ROWS") == "" {
+		b.Skip("the whole-process benchmark runs with -bench Process (or Z2S_BENCH_ROWS set)")
+	}
 	sizes := []int{10_000, 100_000}
 	if v := os.Getenv("Z2S_BENCH_ROWS"); v != "" {
 		sizes = nil
