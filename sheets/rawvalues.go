@@ -118,7 +118,7 @@ func appendWire(b []byte, v any) []byte {
 		return strconv.AppendBool(b, x)
 	case float64:
 		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			return appendFloat(b, x)
+			return jsonenc.AppendFloat(b, x)
 		}
 	}
 	j, err := json.Marshal(v)
@@ -126,24 +126,4 @@ func appendWire(b []byte, v any) []byte {
 		return append(b, "null"...) // never for wire values: JSON has no NaN, and wireValue makes none
 	}
 	return append(b, j...)
-}
-
-// appendFloat formats f like encoding/json: shortest round-trip digits,
-// exponent form only for very small or large magnitudes.
-func appendFloat(b []byte, f float64) []byte {
-	abs := math.Abs(f)
-	format := byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	start := len(b)
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' {
-		// clean up e-09 to e-9
-		if n := len(b) - start; n >= 4 && b[len(b)-4] == 'e' && b[len(b)-3] == '-' && b[len(b)-2] == '0' {
-			b[len(b)-2] = b[len(b)-1]
-			b = b[:len(b)-1]
-		}
-	}
-	return b
 }
