@@ -336,7 +336,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 			ms.Err = j.readErr(opts, fmt.Errorf("read records: %w", err))
 			return ms
 		}
-		table.Rows = append(table.Rows, mapper.Row(rec))
+		table.Append(mapper.Row(rec))
 		if rec.Modified.After(cursor) {
 			cursor = rec.Modified
 		}
@@ -422,7 +422,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	st.LastError = ""
 	if ms.Mode == ModeFull {
 		st.LastFull = start
-		st.Rows = len(table.Rows)
+		st.Rows = table.Len()
 	} else {
 		st.Rows += res.Added - res.Removed
 	}
