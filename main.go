@@ -142,6 +142,7 @@ Sync flags:
   --since DATE        backfill records modified since DATE (2006-01-02 or RFC 3339)
   --module NAME       limit the run to a module (repeatable)
   --dry-run           read and plan, print what would change, write nothing
+  --dry-run-limit N   dry run: show up to N changed cells per tab (default 20)
   --log-format F      json (default when not a terminal), console, auto
   --log-level L       debug, info (default), warn, error
   --metrics-addr A    daemon: serve /metrics and /healthz on A (e.g. :9090)

@@ -44,6 +44,7 @@ func (p *plan) empty() bool { return len(p.structure) == 0 && len(p.data) == 0 }
 // plan compares the snapshot with the table and returns the writes.
 func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	p := &plan{headers: map[int]string{}, colHdr: map[int]string{}}
+	p.counts.Diff = u.newDiff()
 	width := sn.width()
 	next := width
 	colOf := make([]int, len(u.hdr))
@@ -193,6 +194,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		pr := plannedRow{row: final(r), key: k}
 		for j, v := range vals {
 			if have := sn.cell(r, colOf[j]); !sameValue(v, u.t.Columns[j].Kind, have) {
+				u.noteChange(p.counts.Diff, k, u.t.Columns[j].Header, u.t.Columns[j].Kind, have, v)
 				pr.cols = append(pr.cols, colOf[j])
 				pr.vals = append(pr.vals, v)
 				if _, num := have.(float64); !num {
@@ -221,6 +223,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 			continue
 		}
 		updates = append(updates, plannedRow{row: final(r), key: u.keyOf(sn.cell(r, keyCol)), cols: []int{markCol}, vals: []any{u.t.MarkText}})
+		u.noteChange(p.counts.Diff, u.keyOf(sn.cell(r, keyCol)), u.t.MarkColumn, zsync.KindText, sn.cell(r, markCol), u.t.MarkText)
 		p.counts.Marked++
 	}
 	// Repairs of records not in the table.
@@ -282,6 +285,13 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	for _, a := range adds {
 		p.finalKeys[a.row] = a.key
+	}
+	if p.counts.Diff != nil {
+		removed := make([]string, len(p.deleteRows))
+		for i, r := range p.deleteRows {
+			removed[i] = u.keyOf(sn.cell(r, keyCol))
+		}
+		u.noteRows(p.counts.Diff, adds[:p.counts.Added], removed)
 	}
 
 	if len(p.rows) == 0 && len(p.headers) == 0 && len(p.deleteRows) == 0 {

@@ -65,6 +65,9 @@ type RunOptions struct {
 	Modules []string
 	// DryRun reads and plans but writes nothing, not even the cursor.
 	DryRun bool
+	// DiffLimit, in a dry run, is how many added rows, removed rows and
+	// changed cells each module's result previews (UpsertResult.Diff).
+	DiffLimit int
 	// Interrupt, when closed, asks the run to stop at the next safe point:
 	// before a module starts, or while it is still reading. A write that has
 	// begun is always finished.
@@ -310,7 +313,11 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts R
 
 	// From here on the write runs to completion on the caller's context:
 	// an interrupt never leaves a half-written tab.
-	res, err := j.Sink.Upsert(ctx, table, UpsertOptions{DryRun: opts.DryRun})
+	uo := UpsertOptions{DryRun: opts.DryRun}
+	if opts.DryRun {
+		uo.DiffLimit = opts.DiffLimit
+	}
+	res, err := j.Sink.Upsert(ctx, table, uo)
 	ms.Result = res
 	if err != nil {
 		ms.Err = fmt.Errorf("write tab %q: %w", m.Sheet, err)

@@ -56,6 +56,9 @@ type Table struct {
 type UpsertOptions struct {
 	// DryRun plans the change and reports it without writing anything.
 	DryRun bool
+	// DiffLimit, when positive, makes the result carry a Diff listing at
+	// most this many added rows, removed rows and changed cells each.
+	DiffLimit int
 }
 
 // UpsertResult reports what an upsert changed (or, in a dry run, would change).
@@ -63,6 +66,27 @@ type UpsertResult struct {
 	Added, Updated, Removed, Marked, Unchanged int
 	CellsWritten                               int
 	Requests                                   int // write requests sent
+	// Diff previews the change (nil unless UpsertOptions.DiffLimit > 0).
+	Diff *Diff
+}
+
+// Diff is a bounded preview of an upsert's change, for a dry run to show.
+// Each list stops at the limit asked for; the counts in UpsertResult say
+// how many there are in all.
+type Diff struct {
+	Added   []string     // record ids of rows added
+	Removed []string     // record ids (key cells) of rows removed
+	Changes []CellChange // cells of existing rows whose value changes
+	// MoreChanges counts the changed cells left out of Changes.
+	MoreChanges int
+}
+
+// CellChange is one cell of an existing row that changes, values shown as
+// a person reads them (dates as dates, "" for an empty cell).
+type CellChange struct {
+	Key      string // record id of the row
+	Column   string // the column's header
+	Old, New string
 }
 
 // Add sums two results.
