@@ -10,12 +10,14 @@ import (
 )
 
 // DefaultScopes are the OAuth scopes zoho2sheets needs: read records
-// (including /deleted), module and field metadata, and Bulk Read.
+// (including /deleted), module and field metadata, Bulk Read, and the org
+// (home currency and the domain of record links).
 var DefaultScopes = []string{
 	"ZohoCRM.modules.READ",
 	"ZohoCRM.settings.modules.READ",
 	"ZohoCRM.settings.fields.READ",
 	"ZohoCRM.bulk.read",
+	"ZohoCRM.org.READ",
 }
 
 // AuthCodeURL returns the consent URL a user opens in a browser

@@ -87,8 +87,9 @@ type Client struct {
 	mu    sync.Mutex
 	stats Stats
 
-	metaMu sync.Mutex
-	meta   map[string]map[string]zsync.Field // module → api name → field
+	metaMu   sync.Mutex
+	meta     map[string]map[string]zsync.Field // module → api name → field
+	orgCache *orgInfo                          // GET /org, once read
 }
 
 var _ zsync.Source = (*Client)(nil)

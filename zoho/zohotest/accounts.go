@@ -26,6 +26,7 @@ var DefaultScopes = []string{
 	"ZohoCRM.settings.modules.READ",
 	"ZohoCRM.settings.fields.READ",
 	"ZohoCRM.bulk.read",
+	"ZohoCRM.org.READ",
 }
 
 // OrgID is the emulated CRM org's id (client_credentials needs soid=ZohoCRM.<OrgID>).

@@ -280,6 +280,8 @@ func (c *call) v8(seg []string) {
 		c.settingsModules(seg[2])
 	case len(seg) == 2 && seg[0] == "settings" && seg[1] == "fields":
 		c.settingsFields()
+	case len(seg) == 1 && seg[0] == "org":
+		c.getOrg()
 	case seg[0] == "settings" || seg[0] == "" || len(seg) > 3:
 		c.fail(errInvalidURL())
 	default:
