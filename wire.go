@@ -85,6 +85,7 @@ func wire(ctx context.Context, cfg *config.Config, e env, log zerolog.Logger, m 
 		return nil, fmt.Errorf("open spreadsheet: %w", err)
 	}
 	job := newJob(cfg, zc, ss, log, e)
+	job.Org = zc // currency formats and record links
 	job.Calls = func() (int, int) {
 		st := ss.Stats()
 		return zc.Stats().Calls, st.ReadRequests + st.WriteRequests

@@ -81,6 +81,8 @@ type Column struct {
 	Field  string // dotted field path; "id" is the record id
 	Join   string // separator for array values ("" means ", ")
 	Type   string // "" (infer) or text, number, bool, date, datetime
+	Format string // Sheets number-format pattern ("" = from Zoho's field metadata)
+	Link   bool   // cells link to their record in the CRM
 	Line   int    // line of the column's entry in the file
 }
 
@@ -88,7 +90,7 @@ type Column struct {
 func (m Module) Specs() []zsync.ColumnSpec {
 	out := make([]zsync.ColumnSpec, len(m.Columns))
 	for i, c := range m.Columns {
-		out[i] = zsync.ColumnSpec{Header: c.Header, Field: c.Field, Join: c.Join, Type: c.Type}
+		out[i] = zsync.ColumnSpec{Header: c.Header, Field: c.Field, Join: c.Join, Type: c.Type, Format: c.Format, Link: c.Link}
 	}
 	return out
 }

@@ -23,7 +23,7 @@ var (
 	zohoKeys   = []string{"data_center"}
 	alertKeys  = []string{"webhook", "digest"}
 	moduleKeys = []string{"module", "sheet", "on_delete", "mark_column", "full_every", "columns"}
-	columnKeys = []string{"header", "field", "join", "type"}
+	columnKeys = []string{"header", "field", "join", "type", "format", "link"}
 	onDeletes  = []string{string(zsync.OnDeleteRemove), string(zsync.OnDeleteKeep), string(zsync.OnDeleteMark)}
 )
 
@@ -609,6 +609,9 @@ func (d *decoder) columns(e entry, mp string) []Column {
 				}
 			}
 		}
+		if item.Kind == yaml.MappingNode {
+			d.columnLook(item, cp, &c)
+		}
 		if c.Header == "" {
 			c.Header = c.Field
 		}
@@ -662,4 +665,33 @@ func (d *decoder) fieldPath(n *yaml.Node, cp string, c *Column) bool {
 		return false
 	}
 	return true
+}
+
+// columnLook reads a column's format: and link: keys. A format is taken
+// as written (no ${VAR} expansion: "$"#,##0.00 is a pattern, not a
+// variable) and checked, so a typo fails here, with its line, rather
+// than in Google's answer.
+func (d *decoder) columnLook(item *yaml.Node, cp string, c *Column) {
+	for i := 0; i+1 < len(item.Content); i += 2 {
+		k, v := item.Content[i], resolve(item.Content[i+1])
+		switch k.Value {
+		case "format":
+			if v.Kind != yaml.ScalarNode {
+				d.add(v, cp+".format", fmt.Sprintf("must be a single value, not %s", kindName(v)), `write a pattern in quotes, e.g. format: "#,##0.00"`)
+				continue
+			}
+			val := v.Value
+			if isNull(v) {
+				val = ""
+			}
+			if err := zsync.CheckNumberFormat(val); err != nil {
+				d.add(v, cp+".format", err.Error(),
+					`write a Sheets number format in quotes, e.g. "#,##0.00", "\"€\"#,##0", "0.0%" or "yyyy-mm-dd"; leave format out for the one Zoho's field implies`)
+				continue
+			}
+			c.Format = val
+		case "link":
+			c.Link = d.boolean(entry{k, item.Content[i+1]}, cp+".link")
+		}
+	}
 }

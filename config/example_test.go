@@ -44,6 +44,7 @@ var crmFields = map[string][]zsync.Field{
 		{APIName: "Deal_Name", DataType: "text", JSONType: "string"},
 		{APIName: "Stage", DataType: "picklist", JSONType: "string"},
 		{APIName: "Amount", DataType: "currency", JSONType: "double"},
+		{APIName: "Probability", DataType: "percent", JSONType: "double"},
 		{APIName: "Closing_Date", DataType: "date", JSONType: "string"},
 		{APIName: "Account_Name", DataType: "lookup", JSONType: "jsonobject"},
 		{APIName: "Owner", DataType: "ownerlookup", JSONType: "jsonobject"},

@@ -37,9 +37,12 @@ type plan struct {
 	finalKeys  []string       // key of each row after the write
 	data       [][]*sheets.ValueRange
 	cells      int
+	decor      []*sheets.Request // formats, header style, widths (format.go)
+	wholeFmt   map[int]bool      // columns decor formats whole
+	links      []*sheets.Request // cell links, sent after the values
 }
 
-func (p *plan) empty() bool { return len(p.structure) == 0 && len(p.data) == 0 }
+func (p *plan) empty() bool { return len(p.structure) == 0 && len(p.data) == 0 && len(p.links) == 0 }
 
 // plan compares the snapshot with the table and returns the writes.
 func (u *upsert) plan(sn *snapshot) (*plan, error) {
@@ -294,7 +297,8 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		u.noteRows(p.counts.Diff, adds[:p.counts.Added], removed)
 	}
 
-	if len(p.rows) == 0 && len(p.headers) == 0 && len(p.deleteRows) == 0 {
+	u.decorate(sn, p, colOf, appendAt, appendAt+len(adds))
+	if len(p.rows) == 0 && len(p.headers) == 0 && len(p.deleteRows) == 0 && len(p.decor) == 0 && len(p.links) == 0 {
 		return p, nil
 	}
 	if err := u.structure(sn, p, appendAt, appendAt+len(adds), next, colOf); err != nil {

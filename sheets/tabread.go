@@ -23,7 +23,7 @@ func (u *upsert) read(ctx context.Context) (*snapshot, error) {
 			sn.total += p.GridProperties.RowCount * p.GridProperties.ColumnCount
 		}
 		if p.Title == u.title || (sn.tab == nil && strings.EqualFold(p.Title, u.title)) {
-			sn.tab = p
+			sn.tab, sn.meta = p, sh.DeveloperMetadata
 		}
 	}
 	if sn.tab == nil {

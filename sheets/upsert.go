@@ -86,6 +86,9 @@ type upsert struct {
 	// to the one record it can only be. Rebuilt by each plan.
 	numKey map[float64]string
 
+	links    map[string]map[int]string // key → column → cell link
+	hasLinks bool                      // some link column has links to write
+
 	requests, cells int
 }
 
@@ -107,7 +110,8 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 	}
 	u := &upsert{s: s, t: t, opts: opts, title: t.Sheet, op: op,
 		owned: map[string]int{}, want: map[string][]any{}, deleted: map[string]bool{},
-		restore: map[string]map[string]any{}, restoreRow: map[string]bool{}, onDelete: t.OnDelete}
+		restore: map[string]map[string]any{}, restoreRow: map[string]bool{}, onDelete: t.OnDelete,
+		links: map[string]map[int]string{}, hasLinks: t.RecordURL != nil}
 	for j, c := range t.Columns {
 		h := normHeader(c.Header)
 		if h == "" {
@@ -157,6 +161,13 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 					Int("max_chars", MaxCellChars).Msg("sheets: text too long for a cell, truncated")
 			}
 			vals[j] = v
+			if col.Link && c.Link != "" {
+				if u.links[k] == nil {
+					u.links[k] = map[int]string{}
+				}
+				u.links[k][j] = c.Link
+				u.hasLinks = true
+			}
 		}
 		if _, seen := u.want[k]; !seen {
 			u.order = append(u.order, k)
@@ -176,6 +187,7 @@ type snapshot struct {
 	tab    *sheets.SheetProperties // nil: the tab does not exist
 	total  int64                   // grid cells of the whole spreadsheet
 	values [][]any
+	meta   []*sheets.DeveloperMetadata // the tab's sheet-level metadata
 }
 
 func (sn *snapshot) cell(r, c int) any {

@@ -53,15 +53,17 @@ func (u *upsert) structure(sn *snapshot, p *plan, appendAt, needRows, needCols i
 	// needs no structural request, and a human's own date format is
 	// respected.
 	for j, col := range u.t.Columns {
-		nf := numberFormat(col.Kind)
-		if nf == nil {
+		nf := u.colFormat(j)
+		if nf == nil || p.wholeFmt[colOf[j]] {
 			continue
 		}
 		c := colOf[j]
 		_, newCol := p.headers[c]
 		var rows []int
 		for _, pr := range p.rows {
-			if pr.row < appendAt && !newCol && !slices.Contains(pr.needFmt, c) {
+			// Only a date needs its format on a cell filled later (a bare
+			// serial reads 45306); other formats go to new rows only.
+			if pr.row < appendAt && !newCol && (numberFormat(col.Kind) == nil || !slices.Contains(pr.needFmt, c)) {
 				continue
 			}
 			for i, pc := range pr.cols {
@@ -84,6 +86,7 @@ func (u *upsert) structure(sn *snapshot, p *plan, appendAt, needRows, needCols i
 				Fields: "userEnteredFormat.numberFormat"}})
 		}
 	}
+	p.structure = append(p.structure, p.decor...)
 	return nil
 }
 
@@ -225,8 +228,13 @@ func (u *upsert) unchanged(ctx context.Context, sn *snapshot, p *plan) (bool, er
 	return true, nil
 }
 
-// write sends the structural batch, then the value batches.
+// write sends the structural batch, then the value batches, then the
+// cell links (in the structural batch when they are few: one request less).
 func (u *upsert) write(ctx context.Context, p *plan) error {
+	links := linkBatches(p.links)
+	if len(links) == 1 && len(p.structure) > 0 && len(links[0]) < 50 {
+		p.structure, links = append(p.structure, links[0]...), nil
+	}
 	if len(p.structure) > 0 {
 		kind := kindWrite
 		if p.structOnce {
@@ -256,6 +264,13 @@ func (u *upsert) write(ctx context.Context, p *plan) error {
 					}
 				}
 			}
+		}
+	}
+	// Links are cell formats: setting one again is harmless, so a retry
+	// or a rerun after a failure here is safe.
+	for _, batch := range links {
+		if err := u.s.batchUpdate(ctx, u.op, kindWrite, &u.requests, batch); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -52,6 +52,11 @@ type Job struct {
 	// source and requests made to the sink; the summary reports the calls
 	// each module made.
 	Calls func() (source, sink int)
+	// Org, when set, gives currency columns the org's currency format and
+	// link columns their links; without it currency columns get no format
+	// of their own and link columns no links.
+	Org  OrgSource
+	orgs orgCache
 }
 
 // RunOptions change what one run does.
@@ -254,10 +259,11 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts R
 		ms.Err = err
 		return ms
 	}
+	j.decorate(readCtx, m.Module, mapper, log)
 	table := &Table{
 		Sheet: m.Sheet, Columns: mapper.Columns(), Key: mapper.Key(),
 		Full: ms.Mode == ModeFull, OnDelete: m.OnDelete,
-		MarkColumn: m.MarkColumn, MarkText: "deleted in Zoho",
+		MarkColumn: m.MarkColumn, MarkText: "deleted in Zoho", RecordURL: mapper.link,
 	}
 	cursor := st.Cursor
 	ro := ReadOptions{Fields: mapper.Fields(), Since: ms.Since}

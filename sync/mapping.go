@@ -25,6 +25,11 @@ type ColumnSpec struct {
 	// Type forces the cell type: text, number, bool, date or datetime.
 	// Empty infers it from the field's Zoho data_type.
 	Type string
+	// Format is a number-format pattern ("#,##0.00", "yyyy-mm-dd") that
+	// replaces the one inferred from the field's metadata.
+	Format string
+	// Link makes each cell a link to its record in the CRM's web UI.
+	Link bool
 }
 
 // DefaultJoin separates the elements of an array value in one cell.
@@ -81,6 +86,9 @@ type colPlan struct {
 	forced bool // kind came from ColumnSpec.Type: strings are parsed into it
 	join   string
 	isKey  bool
+	field  *Field // nil for the key
+	format string // ColumnSpec.Format
+	link   bool
 }
 
 // Mapper turns records of one module into rows. It is built once per run
@@ -91,6 +99,7 @@ type Mapper struct {
 	plans  []colPlan
 	key    int
 	fields []string
+	link   func(id string) string // record address for link columns
 }
 
 // NewMapper resolves specs against a module's field metadata. It returns an
@@ -132,7 +141,13 @@ func NewMapper(specs []ColumnSpec, fields []Field) (*Mapper, error) {
 			bad("empty field path or path segment", `write the field's API name, e.g. "Full_Name" or "Owner.name"`)
 			continue
 		}
-		p := colPlan{path: path, join: s.Join}
+		p := colPlan{path: path, join: s.Join, format: s.Format, link: s.Link}
+		if s.Format != "" {
+			if err := CheckNumberFormat(s.Format); err != nil {
+				bad(fmt.Sprintf("format %q: %v", s.Format, err), `write a Sheets number format such as "#,##0.00" or "yyyy-mm-dd"`)
+				continue
+			}
+		}
 		if p.join == "" {
 			p.join = DefaultJoin
 		}
@@ -172,13 +187,16 @@ func NewMapper(specs []ColumnSpec, fields []Field) (*Mapper, error) {
 			if !p.forced {
 				p.kind = inferKind(f, len(path))
 			}
+			if len(path) == 1 {
+				p.field = f
+			}
 			if !seenField[path[0]] {
 				seenField[path[0]] = true
 				m.fields = append(m.fields, path[0])
 			}
 		}
 		m.plans = append(m.plans, p)
-		m.cols = append(m.cols, Column{Header: strings.TrimSpace(s.Header), Kind: p.kind})
+		m.cols = append(m.cols, Column{Header: strings.TrimSpace(s.Header), Kind: p.kind, Link: p.link})
 	}
 	if m.key < 0 && !hasKeySpec(specs) {
 		errs = append(errs, &MappingError{Header: "", Field: KeyField, Msg: "no column maps the record id",
@@ -322,6 +340,35 @@ func editDistance(a, b string) int {
 // Columns returns the mapped columns in mapping order.
 func (m *Mapper) Columns() []Column { return append([]Column(nil), m.cols...) }
 
+// UseOrg sets the columns' number formats: the mapping's format key, else
+// the one the field's metadata implies (currency columns in org's
+// currency); a column whose type the mapping forced keeps no inferred
+// format. Call it before Columns.
+func (m *Mapper) UseOrg(org Org) {
+	for i, p := range m.plans {
+		currency := p.field != nil && strings.EqualFold(p.field.DataType, "currency")
+		switch {
+		case p.format != "":
+			m.cols[i].Format = formatFor(p.format, p.kind, currency)
+		case p.field != nil && !p.forced && p.kind == KindNumber:
+			m.cols[i].Format = fieldFormat(p.field, org)
+		}
+	}
+}
+
+// UseLinks makes Row fill Cell.Link of link columns with url(record id).
+func (m *Mapper) UseLinks(url func(id string) string) { m.link = url }
+
+// HasLinks reports whether any column asks for links.
+func (m *Mapper) HasLinks() bool {
+	for _, p := range m.plans {
+		if p.link {
+			return true
+		}
+	}
+	return false
+}
+
 // Key returns the index of the id column in Columns.
 func (m *Mapper) Key() int { return m.key }
 
@@ -346,6 +393,13 @@ func (m *Mapper) Row(r Record) Row {
 			continue
 		}
 		cells[i] = p.cell(r.Fields[p.path[0]], p.path[1:])
+	}
+	if m.link != nil && key != "" {
+		for i := range m.plans {
+			if m.plans[i].link && cells[i].Kind != KindKeep {
+				cells[i].Link = m.link(key)
+			}
+		}
 	}
 	return Row{Key: key, Cells: cells}
 }

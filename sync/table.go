@@ -23,6 +23,14 @@ type Column struct {
 	// Kind is the type the column's cells are written as; the sheets package
 	// uses it to format the column (date and datetime columns get a date format).
 	Kind Kind
+	// Format is the column's number format from the field's metadata or
+	// the mapping's format key (zero: only the date format of its Kind).
+	// The sink applies it when the column is created or its format
+	// changes, never over a format a person set later.
+	Format NumberFormat
+	// Link makes each cell a link to its record in the CRM (the cells'
+	// Cell.Link); written as a cell link, never as a formula.
+	Link bool
 }
 
 // Row is one record's cells, in the order of Table.Columns.
@@ -50,6 +58,11 @@ type Table struct {
 	// deleted records when OnDelete is mark.
 	MarkColumn string
 	MarkText   string
+
+	// RecordURL, when set, gives the CRM address of any record by id, for
+	// link columns on rows not in Rows (an incremental run that links a
+	// column for the first time); rows in Rows use their cells' Link.
+	RecordURL func(id string) string
 }
 
 // UpsertOptions tunes one Sink.Upsert call.

@@ -377,6 +377,7 @@ func (s *Server) RenameSheet(id, tab, title string) {
 
 // Table renders a sheet as a text table of formatted values (what a user
 // sees), with row numbers and column letters, for the demo and test logs.
+// A cell that links somewhere ends in ↗.
 func (s *Server) Table(id, tab string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -400,9 +401,14 @@ func (s *Server) Table(id, tab string) string {
 		for j := 0; j < end; j++ {
 			v := fmt.Sprint(cellValue(rw.c[j], o))
 			v = strings.NewReplacer("\n", "⏎", "\t", " ").Replace(v)
-			if runewidth.StringWidth(v) > maxWidth {
-				v = runewidth.Truncate(v, maxWidth, "…")
+			link := ""
+			if rw.c[j].hyperlink() != "" {
+				link = " ↗" // a link, as a person sees blue underlined text
 			}
+			if runewidth.StringWidth(v+link) > maxWidth {
+				v = runewidth.Truncate(v, maxWidth-runewidth.StringWidth(link), "…")
+			}
+			v += link
 			cells[r][j] = v
 		}
 	}
