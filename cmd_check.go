@@ -54,6 +54,15 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 		fail(fmt.Errorf("zoho token refresh: %w", err))
 	} else {
 		pass("zoho: token refresh works (data centre %s, API domain %s)", creds.DC, zc.APIDomain())
+		if org, err := zc.Org(ctx); err != nil {
+			// Not a failure: the sync runs, without currency formats and links.
+			fmt.Fprintf(e.stdout, "warn  zoho: cannot read the org settings (currency formats and link columns need them): %v\n", err)
+			if h := zsync.Hint(err); h != "" {
+				fmt.Fprintf(e.stdout, "      fix: %s\n", h)
+			}
+		} else {
+			pass("zoho: org currency %s %s (currency columns are formatted in it)", org.CurrencyCode, org.CurrencySymbol)
+		}
 		for _, m := range cfg.Modules {
 			fields, err := zc.Fields(ctx, m.Module)
 			if err != nil {
