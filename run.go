@@ -184,6 +184,9 @@ type runner struct {
 	// digest collects the daemon's runs for the daily success digest
 	// (nil when the mapping does not ask for one).
 	digest *alert.Digest
+	// nextRun, in the daemon, is the next scheduled run (the status tab
+	// shows it).
+	nextRun func() time.Time
 }
 
 // run runs the job once and reports whether it succeeded.
@@ -192,6 +195,9 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 		Bool("dry_run", opts.DryRun).Msg("run started")
 	r.metrics.RunStarted()
 	sum, err := r.job.Run(ctx, opts)
+	if !opts.DryRun {
+		r.writeStatus(ctx, sum)
+	}
 	logSummary(r.log, sum)
 	if opts.DryRun || isTerminal(r.e.stdout) {
 		printSummary(r.e.stdout, sum)
@@ -289,6 +295,7 @@ func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr str
 		r.log.Info().Str("addr", ln.Addr().String()).Msg("serving /metrics and /healthz")
 	}
 
+	r.nextRun = func() time.Time { return sched.Next(r.e.now()) }
 	busy := make(chan struct{}, 1)
 	c := cron.New(cron.WithLocation(time.Local))
 	c.Schedule(sched, cron.FuncJob(func() {

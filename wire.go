@@ -16,9 +16,10 @@ import (
 
 // wiring is a job connected to real (or emulated) services.
 type wiring struct {
-	zoho  *zoho.Client
-	sheet *sheets.Spreadsheet
-	job   *zsync.Job
+	zoho      *zoho.Client
+	sheet     *sheets.Spreadsheet
+	job       *zsync.Job
+	statusTab string // "" = no status tab
 }
 
 // zohoCredentials reads the Zoho credentials from the environment; the
@@ -90,7 +91,7 @@ func wire(ctx context.Context, cfg *config.Config, e env, log zerolog.Logger, m 
 		st := ss.Stats()
 		return zc.Stats().Calls, st.ReadRequests + st.WriteRequests
 	}
-	return &wiring{zoho: zc, sheet: ss, job: job}, nil
+	return &wiring{zoho: zc, sheet: ss, job: job, statusTab: cfg.StatusTab}, nil
 }
 
 func newJob(cfg *config.Config, src zsync.Source, sink zsync.Sink, log zerolog.Logger, e env) *zsync.Job {

@@ -52,6 +52,9 @@ type Config struct {
 		// Digest asks for a daily success digest as well as failure alerts.
 		Digest bool
 	}
+	// StatusTab is the title of the tab every run updates with each synced
+	// tab's freshness (default zsync.DefaultStatusTab); "" when switched off.
+	StatusTab string
 	// Modules are the modules to sync, in file order.
 	Modules []Module
 }

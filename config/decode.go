@@ -19,7 +19,7 @@ import (
 
 // Keys allowed at each level, in the order a hint lists them.
 var (
-	rootKeys   = []string{"spreadsheet_id", "schedule", "timezone", "zoho", "alerts", "modules"}
+	rootKeys   = []string{"spreadsheet_id", "schedule", "timezone", "zoho", "alerts", "status_tab", "modules"}
 	zohoKeys   = []string{"data_center"}
 	alertKeys  = []string{"webhook", "digest"}
 	moduleKeys = []string{"module", "sheet", "on_delete", "mark_column", "full_every", "columns"}
@@ -132,7 +132,45 @@ func (d *decoder) decode(data []byte) *Config {
 	} else if f.missing("modules") {
 		d.add(root, "modules", "missing", "add a modules: list with at least one module, e.g. - module: Leads")
 	}
+	cfg.StatusTab = zsync.DefaultStatusTab
+	if e, ok := f.get("status_tab"); ok {
+		cfg.StatusTab = d.statusTab(e, cfg.Modules)
+	}
 	return cfg
+}
+
+// statusTab reads status_tab: a tab title, true (the default title) or
+// false (no status tab).
+func (d *decoder) statusTab(e entry, mods []Module) string {
+	const hint = `write a tab title such as status_tab: "Sync status", or status_tab: false to have none`
+	n := resolve(e.val)
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
+		if d.boolean(e, "status_tab") {
+			return zsync.DefaultStatusTab
+		}
+		return ""
+	}
+	s, ok := d.str(e, "status_tab")
+	if !ok {
+		return ""
+	}
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		d.add(n, "status_tab", "empty tab title", hint)
+		return ""
+	case len([]rune(s)) > 100:
+		d.add(n, "status_tab", fmt.Sprintf("tab title of %d characters (Google allows 100)", len([]rune(s))), hint)
+		return ""
+	}
+	for _, m := range mods {
+		if strings.EqualFold(m.Sheet, s) {
+			d.add(n, "status_tab", fmt.Sprintf("%q is also the tab of module %s (line %d)", s, m.Module, m.Line),
+				"give the status tab a title of its own")
+			return ""
+		}
+	}
+	return s
 }
 
 // entry is one key and its value in a mapping.

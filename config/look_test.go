@@ -43,3 +43,25 @@ modules:
 		})
 	}
 }
+
+func TestStatusTab(t *testing.T) {
+	const mods = "modules:\n  - module: Leads\n    columns: [{ header: Zoho ID, field: id }]\n"
+	for in, want := range map[string]string{"": "Sync status", "status_tab: true\n": "Sync status",
+		"status_tab: false\n": "", "status_tab: \" Freshness \"\n": "Freshness"} {
+		if got := mustParse(t, "spreadsheet_id: abc\n"+in+mods, noEnv).StatusTab; got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+	for in, msg := range map[string]string{
+		"status_tab: \"\"\n":                             "empty tab title",
+		"status_tab: leads\n":                            "also the tab of module Leads",
+		"status_tab: [a]\n":                              "single value",
+		"status_tab: " + strings.Repeat("x", 101) + "\n": "100",
+	} {
+		_, err := config.Parse([]byte("spreadsheet_id: abc\n"+in+mods), "m.yaml", noEnv)
+		errs := config.ErrorList(err)
+		if len(errs) != 1 || errs[0].Where != "m.yaml:2" || errs[0].Key != "status_tab" || !strings.Contains(errs[0].Msg, msg) || errs[0].Hint == "" {
+			t.Errorf("%q: %v", in, err)
+		}
+	}
+}

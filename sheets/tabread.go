@@ -40,26 +40,8 @@ func (u *upsert) read(ctx context.Context) (*snapshot, error) {
 
 // batchGet reads ranges as unformatted values with date serials.
 func (u *upsert) batchGet(ctx context.Context, ranges ...string) ([][][]any, error) {
-	var resp *sheets.BatchGetValuesResponse
-	err := u.s.c.call(ctx, "values.batchGet", kindRead, nil, func() (err error) {
-		resp, err = u.s.c.svc.Spreadsheets.Values.BatchGet(u.s.id).Ranges(ranges...).
-			ValueRenderOption("UNFORMATTED_VALUE").DateTimeRenderOption("SERIAL_NUMBER").
-			MajorDimension("ROWS").Context(ctx).Do()
-		return err
-	})
-	if err != nil {
-		return nil, u.s.apiErr("read tab "+quoteTitle(u.title), err)
-	}
-	out := make([][][]any, len(ranges))
-	for i := range out {
-		if i < len(resp.ValueRanges) && resp.ValueRanges[i] != nil {
-			out[i] = toAny(resp.ValueRanges[i].Values)
-		}
-	}
-	return out, nil
+	return u.s.batchGetValues(ctx, "read tab "+quoteTitle(u.title), ranges...)
 }
-
-func toAny(v [][]interface{}) [][]any { return v }
 
 // createTab adds the tab sized for the table, header row frozen.
 func (u *upsert) createTab(ctx context.Context, sn *snapshot) (*snapshot, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -114,6 +115,11 @@ type ModuleSummary struct {
 	SourceCalls, SinkRequests int
 	Duration                  time.Duration
 	Err                       error
+	// State is the module's sync state after the run (as saved, or as it
+	// would have been saved when the sheet itself failed); KeyHeader is the
+	// header of the tab's key column. The status tab shows them.
+	State     ModuleState
+	KeyHeader string
 }
 
 // Summary is the outcome of one run.
@@ -205,7 +211,7 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 
 func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts RunOptions) (ms ModuleSummary) {
 	start := j.now()
-	ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet}
+	ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, State: st, KeyHeader: keyHeader(m.Columns)}
 	log := j.Logger.With().Str("module", m.Module).Str("sheet", m.Sheet).Logger()
 	var src0, sink0 int
 	if j.Calls != nil {
@@ -220,7 +226,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts R
 		if ms.Err != nil {
 			log.Error().Err(ms.Err).Str("mode", string(ms.Mode)).Msg("module failed")
 			if !opts.DryRun && !errors.Is(ms.Err, ErrInterrupted) {
-				j.recordFailure(ctx, st, m.Module, ms.Err)
+				ms.State = j.recordFailure(ctx, st, m.Module, ms.Err)
 			}
 		}
 	}()
@@ -341,12 +347,14 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts R
 	st.LastRun = start
 	st.LastStatus = "ok"
 	st.LastError = ""
+	st.LastOK, st.FailedSince = start, time.Time{}
 	if ms.Mode == ModeFull {
 		st.LastFull = start
 		st.Rows = len(table.Rows)
 	} else {
 		st.Rows += res.Added - res.Removed
 	}
+	ms.State = st
 	if err := j.Sink.SaveState(ctx, st); err != nil {
 		ms.Err = fmt.Errorf("save sync state (the tab was written; the next run re-reads the same window): %w", err)
 		return ms
@@ -366,10 +374,14 @@ func (j *Job) readErr(opts RunOptions, err error) error {
 }
 
 // recordFailure stores the failure in the module's state, leaving its cursor
-// where it was. It is best effort: the sheet may be what failed.
-func (j *Job) recordFailure(ctx context.Context, st ModuleState, module string, err error) {
+// where it was, and returns the state. It is best effort: the sheet may be
+// what failed.
+func (j *Job) recordFailure(ctx context.Context, st ModuleState, module string, err error) ModuleState {
 	st.Module = module
 	st.LastRun = j.now()
+	if st.FailedSince.IsZero() || st.LastStatus != "failed" {
+		st.FailedSince = st.LastRun
+	}
 	st.LastStatus = "failed"
 	st.LastError = err.Error()
 	if len(st.LastError) > 500 {
@@ -378,6 +390,17 @@ func (j *Job) recordFailure(ctx context.Context, st ModuleState, module string, 
 	if serr := j.Sink.SaveState(ctx, st); serr != nil {
 		j.Logger.Debug().Err(serr).Str("module", module).Msg("could not record the failure in the sync state")
 	}
+	return st
+}
+
+// keyHeader is the header of the column that maps the record id.
+func keyHeader(cols []ColumnSpec) string {
+	for _, c := range cols {
+		if c.Field == KeyField {
+			return strings.TrimSpace(c.Header)
+		}
+	}
+	return ""
 }
 
 func (j *Job) mode(m ModuleJob, st ModuleState, opts RunOptions, now time.Time) (Mode, time.Time) {

@@ -126,6 +126,11 @@ type ModuleState struct {
 	LastStatus string    `json:"last_status"`
 	LastError  string    `json:"last_error,omitempty"`
 	Rows       int       `json:"rows"`
+	// LastOK is when the last successful run started; FailedSince when the
+	// current run of failures began (zero while runs succeed). The status
+	// tab shows both.
+	LastOK      time.Time `json:"last_ok,omitzero"`
+	FailedSince time.Time `json:"failed_since,omitzero"`
 }
 
 // ReadOptions selects the records a Source reads.
