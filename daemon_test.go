@@ -154,7 +154,7 @@ func get(t *testing.T, url string) (int, string) {
 func TestDaemonMetricsAndHealthz(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Leads": 5, "Deals": 5})
 	addr := freeAddr(t)
-	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", Status: 500, Times: -1})
+	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", BodyContains: "from Deals ", Status: 500, Times: -1})
 	d := startDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), nil, "--metrics-addr", addr)
 
 	waitFor(t, "metrics endpoint", func() bool {
@@ -199,7 +199,7 @@ func TestWebhookAlertForFailingModule(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 3})
 	got := make(chan map[string]any, 4)
 	hook := newWebhook(t, got)
-	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", Status: 403, Code: "NO_PERMISSION", Message: "permission denied", Times: -1})
+	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", BodyContains: "from Deals ", Status: 403, Code: "NO_PERMISSION", Message: "permission denied", Times: -1})
 	cfg := writeMapping(t, string(demoMapping))
 	code, _, errs := inProcess(t, em, map[string]string{"ZOHO2SHEETS_WEBHOOK": hook}, "--once", "--config", cfg)
 	if code != 1 {

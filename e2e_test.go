@@ -171,9 +171,19 @@ func TestEndToEndKilledHalfWayThenRerunEndsExact(t *testing.T) {
 	}
 	em.sheets.OnRequest(nil)
 
+	// The killed run's lease holds until it expires; then it is taken over.
 	r := runBin(t, em.env, "--once", "--config", cfg)
+	assertRanOrLeaseBusy(t, "rerun before the lease expired", r.code, r.stderr)
+	if r.code == 0 {
+		t.Fatal("a rerun went ahead while the killed run's lease was still valid")
+	}
+	expireLeases(t, em)
+	r = runBin(t, em.env, "--once", "--config", cfg)
 	if r.code != 0 {
 		t.Fatalf("rerun exit %d\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "lease expired without being released") {
+		t.Errorf("the takeover of the crashed run's lease is not logged:\n%s", r.stderr)
 	}
 	assertLeadsMatchCRM(t, em)
 	r = runBin(t, em.env, "--once", "--config", cfg, "--full")
@@ -245,7 +255,7 @@ func TestEndToEndMissingCredentialNamesVariable(t *testing.T) {
 func TestEndToEndFailingModuleExits1OthersWritten(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Leads": 5, "Deals": 5})
 	cfg := writeMapping(t, string(demoMapping))
-	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", Status: 403, Code: "NO_PERMISSION", Message: "permission denied", Times: -1})
+	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", BodyContains: "from Deals ", Status: 403, Code: "NO_PERMISSION", Message: "permission denied", Times: -1})
 	r := runBin(t, em.env, "--once", "--config", cfg, "--log-format", "json")
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)

@@ -31,6 +31,9 @@ const (
 	exitOK     = 0 // the run succeeded
 	exitFailed = 1 // the run failed (one or more modules)
 	exitUsage  = 2 // bad flags, configuration or environment
+	// exitLeaseBusy (EX_TEMPFAIL): another run holds the spreadsheet's run
+	// lease; nothing was done, try again later.
+	exitLeaseBusy = 75
 )
 
 // env is everything the commands take from the outside world, so tests can
@@ -44,6 +47,9 @@ type env struct {
 	now        func() time.Time
 	// signals delivers SIGINT/SIGTERM (nil in tests that do not need them).
 	signals <-chan os.Signal
+	// leasePoll is how often a run waiting for the lease looks again
+	// (0: zsync.DefaultLeasePoll).
+	leasePoll time.Duration
 }
 
 func main() {
@@ -107,9 +113,14 @@ func exitCode(stderr io.Writer, err error) int {
 	}
 	var ue *errUsage
 	var ce *zsync.ConfigError
+	var busy *zsync.LeaseBusyError
 	switch {
 	case errors.Is(err, errRunFailed):
 		return exitFailed
+	case errors.As(err, &busy):
+		fmt.Fprintln(stderr, "Error:", err)
+		fmt.Fprintln(stderr, "Try:", busy.Hint())
+		return exitLeaseBusy
 	case errors.As(err, &ue), errors.As(err, &ce):
 		fmt.Fprintln(stderr, "Error:", err)
 		return exitUsage
@@ -137,12 +148,15 @@ Usage:
 
 Sync flags:
   --config PATH       mapping file (default mapping.yaml)
-  --once              run once, then exit (exit 0 ok, 1 run failed, 2 usage/config error)
+  --once              run once, then exit (exit 0 ok, 1 run failed, 2 usage/config error,
+                      75 another run holds the spreadsheet's lease)
   --full              ignore the cursors: re-read everything and reconcile deletions
   --since DATE        backfill records modified since DATE (2006-01-02 or RFC 3339)
   --module NAME       limit the run to a module (repeatable)
   --dry-run           read and plan, print what would change, write nothing
   --dry-run-limit N   dry run: show up to N changed cells per tab (default 20)
+  --wait DURATION     wait up to DURATION (e.g. 15m) for another run's lease; default 0
+                      with --once, until shortly before the next scheduled run for the daemon
   --log-format F      json (default when not a terminal), console, auto
   --log-level L       debug, info (default), warn, error
   --metrics-addr A    daemon: serve /metrics and /healthz on A (e.g. :9090)

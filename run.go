@@ -32,6 +32,10 @@ type syncFlags struct {
 	logFormat   string
 	logLevel    string
 	metricsAddr string
+	// wait is how long to wait for another run's lease; waitSet tells
+	// whether --wait was given (the daemon's default is the schedule's slack).
+	wait    time.Duration
+	waitSet bool
 }
 
 type multiFlag []string
@@ -60,12 +64,14 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	fs.StringVar(&f.logFormat, "log-format", "auto", "json, console or auto")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "daemon: serve /metrics and /healthz here")
+	fs.DurationVar(&f.wait, "wait", 0, "wait up to this long for another run's lease")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
 		return nil, usageErr("%v", err)
 	}
+	fs.Visit(func(fl *flag.Flag) { f.waitSet = f.waitSet || fl.Name == "wait" })
 	if fs.NArg() > 0 {
 		return nil, usageErr("unexpected argument %q; flags go before nothing else (see zoho2sheets help)", fs.Arg(0))
 	}
@@ -84,6 +90,12 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	}
 	if !f.once && (f.full || !f.since.IsZero() || f.dryRun || len(f.modules) > 0) {
 		return nil, usageErr("--full, --since, --module and --dry-run need --once (the daemon always runs the whole mapping)")
+	}
+	if f.wait < 0 {
+		return nil, usageErr("--wait %s: use a duration of zero or more, e.g. --wait 15m", f.wait)
+	}
+	if f.waitSet && f.dryRun {
+		return nil, usageErr("--wait has no effect with --dry-run: a dry run takes no lease, it never waits for another run")
 	}
 	if f.once && f.metricsAddr != "" {
 		return nil, usageErr("--metrics-addr serves the daemon; it cannot be combined with --once")
@@ -146,7 +158,7 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	if !f.once && notifier != nil && cfg.Alerts.Digest {
 		r.digest = &alert.Digest{Since: e.now()}
 	}
-	opts := zsync.RunOptions{Full: f.full, Since: f.since, Modules: f.modules, DryRun: f.dryRun, DiffLimit: f.dryRunLimit}
+	opts := zsync.RunOptions{Full: f.full, Since: f.since, Modules: f.modules, DryRun: f.dryRun, DiffLimit: f.dryRunLimit, LeaseWait: f.wait}
 	if f.once {
 		interrupt := make(chan struct{})
 		stop := watchSignals(ctx, e, log, interrupt)
@@ -158,10 +170,11 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 			pr.terminal, pr.count = e.stderr, w.zoho.Count
 		}
 		w.job.Progress = func(ev zsync.Progress) { pr.report(ctx, ev) }
-		if _, ok := r.run(ctx, opts); !ok {
-			return errRunFailed
-		}
-		return nil
+		_, err := r.run(ctx, opts)
+		return err
+	}
+	if f.waitSet {
+		r.daemonWait = &f.wait
 	}
 	return r.daemon(ctx, cfg, f.metricsAddr)
 }
@@ -184,19 +197,22 @@ type runner struct {
 	// digest collects the daemon's runs for the daily success digest
 	// (nil when the mapping does not ask for one).
 	digest *alert.Digest
-	// nextRun, in the daemon, is the next scheduled run (the status tab
-	// shows it).
-	nextRun func() time.Time
+	// daemonWait, when set (--wait), replaces the schedule's slack as how
+	// long a daemon run waits for another run's lease.
+	daemonWait *time.Duration
 }
 
-// run runs the job once and reports whether it succeeded.
-func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary, bool) {
+// run runs the job once. It returns errRunFailed when the run failed (the
+// details are logged and alerted), or the *zsync.LeaseBusyError when
+// another run held the lease (nothing was done, nobody is alerted).
+func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary, error) {
 	r.log.Info().Bool("full", opts.Full).Time("since", opts.Since).Strs("modules", opts.Modules).
 		Bool("dry_run", opts.DryRun).Msg("run started")
 	r.metrics.RunStarted()
 	sum, err := r.job.Run(ctx, opts)
-	if !opts.DryRun {
-		r.writeStatus(ctx, sum)
+	if busy := (*zsync.LeaseBusyError)(nil); errors.As(err, &busy) {
+		r.metrics.RunDone(false, sum.Duration, r.e.now())
+		return sum, busy
 	}
 	logSummary(r.log, sum)
 	if opts.DryRun || isTerminal(r.e.stdout) {
@@ -212,7 +228,10 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 		r.alert(ctx, sum, err)
 	}
 	r.postDigest(ctx, ok)
-	return sum, ok
+	if !ok {
+		return sum, errRunFailed
+	}
+	return sum, nil
 }
 
 // postDigest counts the run into the daily digest and posts the digest once
@@ -295,7 +314,7 @@ func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr str
 		r.log.Info().Str("addr", ln.Addr().String()).Msg("serving /metrics and /healthz")
 	}
 
-	r.nextRun = func() time.Time { return sched.Next(r.e.now()) }
+	r.job.NextRun = func() time.Time { return sched.Next(r.e.now()) } // shown in the status tab
 	busy := make(chan struct{}, 1)
 	c := cron.New(cron.WithLocation(time.Local))
 	c.Schedule(sched, cron.FuncJob(func() {
@@ -309,7 +328,14 @@ func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr str
 		if interruptedCh(interrupt) {
 			return
 		}
-		r.run(ctx, zsync.RunOptions{Interrupt: interrupt})
+		now := r.e.now()
+		wait := daemonSlack(now, sched.Next(now))
+		if r.daemonWait != nil {
+			wait = *r.daemonWait
+		}
+		if _, err := r.run(ctx, zsync.RunOptions{Interrupt: interrupt, LeaseWait: wait}); errors.As(err, new(*zsync.LeaseBusyError)) {
+			r.log.Warn().Err(err).Msg("another run holds the lease: skipping this run")
+		}
 		r.log.Info().Time("next_run", sched.Next(r.e.now())).Msg("waiting for the next run")
 	}))
 	c.Start()
@@ -320,6 +346,13 @@ func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr str
 	<-c.Stop().Done()
 	r.log.Info().Msg("stopped")
 	return nil
+}
+
+// daemonSlack is how long a daemon run waits for another run's lease: until
+// shortly before the next scheduled run, which would otherwise be skipped.
+func daemonSlack(now, next time.Time) time.Duration {
+	d := next.Sub(now)
+	return max(0, d-min(d/10, time.Minute))
 }
 
 func interruptedCh(c <-chan struct{}) bool {

@@ -29,6 +29,7 @@ func logSummary(log zerolog.Logger, s *zsync.Summary) {
 			Int("removed", m.Result.Removed).Int("marked", m.Result.Marked).
 			Int("unchanged", m.Result.Unchanged).Int("cells_written", m.Result.CellsWritten).
 			Int("zoho_calls", m.SourceCalls).Int("sheets_requests", m.SinkRequests).
+			Strs("notes", m.Notes).
 			Dur("duration", m.Duration).Bool("dry_run", s.DryRun)
 		logDiff(ev, m.Result.Diff).Msg("summary")
 	}
@@ -54,6 +55,11 @@ func printSummary(w io.Writer, s *zsync.Summary) {
 			m.Duration.Round(time.Millisecond), result(m))
 	}
 	tw.Flush()
+	for _, m := range s.Modules {
+		for _, n := range m.Notes {
+			fmt.Fprintf(w, "%s: %s\n", m.Sheet, n)
+		}
+	}
 }
 
 func result(m zsync.ModuleSummary) string {
@@ -92,6 +98,16 @@ func writeStepSummary(path string, s *zsync.Summary) error {
 			m.Duration.Round(time.Millisecond), md(result(m)))
 	}
 	fmt.Fprintln(f)
+	notes := false
+	for _, m := range s.Modules {
+		for _, n := range m.Notes {
+			fmt.Fprintf(f, "- **%s**: %s\n", md(m.Sheet), md(n))
+			notes = true
+		}
+	}
+	if notes {
+		fmt.Fprintln(f)
+	}
 	return nil
 }
 

@@ -16,10 +16,9 @@ import (
 
 // wiring is a job connected to real (or emulated) services.
 type wiring struct {
-	zoho      *zoho.Client
-	sheet     *sheets.Spreadsheet
-	job       *zsync.Job
-	statusTab string // "" = no status tab
+	zoho  *zoho.Client
+	sheet *sheets.Spreadsheet
+	job   *zsync.Job
 }
 
 // zohoCredentials reads the Zoho credentials from the environment; the
@@ -86,12 +85,15 @@ func wire(ctx context.Context, cfg *config.Config, e env, log zerolog.Logger, m 
 		return nil, fmt.Errorf("open spreadsheet: %w", err)
 	}
 	job := newJob(cfg, zc, ss, log, e)
+	job.Timezone = ss.TimeZone()
 	job.Org = zc // currency formats and record links
 	job.Calls = func() (int, int) {
 		st := ss.Stats()
 		return zc.Stats().Calls, st.ReadRequests + st.WriteRequests
 	}
-	return &wiring{zoho: zc, sheet: ss, job: job, statusTab: cfg.StatusTab}, nil
+	job.Lease = &zsync.LeasePolicy{Leaser: ss.NewLeaser(sheets.LeaseOptions{}), Poll: e.leasePoll, Logger: log, Now: e.now}
+	job.Status, job.StatusTab = ss, cfg.StatusTab
+	return &wiring{zoho: zc, sheet: ss, job: job}, nil
 }
 
 func newJob(cfg *config.Config, src zsync.Source, sink zsync.Sink, log zerolog.Logger, e env) *zsync.Job {

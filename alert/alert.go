@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/zoho2sheets/zoho2sheets/internal/backoff"
 )
 
 // Format is the payload shape a Notifier posts.
@@ -258,7 +260,7 @@ func (n *Notifier) post(ctx context.Context, event string, payload any) error {
 			break
 		}
 		if wait <= 0 {
-			wait = min(time.Second<<(attempt-1), maxBackoff)
+			wait = retryBackoff.Delay(attempt - 1)
 		}
 		log.Warn().Err(err).Int("attempt", attempt).Dur("retry_in", wait).Msg("alert not accepted; retrying")
 		if err := n.sleep(ctx, wait); err != nil {
@@ -268,18 +270,14 @@ func (n *Notifier) post(ctx context.Context, event string, payload any) error {
 	return fmt.Errorf("alert: post %s to %s: %w", event, n.Host(), lastErr)
 }
 
+// retryBackoff doubles the wait from a second up to maxBackoff.
+var retryBackoff = backoff.Policy{Base: time.Second, Max: maxBackoff}
+
 func (n *Notifier) sleep(ctx context.Context, d time.Duration) error {
 	if n.Sleep != nil {
 		return n.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return backoff.Sleep(ctx, d)
 }
 
 // try makes one attempt. It reports whether a failure is worth retrying

@@ -40,6 +40,7 @@ var secretName = regexp.MustCompile(`(?i)SECRET|TOKEN|KEY|PASSW(OR)?D|CREDENTIAL
 // stage is one FROM … section of a Dockerfile.
 type stage struct {
 	base, name string
+	platform   string // FROM --platform=…
 	cmds       []*parser.Node
 }
 
@@ -117,7 +118,7 @@ func checkDockerfile(src []byte, goVersion string) []string {
 		}
 		if strings.EqualFold(n.Value, "from") {
 			a := args(n)
-			st := &stage{}
+			st := &stage{platform: flag(n, "platform")}
 			if len(a) > 0 {
 				st.base = a[0]
 			}
@@ -196,6 +197,16 @@ func checkBuild(s *stage) []string {
 	for _, want := range []string{"-trimpath", "-X main.version="} {
 		if !strings.Contains(build, want) {
 			probs = append(probs, fmt.Sprintf("builder stage: go build lacks %s", want))
+		}
+	}
+	// A builder on the build machine's platform (multi-platform images,
+	// release.yml) must compile for the target's, or the arm64 image gets
+	// the amd64 binary.
+	if strings.Contains(s.platform, "BUILDPLATFORM") {
+		for _, v := range []string{"GOOS=$TARGETOS", "GOARCH=$TARGETARCH"} {
+			if !strings.Contains(build, v) {
+				probs = append(probs, fmt.Sprintf("builder stage: FROM --platform=%s but go build lacks %s (the image would hold the build machine's binary)", s.platform, v))
+			}
 		}
 	}
 	return probs
@@ -304,6 +315,7 @@ func TestDockerfileChecksCatchMistakes(t *testing.T) {
 		{"SecretEnv", strings.Replace(string(good), "WORKDIR /home/nonroot", "WORKDIR /home/nonroot\nENV GOOGLE_CREDENTIALS_JSON=x", 1), "looks like a secret"},
 		{"ShellEntrypoint", strings.Replace(string(good), `ENTRYPOINT ["/zoho2sheets"]`, `ENTRYPOINT /zoho2sheets`, 1), "ENTRYPOINT"},
 		{"WrongEntrypoint", strings.Replace(string(good), `ENTRYPOINT ["/zoho2sheets"]`, `ENTRYPOINT ["/bin/sh"]`, 1), "ENTRYPOINT"},
+		{"NoCrossCompile", strings.Replace(string(good), "GOARCH=$TARGETARCH ", "", 1), "GOARCH=$TARGETARCH"},
 		{"OnceByDefault", strings.Replace(string(good), `CMD ["--config", "/etc/zoho2sheets/mapping.yaml"`, `CMD ["--config", "/etc/zoho2sheets/mapping.yaml", "--once"`, 1), "daemon"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

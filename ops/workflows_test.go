@@ -45,18 +45,25 @@ func lint(t *testing.T, files map[string][]byte) []*actionlint.Error {
 	return all
 }
 
+// examplesDir holds workflows for users' own repositories.
+const examplesDir = "../examples"
+
+// workflowFiles returns this repository's workflows and the examples.
 func workflowFiles(t *testing.T) []string {
 	t.Helper()
 	var files []string
-	for _, pat := range []string{"*.yml", "*.yaml"} {
-		m, err := filepath.Glob(filepath.Join(workflowsDir, pat))
-		if err != nil {
-			t.Fatal(err)
+	for _, dir := range []string{workflowsDir, examplesDir} {
+		n := len(files)
+		for _, pat := range []string{"*.yml", "*.yaml"} {
+			m, err := filepath.Glob(filepath.Join(dir, pat))
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, m...)
 		}
-		files = append(files, m...)
-	}
-	if len(files) == 0 {
-		t.Fatalf("no workflows in %s", workflowsDir)
+		if len(files) == n {
+			t.Fatalf("no workflows in %s", dir)
+		}
 	}
 	return files
 }
@@ -121,9 +128,15 @@ func str(s *actionlint.String) string {
 	return s.Value
 }
 
-// usesRef matches an action pinned to a major version tag (or a full
-// commit SHA, or a local/docker action).
-var usesRef = regexp.MustCompile(`^([\w.-]+/[\w./-]+@(v\d+|[0-9a-f]{40})|\./.+|docker://.+)$`)
+// ownRepo is this repository (go.mod's module path says so; TestOwnRepo
+// checks): its own action may be used at a major version tag, since no
+// commit of it exists before it is released.
+const ownRepo = "zoho2sheets/zoho2sheets"
+
+// usesRef matches an action pinned to a full commit SHA (a tag can be moved
+// to other code; a SHA cannot), a local action, a docker image, or this
+// repository's own action at a major version.
+var usesRef = regexp.MustCompile(`^([\w.-]+/[\w./-]+@[0-9a-f]{40}|` + regexp.QuoteMeta(ownRepo) + `@v\d+|\./.*|docker://.+)$`)
 
 // untrustedInRun matches expressions that must not be pasted into a shell
 // script: a workflow_dispatch input (or any event field) would become code.
@@ -156,7 +169,7 @@ func checkCommon(w *actionlint.Workflow) []string {
 				}
 			case *actionlint.ExecAction:
 				if u := str(e.Uses); !usesRef.MatchString(u) {
-					bad("job %s step %d uses %q: pin actions to a major version tag (@v6) or a commit SHA", id, i, u)
+					bad("job %s step %d uses %q: pin actions to a full 40-hex commit SHA, with the version as a comment (uses: owner/repo@<sha> # v1.2.3)", id, i, u)
 				}
 			}
 		}
@@ -175,6 +188,19 @@ func uses(j *actionlint.Job, prefix string) *actionlint.ExecAction {
 	return nil
 }
 
+// stepUsing returns the step that uses action: exactly that (a local
+// action, "./"), or any version of it when it ends in "@".
+func stepUsing(j *actionlint.Job, action string) *actionlint.Step {
+	for _, s := range j.Steps {
+		if e, ok := s.Exec.(*actionlint.ExecAction); ok {
+			if u := str(e.Uses); u == action || strings.HasSuffix(action, "@") && strings.HasPrefix(u, action) {
+				return s
+			}
+		}
+	}
+	return nil
+}
+
 func scope(p *actionlint.Permissions, name string) string {
 	if p == nil {
 		return ""
@@ -185,8 +211,9 @@ func scope(p *actionlint.Permissions, name string) string {
 	return ""
 }
 
-// checkSync returns what is wrong with the sync workflow.
-func checkSync(w *actionlint.Workflow) []string {
+// checkSync returns what is wrong with a sync workflow (sync.yml, which uses
+// the repository's action as "./", or an example using the released one).
+func checkSync(w *actionlint.Workflow, action string) []string {
 	probs := checkCommon(w)
 	bad := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
 
@@ -241,33 +268,29 @@ func checkSync(w *actionlint.Workflow) []string {
 		if auth != nil && !wif {
 			bad("job %s authenticates to Google without workload_identity_provider", id)
 		}
-		if sg := uses(j, "actions/setup-go@"); sg == nil {
-			bad("job %s does not set up Go", id)
-		} else if in := sg.Inputs["go-version-file"]; in == nil || str(in.Value) != "go.mod" {
-			bad("job %s: setup-go should take the version from go.mod (go-version-file: go.mod)", id)
-		}
-		var script, env string
-		for _, s := range j.Steps {
-			if e, ok := s.Exec.(*actionlint.ExecRun); ok && strings.Contains(str(e.Run), "--once") {
-				script = str(e.Run)
-				if s.Env != nil {
-					for k := range s.Env.Vars {
-						env += k + " "
-					}
-				}
-			}
-		}
-		if script == "" {
-			bad("job %s never runs zoho2sheets --once", id)
+		st := stepUsing(j, action)
+		if st == nil {
+			bad("job %s never runs the zoho2sheets action (uses: %s…)", id, action)
 			continue
 		}
-		for _, flag := range []string{"--full", "--since", "--module", "--dry-run"} {
-			if !strings.Contains(script, flag) {
-				bad("job %s: the run script never passes %s", id, flag)
+		act := st.Exec.(*actionlint.ExecAction)
+		for in, from := range map[string]string{"full": "inputs.full", "since": "inputs.since", "modules": "inputs.modules", "dry-run": "inputs.dry_run"} {
+			if !strings.Contains(input(act, in), from) {
+				bad("job %s: the action's %s input does not come from %s", id, in, from)
 			}
 		}
-		for _, v := range []string{"zoho_client_id", "zoho_client_secret", "zoho_refresh_token", "google_credentials_json", "spreadsheet_id"} {
-			if !strings.Contains(env, v) { // actionlint lower-cases env names
+		var env []string
+		if st.Env != nil {
+			for k := range st.Env.Vars {
+				env = append(env, k) // actionlint lower-cases env names
+			}
+		}
+		want := []string{"zoho_client_id", "zoho_client_secret", "zoho_refresh_token", "spreadsheet_id"}
+		if !wif {
+			want = append(want, "google_credentials_json")
+		}
+		for _, v := range want {
+			if !slices.Contains(env, v) {
 				bad("job %s: the sync step does not get %s", id, strings.ToUpper(v))
 			}
 		}
@@ -281,7 +304,7 @@ func TestSyncWorkflow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range checkSync(parseWorkflow(t, name, b)) {
+	for _, p := range checkSync(parseWorkflow(t, name, b), "./") {
 		t.Errorf("%s: %s", name, p)
 	}
 	// Both ways of authenticating to Google exist, and exactly one runs.
@@ -313,17 +336,18 @@ func TestSyncChecksCatchMistakes(t *testing.T) {
 	}{
 		{"Concurrency", []string{"group: zoho2sheets-sync", "group: other"}, "concurrency group"},
 		{"Cancel", []string{"cancel-in-progress: false", "cancel-in-progress: true"}, "cancel-in-progress"},
-		{"Injection", []string{`"$RUNNER_TEMP/zoho2sheets" "${args[@]}"`, `"$RUNNER_TEMP/zoho2sheets" "${args[@]}" --since "${{ inputs.since }}"`}, "interpolates inputs"},
-		{"EventInjection", []string{`echo "zoho2sheets ${args[*]}"`, `echo "${{ github.event.inputs.modules }}"`}, "interpolates inputs"},
+		{"Injection", []string{"      - &sync\n", "      - run: echo \"${{ inputs.since }}\"\n      - &sync\n"}, "interpolates inputs"},
+		{"EventInjection", []string{"      - &sync\n", "      - run: echo \"${{ github.event.inputs.modules }}\"\n      - &sync\n"}, "interpolates inputs"},
 		{"NoSchedule", []string{"  schedule:\n", "  push:\n", `    - cron: "17 5 * * *"` + "\n", ""}, "no schedule"},
 		{"InputMissing", []string{"      dry_run:\n", "      dry_runs:\n"}, `no input "dry_run"`},
 		{"InputType", []string{"type: boolean\n        default: false\n      since:", "type: string\n        default: \"\"\n      since:"}, `input "full" has the wrong type`},
 		{"IDTokenOnKeyJob", []string{keyJob, strings.Replace(keyJob, "read\n", "read\n      id-token: write\n", 1)}, "does not use Workload Identity Federation"},
 		{"NoIDTokenOnWIFJob", []string{"      id-token: write\n", ""}, "without id-token: write"},
-		{"Unpinned", []string{"actions/setup-go@v6", "actions/setup-go@main"}, "pin actions"},
+		{"Unpinned", []string{"actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd", "actions/checkout@v6"}, "pin actions"},
 		{"NoTimeout", []string{"    timeout-minutes: 60\n" + keyJob, keyJob}, "no timeout-minutes"},
 		{"WorkflowWrite", []string{"permissions:\n  contents: read\n\njobs:", "permissions:\n  contents: write\n\njobs:"}, "write"},
-		{"NoFullFlag", []string{"args+=(--full)", "args+=(--ful)"}, "never passes --full"},
+		{"NoFullInput", []string{"full: ${{ inputs.full || false }}", "ful: ${{ inputs.full || false }}"}, "full input"},
+		{"NoAction", []string{"uses: ./\n", "uses: ./other\n"}, "never runs the zoho2sheets action"},
 		{"NoSecret", []string{"          ZOHO_REFRESH_TOKEN: ${{ secrets.ZOHO_REFRESH_TOKEN }}\n", ""}, "ZOHO_REFRESH_TOKEN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -337,7 +361,7 @@ func TestSyncChecksCatchMistakes(t *testing.T) {
 			if w == nil {
 				t.Fatalf("mutated workflow does not parse: %v", errs)
 			}
-			probs := checkSync(w)
+			probs := checkSync(w, "./")
 			if !slices.ContainsFunc(probs, func(p string) bool { return strings.Contains(p, tc.wantProb) }) {
 				t.Errorf("want a problem mentioning %q, got %q", tc.wantProb, probs)
 			}

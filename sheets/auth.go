@@ -192,11 +192,13 @@ func (c *Credentials) ServiceAccountEmail() string {
 // HTTP client of the context given when the credentials were made.
 func (c *Credentials) TokenSource() oauth2.TokenSource { return c.ts }
 
-// tokenSource builds a token source whose token requests go through hc
-// (nil: the default client), so that an injected client (an emulator's
-// in-process transport) also carries the token exchange.
+// tokenSource builds a token source whose token requests go through hc,
+// so that an injected client (an emulator's in-process transport) also
+// carries the token exchange, and the request timeout bounds it.
+// Credentials found without a key file (the metadata server) keep their
+// own source.
 func (c *Credentials) tokenSource(ctx context.Context, hc *http.Client) (oauth2.TokenSource, error) {
-	if hc == nil || len(c.json) == 0 {
+	if len(c.json) == 0 {
 		return c.ts, nil
 	}
 	gc, err := google.CredentialsFromJSONWithType(context.WithValue(ctx, oauth2.HTTPClient, hc), c.json, google.CredentialsType(c.Type), Scope)

@@ -2,7 +2,7 @@
 // Sheets API v4: authentication (service account keys, Workload Identity
 // Federation), upserts keyed by record id that survive humans editing the
 // tab, typed and formula-safe values, sync state in developer metadata,
-// retries and a write rate limit.
+// retries and request pacing under Google's per-minute quotas.
 package sheets
 
 import (
@@ -21,21 +21,35 @@ import (
 	"google.golang.org/api/option"
 	"google.golang.org/api/sheets/v4"
 
+	"github.com/zoho2sheets/zoho2sheets/internal/backoff"
+	"github.com/zoho2sheets/zoho2sheets/internal/pace"
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
 
 // DefaultEndpoint is the Sheets API root.
 const DefaultEndpoint = "https://sheets.googleapis.com/"
 
-// Default write rate: Google allows 60 write requests per minute per user
-// (a service account is one user). A token bucket lets through at most
-// burst + rate×60 s requests in any minute, so one per second with a burst
-// of 10 would allow 69 after an idle spell (the emulator's quota test
-// caught it). 50 per minute with a burst of 10 allows at most 59.
+// Default request quotas, per rolling minute. Google allows 60 read and 60
+// write requests per minute per user (a service account is one user),
+// refilled every minute. The client keeps 5 of each in reserve: its clock
+// and Google's differ by the network latency, and a retry after a dropped
+// answer may have been charged twice.
 const (
-	DefaultWriteRate  = rate.Limit(50.0 / 60)
-	DefaultWriteBurst = 10
+	DefaultReadQuota  = 55
+	DefaultWriteQuota = 55
 )
+
+// quotaWindow is the span Google's per-minute quotas are counted over.
+const quotaWindow = time.Minute
+
+// DefaultRequestTimeout bounds one HTTP attempt (connecting, sending,
+// waiting for the answer and reading it), token requests included. Google
+// gives up on a request after 180 s of processing; the rest is transfer.
+const DefaultRequestTimeout = 4 * time.Minute
+
+// headerTimeout bounds the wait for an answer's headers on the default
+// transport (an injected HTTP client keeps its own transport).
+const headerTimeout = 200 * time.Second
 
 // Observer receives the client's events, e.g. for Prometheus metrics
 // (*metrics.Observer implements it). Methods must be safe for concurrent use.
@@ -104,7 +118,8 @@ func (s *stats) snapshot() Stats {
 }
 
 // Client talks to the Sheets API as one identity. It is safe for concurrent
-// use; all spreadsheets opened from it share its rate limiter and stats.
+// use; all spreadsheets (and tabs) opened from it share its request pacing
+// and stats.
 type Client struct {
 	creds      *Credentials
 	ts         oauth2.TokenSource
@@ -113,15 +128,14 @@ type Client struct {
 	log        zerolog.Logger
 	now        func() time.Time
 	sleep      func(context.Context, time.Duration) error
-	limiter    *rate.Limiter
+	reads      *pace.Window // paces read requests (every attempt)
+	writes     *pace.Window // paces write requests (every attempt)
 	maxRetries int
+	timeout    time.Duration
 	observer   Observer
 
 	svc   *sheets.Service
 	stats stats
-
-	randMu gosync.Mutex
-	rand   interface{ Float64() float64 }
 }
 
 // Option configures a Client.
@@ -183,7 +197,7 @@ func WithLogger(l zerolog.Logger) Option {
 	return func(cl *Client) error { cl.log = l; return nil }
 }
 
-// WithClock sets the clock used by the rate limiter (default time.Now).
+// WithClock sets the clock the request pacing counts with (default time.Now).
 func WithClock(now func() time.Time) Option {
 	return func(cl *Client) error {
 		if now == nil {
@@ -194,7 +208,7 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// WithSleep sets how the client waits for backoff and the rate limiter
+// WithSleep sets how the client waits for backoff and pacing
 // (default: a timer that stops when ctx is done). Tests pass a fake.
 func WithSleep(f func(ctx context.Context, d time.Duration) error) Option {
 	return func(cl *Client) error {
@@ -206,18 +220,48 @@ func WithSleep(f func(ctx context.Context, d time.Duration) error) Option {
 	}
 }
 
-// WithWriteRate limits write requests to limit per second with the given
-// burst (default 50 per minute, burst 10). rate.Inf removes the limit.
+// WithQuota paces requests so that no rolling minute holds more than
+// reads read requests or writes write requests (every attempt counts, as
+// it does for Google). A request waits only while the last minute already
+// holds that many. Zero or less turns pacing off for that kind. Defaults:
+// DefaultReadQuota and DefaultWriteQuota.
+func WithQuota(reads, writes int) Option {
+	return func(cl *Client) error {
+		cl.reads = pace.New(reads, quotaWindow)
+		cl.writes = pace.New(writes, quotaWindow)
+		return nil
+	}
+}
+
+// WithWriteRate is the old token-bucket setting, kept so that callers
+// compile: rate.Inf turns all pacing off (reads and writes); any other
+// limit sets the write quota to limit×60 per minute (burst is ignored).
+//
+// Deprecated: use WithQuota.
 func WithWriteRate(limit rate.Limit, burst int) Option {
 	return func(cl *Client) error {
 		if limit == rate.Inf {
-			cl.limiter = nil
+			cl.reads, cl.writes = pace.New(0, quotaWindow), pace.New(0, quotaWindow)
 			return nil
 		}
 		if limit <= 0 || burst < 1 {
 			return fmt.Errorf("sheets: write rate must be positive with a burst of at least 1 (got %v, %d)", limit, burst)
 		}
-		cl.limiter = rate.NewLimiter(limit, burst)
+		cl.writes = pace.New(max(1, int(float64(limit)*quotaWindow.Seconds())), quotaWindow)
+		return nil
+	}
+}
+
+// WithRequestTimeout bounds each HTTP attempt, token requests included
+// (default DefaultRequestTimeout). A timed-out attempt is retried like a
+// dropped connection: reads and idempotent writes again, writes that may
+// not be repeated fail with ErrAmbiguous.
+func WithRequestTimeout(d time.Duration) Option {
+	return func(cl *Client) error {
+		if d <= 0 {
+			return fmt.Errorf("sheets: request timeout must be positive (got %s)", d)
+		}
+		cl.timeout = d
 		return nil
 	}
 }
@@ -246,16 +290,30 @@ func NewClient(ctx context.Context, opts ...Option) (*Client, error) {
 		endpoint:   DefaultEndpoint,
 		log:        zerolog.Nop(),
 		now:        time.Now,
-		sleep:      sleepCtx,
-		limiter:    rate.NewLimiter(DefaultWriteRate, DefaultWriteBurst),
+		sleep:      backoff.Sleep,
+		reads:      pace.New(DefaultReadQuota, quotaWindow),
+		writes:     pace.New(DefaultWriteQuota, quotaWindow),
 		maxRetries: DefaultMaxRetries,
-		rand:       newRand(),
+		timeout:    DefaultRequestTimeout,
 	}
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, err
 		}
 	}
+	base := http.RoundTripper(defaultTransport())
+	timeout := c.timeout
+	if c.hc != nil {
+		if c.hc.Transport != nil {
+			base = c.hc.Transport
+		}
+		if c.hc.Timeout > 0 {
+			timeout = min(timeout, c.hc.Timeout)
+		}
+	}
+	// Every attempt, and every token request, ends within timeout: a
+	// request that never answers is a failed attempt, not a hung run.
+	hc := &http.Client{Transport: base, Timeout: timeout}
 	ts := c.ts
 	if ts == nil {
 		if c.creds == nil {
@@ -263,23 +321,17 @@ func NewClient(ctx context.Context, opts ...Option) (*Client, error) {
 				Hint: "set GOOGLE_CREDENTIALS_JSON or GOOGLE_APPLICATION_CREDENTIALS"}
 		}
 		var err error
-		if ts, err = c.creds.tokenSource(ctx, c.hc); err != nil {
+		if ts, err = c.creds.tokenSource(ctx, hc); err != nil {
 			return nil, err
 		}
 	}
-	base := http.DefaultTransport
-	var timeout time.Duration
-	if c.hc != nil {
-		if c.hc.Transport != nil {
-			base = c.hc.Transport
-		}
-		timeout = c.hc.Timeout
-	}
 	api := &http.Client{
-		Transport: &oauth2.Transport{
+		// Hidden behind an interface: on a timeout http.Client would call
+		// oauth2.Transport's deprecated CancelRequest, which logs.
+		Transport: struct{ http.RoundTripper }{&oauth2.Transport{
 			Source: &observedTokens{src: ts, observer: c.observer},
 			Base:   &countingTransport{base: base, c: c},
-		},
+		}},
 		Timeout: timeout,
 	}
 	svc, err := sheets.NewService(ctx, option.WithHTTPClient(api), option.WithEndpoint(c.endpoint))
@@ -296,6 +348,14 @@ func (c *Client) ServiceAccountEmail() string { return c.creds.ServiceAccountEma
 
 // Stats returns the running totals of the client's requests.
 func (c *Client) Stats() Stats { return c.stats.snapshot() }
+
+// defaultTransport is http.DefaultTransport with a bound on the wait for
+// an answer's headers.
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = headerTimeout
+	return t
+}
 
 // countingTransport counts every HTTP attempt by kind and status.
 type countingTransport struct {
@@ -336,8 +396,17 @@ type observedTokens struct {
 
 func (o *observedTokens) Token() (*oauth2.Token, error) {
 	t, err := o.src.Token()
-	if err != nil || o.observer == nil {
-		return t, err
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if !errors.As(err, &re) {
+			// No answer from the token endpoint (a timeout, a dropped
+			// connection): the API request was never sent.
+			err = &tokenFetchError{err: err}
+		}
+		return nil, err
+	}
+	if o.observer == nil {
+		return t, nil
 	}
 	o.mu.Lock()
 	fresh := t.AccessToken != o.last
@@ -348,6 +417,14 @@ func (o *observedTokens) Token() (*oauth2.Token, error) {
 	}
 	return t, nil
 }
+
+// tokenFetchError is a token request that got no answer. The oauth2
+// library flattens the network error into text, so this marks it as
+// worth retrying.
+type tokenFetchError struct{ err error }
+
+func (e *tokenFetchError) Error() string { return e.err.Error() }
+func (e *tokenFetchError) Unwrap() error { return e.err }
 
 // Spreadsheet is one spreadsheet opened for syncing. It implements
 // zsync.Sink and is safe for concurrent use (upserts of one tab are
@@ -361,6 +438,7 @@ type Spreadsheet struct {
 
 	mu    gosync.Mutex
 	locks map[string]*gosync.Mutex
+	guard func() error // refuses writes once the run lease is lost (lease.go)
 }
 
 var _ zsync.Sink = (*Spreadsheet)(nil)

@@ -194,24 +194,34 @@ func TestNonIdempotentWriteNotRetriedAfterAmbiguousFailure(t *testing.T) {
 	}
 }
 
-func TestWriteRateLimitUsesInjectedSleep(t *testing.T) {
+func TestQuotaPacingUsesInjectedSleep(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"spreadsheetId":"sheet123","replies":[]}`))
 	})
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	c, sl := stubClient(t, h, WithWriteRate(1, 2), WithClock(func() time.Time { return now }))
+	c, sl := stubClient(t, h, WithQuota(2, 3), WithClock(func() time.Time { return now }))
 	s := &Spreadsheet{c: c, id: "sheet123"}
 	for range 4 {
 		if err := s.batchUpdate(context.Background(), "x", kindWrite, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	waits := sl.all()
-	if len(waits) != 2 || waits[0] != time.Second || waits[1] != 2*time.Second {
-		t.Errorf("waits %v, want [1s 2s] (burst 2 at 1/s)", waits)
+	// Three writes fit the quota; the fourth waits the whole minute for
+	// the first to leave the window (the clock stands still).
+	if waits := sl.all(); len(waits) != 1 || waits[0] != time.Minute {
+		t.Errorf("write waits %v, want [1m0s]", waits)
 	}
-	if st := c.Stats(); st.WriteRequests != 4 {
+	// Reads have their own window: two go at once, the third waits.
+	for range 3 {
+		if _, err := s.get(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if waits := sl.all(); len(waits) != 2 || waits[1] != time.Minute {
+		t.Errorf("waits %v, want [1m0s 1m0s]", waits)
+	}
+	if st := c.Stats(); st.WriteRequests != 4 || st.ReadRequests != 3 {
 		t.Errorf("stats %+v", st)
 	}
 }

@@ -23,7 +23,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/rs/zerolog"
-	"golang.org/x/time/rate"
 
 	"github.com/zoho2sheets/zoho2sheets/sheets"
 	"github.com/zoho2sheets/zoho2sheets/sheets/sheetstest"
@@ -33,7 +32,7 @@ import (
 const saEmail = "zoho-sync@demo-project.iam.gserviceaccount.com"
 
 // fakeClock is a clock shared by the emulator (quota windows) and the
-// client (rate limiter); sleeping advances it instead of waiting.
+// client (request pacing); sleeping advances it instead of waiting.
 type fakeClock struct {
 	mu     gosync.Mutex
 	t      time.Time
@@ -68,6 +67,7 @@ func (c *fakeClock) Slept() []time.Duration {
 
 // env is one emulator, a spreadsheet and a client of it.
 type env struct {
+	opts   []sheets.Option // the client's options
 	srv    *sheetstest.Server
 	id     string
 	client *sheets.Client
@@ -78,8 +78,8 @@ type env struct {
 type envOpt struct {
 	noListener bool
 	unshared   bool // do not share the spreadsheet with the service account
-	// googleQuota keeps Google's 60 writes/min in the emulator (reads stay
-	// unlimited) and the client's default write rate; otherwise both are
+	// googleQuota keeps Google's 60 reads and 60 writes per minute in the
+	// emulator and the client's default pacing; otherwise both are
 	// unlimited.
 	googleQuota bool
 	// clockNow makes the emulator use the env's fake clock.
@@ -92,7 +92,7 @@ func newEnv(t testing.TB, o envOpt) *env {
 	e := &env{clock: newClock()}
 	so := sheetstest.Options{NoListener: o.noListener, ReadQuota: -1, WriteQuota: -1, Seed: 1}
 	if o.googleQuota {
-		so.WriteQuota = 0 // Google's 60 per minute
+		so.ReadQuota, so.WriteQuota = 0, 0 // Google's 60 per minute
 	}
 	if o.clockNow {
 		so.Now = e.clock.Now
@@ -120,12 +120,13 @@ func newEnv(t testing.TB, o envOpt) *env {
 	opts := []sheets.Option{sheets.WithCredentials(creds), sheets.WithEndpoint(srv.URL()),
 		sheets.WithSleep(e.clock.Sleep), sheets.WithClock(e.clock.Now)}
 	if !o.googleQuota {
-		opts = append(opts, sheets.WithWriteRate(rate.Inf, 1))
+		opts = append(opts, sheets.WithQuota(0, 0))
 	}
 	if o.noListener {
 		opts = append(opts, sheets.WithHTTPClient(srv.HTTPClient()))
 	}
-	e.client, err = sheets.NewClient(context.Background(), append(opts, o.opts...)...)
+	e.opts = append(opts, o.opts...)
+	e.client, err = sheets.NewClient(context.Background(), e.opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -674,6 +675,49 @@ func TestEmulatorRetriesRecover(t *testing.T) {
 	})
 }
 
+// A request that never answers, or whose answer stalls half-way, ends at
+// the request timeout and is retried like a dropped connection: the run
+// completes. A structural write whose answer stalled (it was applied) is
+// not repeated blindly: nothing is doubled. A hung token request too.
+func TestEmulatorHungRequestsTimeOut(t *testing.T) {
+	both(t, func(t *testing.T, o envOpt) {
+		const timeout = 150 * time.Millisecond
+		o.opts = append(o.opts, sheets.WithRequestTimeout(timeout))
+		e := newEnv(t, o)
+		e.srv.InjectFault(sheetstest.Fault{Path: "values:batchGet", Hang: true})
+		e.srv.InjectFault(sheetstest.Fault{Path: "values:batchGet", Stall: true})
+		e.srv.InjectFault(sheetstest.Fault{Path: "values:batchUpdate", Hang: true})
+		start := time.Now()
+		e.upsert(t, tbl(rec("1", "Acme", 10), rec("2", "Beta", 20)))
+		e.want(t, [][]string{{"Id", "Name", "Amount"}, {"1", "Acme", "10"}, {"2", "Beta", "20"}})
+		if st := e.srv.Stats(); st.Faults != 3 {
+			t.Errorf("faults served %d, want 3", st.Faults)
+		}
+		if st := e.client.Stats(); st.Retries != 3 {
+			t.Errorf("client stats %+v, want 3 retries", st)
+		}
+
+		e.srv.InjectFault(sheetstest.Fault{Path: e.id + ":batchUpdate", Stall: true})
+		e.upsert(t, tbl(rec("1", "Acme", 10), rec("2", "Beta", 20), rec("3", "Corp", 30)))
+		e.want(t, [][]string{{"Id", "Name", "Amount"}, {"1", "Acme", "10"}, {"2", "Beta", "20"}, {"3", "Corp", "30"}})
+
+		// A new client whose first token request hangs.
+		e.srv.InjectFault(sheetstest.Fault{Path: "/token", Hang: true})
+		c, err := sheets.NewClient(context.Background(), append(e.opts, sheets.WithRequestTimeout(timeout))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Open(context.Background(), e.id, ""); err != nil {
+			t.Fatalf("open after a hung token request: %v", err)
+		}
+		// Four hung requests, each retried at once (the clock is fake):
+		// far less than a second of waiting in all.
+		if d := time.Since(start); d > 20*timeout+5*time.Second {
+			t.Errorf("took %s with a %s request timeout", d, timeout)
+		}
+	})
+}
+
 func (e *env) sheetTitles() []string {
 	var out []string
 	for _, sh := range e.srv.Sheets(e.id) {
@@ -819,8 +863,8 @@ func TestEmulatorStateRoundTrip(t *testing.T) {
 			t.Fatalf("empty spreadsheet: %v %v", got, err)
 		}
 		at := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
-		leads := zsync.ModuleState{Module: "Leads", Cursor: at, LastFull: at.Add(-time.Hour), LastRun: at, LastStatus: "ok", Rows: 1234}
-		deals := zsync.ModuleState{Module: "Deals", Cursor: at.Add(time.Minute), LastRun: at, LastStatus: "error", LastError: "HTTP 500", Rows: 7}
+		leads := zsync.ModuleState{Module: "Leads", Sheet: "Leads", SheetID: 0, SheetTitle: "Leads (EU)", Fingerprint: "v1 c0=1", Cursor: at, LastFull: at.Add(-time.Hour), LastRun: at, LastStatus: "ok", Rows: 1234}
+		deals := zsync.ModuleState{Module: "Deals", Sheet: "Deals", Cursor: at.Add(time.Minute), LastRun: at, LastStatus: "error", LastError: "HTTP 500", Rows: 7}
 		for _, st := range []zsync.ModuleState{leads, deals} {
 			if err := e.ss.SaveState(ctx, st); err != nil {
 				t.Fatal(err)
@@ -841,7 +885,7 @@ func TestEmulatorStateRoundTrip(t *testing.T) {
 		}
 		n := 0
 		for _, m := range e.srv.Metadata(e.id) {
-			if strings.HasPrefix(m.Key, sheets.StateKeyPrefix) {
+			if strings.HasPrefix(m.Key, sheets.TabStateKeyPrefix) {
 				n++
 				if m.LocationType != "SPREADSHEET" || m.Visibility != "DOCUMENT" {
 					t.Errorf("state metadata %+v", m)
@@ -860,7 +904,7 @@ func TestEmulatorStateRoundTrip(t *testing.T) {
 		}
 		// A create whose answer is lost is checked, not repeated blindly.
 		e.srv.InjectFault(sheetstest.Fault{Path: e.id + ":batchUpdate", Status: 500, AfterApply: true})
-		contacts := zsync.ModuleState{Module: "Contacts", Cursor: at, LastStatus: "ok"}
+		contacts := zsync.ModuleState{Module: "Contacts", Sheet: "Contacts", Cursor: at, LastStatus: "ok"}
 		if err := e.ss.SaveState(ctx, contacts); err != nil {
 			t.Fatal(err)
 		}
@@ -886,44 +930,61 @@ func TestEmulatorStateRoundTrip(t *testing.T) {
 	})
 }
 
-// With the default write rate, a long stream of writes never meets
-// Google's 60 writes per minute: no 429 at all. The client's and the
-// emulator's clocks are one fake clock that the client's sleeps advance.
-func TestEmulatorDefaultRateRespectsWriteQuota(t *testing.T) {
+// With the default pacing, a long stream of reads and writes never meets
+// Google's 60 reads and 60 writes per minute: no 429 at all, no minute
+// over the quota, and no waiting before the quota is used. The client's
+// and the emulator's clocks are one fake clock that the client's sleeps
+// advance.
+func TestEmulatorDefaultPacingRespectsQuotas(t *testing.T) {
 	e := newEnv(t, envOpt{noListener: true, googleQuota: true, clockNow: true})
 	ctx := context.Background()
 	const runs = 150
 	start := e.clock.Now()
-	var stamps []time.Time
+	var reads, writes []time.Time
 	e.srv.OnRequest(func(r *http.Request) {
-		if r.Method != http.MethodGet && !strings.HasSuffix(r.URL.Path, ":search") {
-			stamps = append(stamps, e.clock.Now())
+		if r.Method == http.MethodGet || strings.HasSuffix(r.URL.Path, ":search") {
+			reads = append(reads, e.clock.Now())
+		} else {
+			writes = append(writes, e.clock.Now())
 		}
 	})
+	firstWait, before := -1, 0
 	for i := range runs {
-		// Idle now and then, so that the limiter's burst refills.
+		// Idle now and then: the window empties.
 		if i%100 == 0 {
 			_ = e.clock.Sleep(ctx, 5*time.Minute)
 		}
+		n, was := len(e.clock.Slept()), max(len(reads), len(writes))
 		if i%2 == 0 {
 			e.upsert(t, tbl(rec("1", "Acme", float64(i))))
-		} else if err := e.ss.SaveState(ctx, zsync.ModuleState{Module: "Leads", Rows: i}); err != nil {
+		} else if err := e.ss.SaveState(ctx, zsync.ModuleState{Module: "Leads", Sheet: "Leads", Rows: i}); err != nil {
 			t.Fatal(err)
+		}
+		if firstWait < 0 && len(e.clock.Slept()) > n {
+			firstWait, before = i, was
 		}
 	}
 	st := e.srv.Stats()
 	if st.QuotaExceeded != 0 || st.Statuses[429] != 0 {
-		t.Errorf("%d requests over the quota (%d writes in %s)", st.QuotaExceeded, st.Writes, e.clock.Now().Sub(start))
+		t.Errorf("%d requests over the quota (%d reads, %d writes in %s)", st.QuotaExceeded, st.Reads, st.Writes, e.clock.Now().Sub(start))
 	}
 	if st.Writes < runs {
 		t.Errorf("only %d writes", st.Writes)
 	}
-	// No sliding minute holds more than 60 writes either.
-	sort.Slice(stamps, func(i, j int) bool { return stamps[i].Before(stamps[j]) })
-	for i := range stamps {
-		j := sort.Search(len(stamps), func(j int) bool { return !stamps[j].Before(stamps[i].Add(time.Minute)) })
-		if j-i > 60 {
-			t.Fatalf("%d writes within a minute from %s", j-i, stamps[i].Sub(start))
+	t.Logf("first wait at step %d after %d requests of one kind", firstWait, before)
+	// The first wait comes only once a minute's quota is (nearly) used up:
+	// one step makes a few requests.
+	if firstWait < 0 || before < sheets.DefaultWriteQuota-5 {
+		t.Errorf("the client first waited at step %d after %d reads or writes: want a wait, and not before the quota was used", firstWait, before)
+	}
+	// No sliding minute holds more than the pacing's quota either.
+	for name, stamps := range map[string][]time.Time{"reads": reads, "writes": writes} {
+		sort.Slice(stamps, func(i, j int) bool { return stamps[i].Before(stamps[j]) })
+		for i := range stamps {
+			j := sort.Search(len(stamps), func(j int) bool { return !stamps[j].Before(stamps[i].Add(time.Minute)) })
+			if j-i > sheets.DefaultWriteQuota {
+				t.Fatalf("%d %s within a minute from %s", j-i, name, stamps[i].Sub(start))
+			}
 		}
 	}
 }

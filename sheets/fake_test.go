@@ -192,11 +192,11 @@ func (f *fakeSheets) takeFault(path string) *fakeFault {
 }
 
 func (f *fakeSheets) serve(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if r.ContentLength > f.maxBody {
 		f.maxBody = r.ContentLength
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	p := strings.TrimPrefix(r.URL.Path, "/v4/spreadsheets/")
 	id, rest, _ := strings.Cut(p, "/")
 	id, action, _ := strings.Cut(id, ":")
@@ -334,10 +334,12 @@ func (f *fakeSheets) serve(w http.ResponseWriter, r *http.Request) {
 		var req sheets.SearchDeveloperMetadataRequest
 		_ = json.NewDecoder(r.Body).Decode(&req)
 		resp := &sheets.SearchDeveloperMetadataResponse{}
-		l := req.DataFilters[0].DeveloperMetadataLookup
 		for _, m := range f.meta {
-			if l.MetadataKey == "" || l.MetadataKey == m.MetadataKey {
-				resp.MatchedDeveloperMetadata = append(resp.MatchedDeveloperMetadata, &sheets.MatchedDeveloperMetadata{DeveloperMetadata: m})
+			for _, df := range req.DataFilters { // filters are ORed
+				if l := df.DeveloperMetadataLookup; l.MetadataKey == "" || l.MetadataKey == m.MetadataKey {
+					resp.MatchedDeveloperMetadata = append(resp.MatchedDeveloperMetadata, &sheets.MatchedDeveloperMetadata{DeveloperMetadata: m})
+					break
+				}
 			}
 		}
 		reply(resp)

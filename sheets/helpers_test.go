@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
-	"golang.org/x/time/rate"
 )
 
 var (
@@ -106,7 +105,7 @@ func stubClientAuth(t testing.TB, h http.Handler, auth Option, opts ...Option) (
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	sl := &sleeps{}
-	base := []Option{auth, WithEndpoint(srv.URL), WithSleep(sl.sleep), WithWriteRate(rate.Inf, 1)}
+	base := []Option{auth, WithEndpoint(srv.URL), WithSleep(sl.sleep), WithQuota(0, 0)}
 	c, err := NewClient(context.Background(), append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)

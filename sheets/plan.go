@@ -182,7 +182,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		if !found {
 			pr := plannedRow{row: appendAt + len(adds), key: k}
 			for j, v := range vals {
-				if s, ok := v.(string); v == nil || ok && s == "" {
+				if s, ok := v.(string); ok && s == "" {
 					continue
 				}
 				pr.cols = append(pr.cols, colOf[j])
@@ -298,7 +298,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 
 	u.decorate(sn, p, colOf, appendAt, appendAt+len(adds))
-	if len(p.rows) == 0 && len(p.headers) == 0 && len(p.deleteRows) == 0 && len(p.decor) == 0 && len(p.links) == 0 {
+	if len(p.rows) == 0 && len(p.headers) == 0 && len(p.deleteRows) == 0 && len(u.reformat) == 0 && len(p.decor) == 0 && len(p.links) == 0 {
 		return p, nil
 	}
 	if err := u.structure(sn, p, appendAt, appendAt+len(adds), next, colOf); err != nil {

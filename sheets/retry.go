@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -14,6 +13,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"google.golang.org/api/googleapi"
+
+	"github.com/zoho2sheets/zoho2sheets/internal/backoff"
 )
 
 // callKind says how safe a call is to repeat.
@@ -68,6 +69,10 @@ func classify(err error) failure {
 		}
 		return f
 	}
+	var te *tokenFetchError
+	if errors.As(err, &te) {
+		return failure{retry: true, notApplied: true}
+	}
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		// The token endpoint is not the spreadsheet: a failed token
@@ -77,7 +82,8 @@ func classify(err error) failure {
 		}
 		return failure{}
 	}
-	// A timeout or dropped connection: ambiguous for writes. *url.Error is
+	// A timeout (of the attempt: the caller's context was checked before)
+	// or a dropped connection: ambiguous for writes. *url.Error is
 	// itself a net.Error, so look at what it wraps: a bad key or a refused
 	// request is not worth repeating.
 	var ue *url.Error
@@ -106,42 +112,35 @@ func parseRetryAfter(v string) time.Duration {
 	return 0
 }
 
-// backoff is the wait before retry number n (0-based): truncated
-// exponential with up to a second of jitter, starting at 1 s for server
-// errors and 30 s for quota errors (Google's minimums), or the server's
+// Google's truncated exponential backoff: up to a second of jitter on
+// top, starting at 1 s for server errors and 30 s for quota errors (the
+// Cloud minimums).
+var (
+	serverBackoff = backoff.Policy{Base: backoffBase, Max: backoffMax, Extra: time.Second}
+	quotaBackoffs = backoff.Policy{Base: quotaBackoff, Max: backoffMax, Extra: time.Second}
+)
+
+// backoff is the wait before retry number n (0-based), or the server's
 // Retry-After when it sent one.
 func (c *Client) backoff(n int, f failure) time.Duration {
 	if f.retryAfter > 0 {
 		return f.retryAfter
 	}
-	base := backoffBase
 	if f.quota {
-		base = quotaBackoff
+		return quotaBackoffs.Delay(n)
 	}
-	d := base << min(n, 10)
-	if d > backoffMax || d <= 0 {
-		d = backoffMax
-	}
-	return d + time.Duration(c.jitter()*float64(time.Second))
-}
-
-func (c *Client) jitter() float64 {
-	c.randMu.Lock()
-	defer c.randMu.Unlock()
-	return c.rand.Float64()
+	return serverBackoff.Delay(n)
 }
 
 // call runs one API call with retries. fn makes one attempt; requests, when
 // not nil, counts the write attempts made.
 func (c *Client) call(ctx context.Context, name string, kind callKind, requests *int, fn func() error) error {
 	for attempt := 0; ; attempt++ {
-		if kind != kindRead {
-			if err := c.waitWrite(ctx); err != nil {
-				return err
-			}
-			if requests != nil {
-				*requests++
-			}
+		if err := c.pace(ctx, kind); err != nil {
+			return err
+		}
+		if kind != kindRead && requests != nil {
+			*requests++
 		}
 		err := fn()
 		if err == nil {
@@ -179,35 +178,16 @@ func (c *Client) call(ctx context.Context, name string, kind callKind, requests 
 	}
 }
 
-// waitWrite takes one token from the write limiter, sleeping with the
-// injected sleep so that tests never wait.
-func (c *Client) waitWrite(ctx context.Context) error {
-	if c.limiter == nil {
-		return nil
+// pace waits until the request's quota window has room, sleeping with
+// the injected sleep so that tests never wait.
+func (c *Client) pace(ctx context.Context, kind callKind) error {
+	w := c.writes
+	if kind == kindRead {
+		w = c.reads
 	}
 	now := c.now()
-	r := c.limiter.ReserveN(now, 1)
-	if !r.OK() {
-		return fmt.Errorf("sheets: write rate limiter allows no request")
-	}
-	if d := r.DelayFrom(now); d > 0 {
+	if d := w.Reserve(now).Sub(now); d > 0 {
 		return c.sleep(ctx, d)
 	}
-	return nil
+	return ctx.Err()
 }
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-func newRand() *rand.Rand { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }

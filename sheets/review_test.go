@@ -147,18 +147,17 @@ func TestEmulatorFullRunKeepsHumanRows(t *testing.T) {
 	e.want(t, [][]string{{"Id", "Name", "Amount"}, {"1", "Acme", "10"}, {"Total", "", "30"}, {"see notes"}, {"see notes"}})
 }
 
-// A value the source did not send (a lookup name Bulk Read exports as an id
-// only) leaves the cell as it is, and a new row's cell empty.
-func TestEmulatorKeepCellIsNotOverwritten(t *testing.T) {
+// An empty value clears the cell: a lookup changed to a record without a
+// name never keeps showing the old record's name.
+func TestEmulatorEmptyCellOverwritesOldName(t *testing.T) {
 	e := newEnv(t, envOpt{noListener: true})
 	e.upsert(t, tbl(rec("1", "Acme", 10)))
-	keep := zsync.Cell{Kind: zsync.KindKeep}
 	r1 := rec("1", "", 11)
-	r1.Cells[1] = keep
+	r1.Cells[1] = zsync.Cell{}
 	r2 := rec("2", "", 20)
-	r2.Cells[1] = keep
+	r2.Cells[1] = zsync.Cell{}
 	res := e.upsert(t, tbl(r1, r2))
-	e.want(t, [][]string{{"Id", "Name", "Amount"}, {"1", "Acme", "11"}, {"2", "", "20"}})
+	e.want(t, [][]string{{"Id", "Name", "Amount"}, {"1", "", "11"}, {"2", "", "20"}})
 	if res.Updated != 1 || res.Added != 1 {
 		t.Fatalf("result = %+v", res)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -14,8 +15,8 @@ import (
 )
 
 // Sync state lives in spreadsheet-level developer metadata, one entry per
-// module under StateKeyPrefix+module, its value the JSON of
-// zsync.ModuleState. Why there and not in a tab or a file:
+// tab under TabStateKeyPrefix+title (the title the mapping configures), its
+// value the JSON of zsync.ModuleState. Why there and not in a tab or a file:
 //
 //   - it is invisible to humans: nobody edits, sorts or "cleans up" it, and
 //     it takes no room in the 10M-cell budget;
@@ -28,25 +29,35 @@ import (
 // DOCUMENT visibility lets any project with access to the document read
 // it: a new service account or a key in another project still finds the
 // cursor.
+const TabStateKeyPrefix = "zoho2sheets.tab."
+
+// StateKeyPrefix+module is where versions before per-tab state kept one
+// state per module. LoadState returns such entries under
+// zsync.LegacyStateKey(module); SaveState of a tab of the module removes
+// them.
 const StateKeyPrefix = "zoho2sheets.state."
 
 const checkKey = "zoho2sheets.check"
 
 func stateKey(module string) string { return StateKeyPrefix + module }
 
+func tabStateKey(sheet string) string { return TabStateKeyPrefix + sheet }
+
 // spreadsheetLocation is the whole-spreadsheet metadata location.
 func spreadsheetLocation() *sheets.DeveloperMetadataLocation {
 	return &sheets.DeveloperMetadataLocation{Spreadsheet: true}
 }
 
-// searchMetadata returns spreadsheet-level developer metadata; key "" means
-// every entry.
-func (s *Spreadsheet) searchMetadata(ctx context.Context, key string) ([]*sheets.DeveloperMetadata, error) {
-	lookup := &sheets.DeveloperMetadataLookup{LocationType: "SPREADSHEET"}
-	if key != "" {
-		lookup.MetadataKey = key
+// searchMetadata returns spreadsheet-level developer metadata with any of
+// the keys; no key means every entry.
+func (s *Spreadsheet) searchMetadata(ctx context.Context, keys ...string) ([]*sheets.DeveloperMetadata, error) {
+	req := &sheets.SearchDeveloperMetadataRequest{}
+	for _, k := range keys {
+		req.DataFilters = append(req.DataFilters, &sheets.DataFilter{DeveloperMetadataLookup: &sheets.DeveloperMetadataLookup{LocationType: "SPREADSHEET", MetadataKey: k}})
 	}
-	req := &sheets.SearchDeveloperMetadataRequest{DataFilters: []*sheets.DataFilter{{DeveloperMetadataLookup: lookup}}}
+	if len(keys) == 0 {
+		req.DataFilters = []*sheets.DataFilter{{DeveloperMetadataLookup: &sheets.DeveloperMetadataLookup{LocationType: "SPREADSHEET"}}}
+	}
 	var resp *sheets.SearchDeveloperMetadataResponse
 	err := s.c.call(ctx, "developerMetadata.search", kindRead, nil, func() (err error) {
 		resp, err = s.c.svc.Spreadsheets.DeveloperMetadata.Search(s.id, req).Context(ctx).Do()
@@ -56,64 +67,90 @@ func (s *Spreadsheet) searchMetadata(ctx context.Context, key string) ([]*sheets
 		return nil, s.apiErr("read sync state", err)
 	}
 	var out []*sheets.DeveloperMetadata
+	seen := map[int64]bool{}
 	for _, m := range resp.MatchedDeveloperMetadata {
-		if m.DeveloperMetadata == nil {
+		d := m.DeveloperMetadata
+		if d == nil || seen[d.MetadataId] || len(keys) > 0 && !slices.Contains(keys, d.MetadataKey) {
 			continue
 		}
-		if key != "" && m.DeveloperMetadata.MetadataKey != key {
-			continue
-		}
-		out = append(out, m.DeveloperMetadata)
+		seen[d.MetadataId] = true
+		out = append(out, d)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].MetadataId < out[j].MetadataId })
 	return out, nil
 }
 
-// LoadState returns the stored state of every module. An entry whose JSON
-// cannot be read is skipped with a warning: the module then runs in full,
-// which repairs it.
+// LoadState returns the stored state of every tab, keyed by its configured
+// title, and states stored per module by older versions under
+// zsync.LegacyStateKey(module). An entry whose JSON cannot be read is
+// skipped with a warning: the tab then runs in full, which repairs it.
 func (s *Spreadsheet) LoadState(ctx context.Context) (map[string]zsync.ModuleState, error) {
-	all, err := s.searchMetadata(ctx, "")
+	all, err := s.searchMetadata(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]zsync.ModuleState{}
 	for _, m := range all {
-		mod, ok := strings.CutPrefix(m.MetadataKey, StateKeyPrefix)
-		if !ok {
+		var key string
+		sheet, tab := strings.CutPrefix(m.MetadataKey, TabStateKeyPrefix)
+		mod, legacy := strings.CutPrefix(m.MetadataKey, StateKeyPrefix)
+		switch {
+		case tab:
+			key = sheet
+		case legacy:
+			key = zsync.LegacyStateKey(mod)
+		default:
 			continue
 		}
 		var st zsync.ModuleState
 		if err := json.Unmarshal([]byte(m.MetadataValue), &st); err != nil {
-			s.c.log.Warn().Str("module", mod).Msg("sheets: unreadable sync state ignored; the module will run in full")
+			s.c.log.Warn().Str("key", m.MetadataKey).Msg("sheets: unreadable sync state ignored; the tab will run in full")
 			continue
 		}
-		if st.Module == "" {
-			st.Module = mod
+		if tab {
+			st.Sheet = sheet
+		} else {
+			st.Sheet = ""
+			if st.Module == "" {
+				st.Module = mod
+			}
 		}
-		if _, dup := out[mod]; !dup {
-			out[mod] = st
+		if _, dup := out[key]; !dup {
+			out[key] = st
 		}
 	}
 	return out, nil
 }
 
-// SaveState stores one module's state, updating its entry in place (or
-// creating it). A create that fails ambiguously is checked by reading the
+// SaveState stores one tab's state, updating its entry in place (or
+// creating it), and deletes the module's legacy per-module entry in the
+// same request. A create that fails ambiguously is checked by reading the
 // metadata again, so a retry never leaves two entries.
 func (s *Spreadsheet) SaveState(ctx context.Context, st zsync.ModuleState) error {
-	if st.Module == "" {
-		return errors.New("sheets: save state: empty module name")
+	if st.Sheet == "" {
+		return errors.New("sheets: save state: empty tab title")
 	}
 	b, err := json.Marshal(st)
 	if err != nil {
-		return fmt.Errorf("sheets: save state of %s: %w", st.Module, err)
+		return fmt.Errorf("sheets: save state of tab %q: %w", st.Sheet, err)
 	}
-	key, val := stateKey(st.Module), string(b)
+	key, val := tabStateKey(st.Sheet), string(b)
+	keys := []string{key}
+	if st.Module != "" {
+		keys = append(keys, stateKey(st.Module))
+	}
 	for try := 0; ; try++ {
-		found, err := s.searchMetadata(ctx, key)
+		all, err := s.searchMetadata(ctx, keys...)
 		if err != nil {
 			return err
+		}
+		var found, legacy []*sheets.DeveloperMetadata
+		for _, m := range all {
+			if m.MetadataKey == key {
+				found = append(found, m)
+			} else {
+				legacy = append(legacy, m)
+			}
 		}
 		var reqs []*sheets.Request
 		kind := kindWrite
@@ -123,7 +160,7 @@ func (s *Spreadsheet) SaveState(ctx context.Context, st zsync.ModuleState) error
 				DeveloperMetadata: &sheets.DeveloperMetadata{MetadataKey: key, MetadataValue: val,
 					Location: spreadsheetLocation(), Visibility: "DOCUMENT"}}})
 		} else {
-			if found[0].MetadataValue == val && len(found) == 1 {
+			if found[0].MetadataValue == val && len(found) == 1 && len(legacy) == 0 {
 				return nil
 			}
 			reqs = append(reqs, &sheets.Request{UpdateDeveloperMetadata: &sheets.UpdateDeveloperMetadataRequest{
@@ -132,19 +169,27 @@ func (s *Spreadsheet) SaveState(ctx context.Context, st zsync.ModuleState) error
 				Fields:            "metadataValue"}})
 			for _, extra := range found[1:] { // left by an earlier ambiguous create
 				kind = kindWriteOnce
-				reqs = append(reqs, &sheets.Request{DeleteDeveloperMetadata: &sheets.DeleteDeveloperMetadataRequest{
-					DataFilter: &sheets.DataFilter{DeveloperMetadataLookup: &sheets.DeveloperMetadataLookup{MetadataId: extra.MetadataId}}}})
+				reqs = append(reqs, deleteMetadata(extra.MetadataId))
 			}
 		}
-		err = s.batchUpdate(ctx, "save sync state of "+st.Module, kind, nil, reqs)
+		for _, old := range legacy { // migrated: this entry now holds it
+			kind = kindWriteOnce
+			reqs = append(reqs, deleteMetadata(old.MetadataId))
+		}
+		err = s.batchUpdate(ctx, fmt.Sprintf("save sync state of tab %q", st.Sheet), kind, nil, reqs)
 		if err == nil {
 			return nil
 		}
 		if !errors.Is(err, ErrAmbiguous) || try >= 2 {
 			return err
 		}
-		s.c.log.Warn().Str("module", st.Module).Msg("sheets: saving the sync state failed ambiguously; checking what was stored")
+		s.c.log.Warn().Str("sheet", st.Sheet).Msg("sheets: saving the sync state failed ambiguously; checking what was stored")
 	}
+}
+
+func deleteMetadata(id int64) *sheets.Request {
+	return &sheets.Request{DeleteDeveloperMetadata: &sheets.DeleteDeveloperMetadataRequest{
+		DataFilter: &sheets.DataFilter{DeveloperMetadataLookup: &sheets.DeveloperMetadataLookup{MetadataId: id}}}}
 }
 
 // CheckWritable proves the identity may edit the spreadsheet with a write
@@ -170,10 +215,10 @@ func (s *Spreadsheet) batchUpdate(ctx context.Context, op string, kind callKind,
 func (s *Spreadsheet) batchUpdateReplies(ctx context.Context, op string, kind callKind, requests *int, reqs []*sheets.Request) ([]*sheets.Response, error) {
 	var resp *sheets.BatchUpdateSpreadsheetResponse
 	body := &sheets.BatchUpdateSpreadsheetRequest{Requests: reqs}
-	err := s.c.call(ctx, "spreadsheets.batchUpdate", kind, requests, func() (err error) {
+	err := s.c.call(ctx, "spreadsheets.batchUpdate", kind, requests, s.fenced(ctx, func() (err error) {
 		resp, err = s.c.svc.Spreadsheets.BatchUpdate(s.id, body).Context(ctx).Do()
 		return err
-	})
+	}))
 	if err != nil {
 		if errors.Is(err, ErrAmbiguous) {
 			return nil, fmt.Errorf("sheets: %s: %w", op, err)

@@ -2,12 +2,12 @@ package sheets
 
 import (
 	"context"
-	"strings"
 
 	"google.golang.org/api/sheets/v4"
 )
 
-// read returns the tab's properties and every value in it.
+// read returns the tab's properties and every value in it. The tab is
+// found by sheetId first (see findTab), and followed by it from then on.
 func (u *upsert) read(ctx context.Context) (*snapshot, error) {
 	ss, err := u.s.get(ctx)
 	if err != nil {
@@ -15,21 +15,21 @@ func (u *upsert) read(ctx context.Context) (*snapshot, error) {
 	}
 	sn := &snapshot{}
 	for _, sh := range ss.Sheets {
-		p := sh.Properties
-		if p == nil {
-			continue
-		}
-		if p.GridProperties != nil {
+		if p := sh.Properties; p != nil && p.GridProperties != nil {
 			sn.total += p.GridProperties.RowCount * p.GridProperties.ColumnCount
 		}
-		if p.Title == u.title || (sn.tab == nil && strings.EqualFold(p.Title, u.title)) {
-			sn.tab, sn.meta = p, sh.DeveloperMetadata
-		}
 	}
-	if sn.tab == nil {
+	if sn.tab = findTab(ss, u.t.Sheet, u.sheetID, u.byID); sn.tab == nil {
 		return sn, nil
 	}
-	u.title = sn.tab.Title // a tab titled "leads" serves a mapping saying "Leads"
+	for _, sh := range ss.Sheets {
+		if sh.Properties == sn.tab {
+			sn.meta = sh.DeveloperMetadata // what format.go recorded
+		}
+	}
+	// A tab titled "leads" serves a mapping saying "Leads", and a renamed
+	// tab is written under its new title.
+	u.title, u.sheetID, u.byID = sn.tab.Title, sn.tab.SheetId, true
 	vr, err := u.batchGet(ctx, quoteTitle(u.title))
 	if err != nil {
 		return nil, err
@@ -56,6 +56,7 @@ func (u *upsert) createTab(ctx context.Context, sn *snapshot) (*snapshot, error)
 	if sn.total+rows*cols > MaxCells {
 		return nil, u.cellLimitErr(sn.total + rows*cols)
 	}
+	u.title = u.t.Sheet
 	props := &sheets.SheetProperties{Title: u.title, GridProperties: &sheets.GridProperties{
 		RowCount: rows, ColumnCount: cols, FrozenRowCount: 1}}
 	replies, err := u.s.batchUpdateReplies(ctx, "create tab "+quoteTitle(u.title), kindWriteOnce, &u.requests,
@@ -70,6 +71,7 @@ func (u *upsert) createTab(ctx context.Context, sn *snapshot) (*snapshot, error)
 		props.GridProperties = &sheets.GridProperties{RowCount: rows, ColumnCount: cols, FrozenRowCount: 1}
 	}
 	u.s.c.log.Info().Str("sheet", u.title).Msg("sheets: created tab")
+	u.sheetID, u.byID, u.created = props.SheetId, true, true
 	return &snapshot{tab: props, total: sn.total + rows*cols}, nil
 }
 

@@ -52,6 +52,10 @@ func (s *Spreadsheet) Upsert(ctx context.Context, t *zsync.Table, opts zsync.Ups
 	l.Lock()
 	defer l.Unlock()
 	res, err := u.run(ctx)
+	if u.byID {
+		res.Tab = zsync.Tab{ID: u.sheetID, Title: u.title}
+	}
+	res.Created = u.created
 	res.Requests = u.requests
 	res.CellsWritten = u.cells
 	if u.cells > 0 {
@@ -68,6 +72,13 @@ type upsert struct {
 	title string
 	op    string
 
+	// sheetID is the tab's sheetId once known (byID): from the table,
+	// then from the tab found or created, so that every round follows
+	// the same tab even if a person renames it meanwhile.
+	sheetID int64
+	byID    bool
+	created bool
+
 	hdr      []string         // normalized headers of t.Columns
 	owned    map[string]int   // normalized header → index in t.Columns
 	order    []string         // keys of t.Rows, first appearance first
@@ -75,6 +86,7 @@ type upsert struct {
 	deleted  map[string]bool
 	onDelete zsync.OnDelete
 	markHdr  string // normalized mark header ("" when not marking)
+	reformat []int  // indexes in t.Columns of t.Reformat
 
 	// repairs, gathered when a write landed on the wrong record
 	restore    map[string]map[string]any // key → header → value to put back
@@ -111,6 +123,7 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 	u := &upsert{s: s, t: t, opts: opts, title: t.Sheet, op: op,
 		owned: map[string]int{}, want: map[string][]any{}, deleted: map[string]bool{},
 		restore: map[string]map[string]any{}, restoreRow: map[string]bool{}, onDelete: t.OnDelete,
+		sheetID: t.SheetID, byID: t.HasSheetID,
 		links: map[string]map[int]string{}, hasLinks: t.RecordURL != nil}
 	for j, c := range t.Columns {
 		h := normHeader(c.Header)
@@ -122,6 +135,11 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 		}
 		u.hdr = append(u.hdr, h)
 		u.owned[h] = j
+	}
+	for _, h := range t.Reformat {
+		if j, ok := u.owned[normHeader(h)]; ok {
+			u.reformat = append(u.reformat, j)
+		}
 	}
 	if u.onDelete == "" {
 		u.onDelete = zsync.OnDeleteRemove
@@ -295,6 +313,9 @@ func (u *upsert) run(ctx context.Context) (zsync.UpsertResult, error) {
 		}
 		if !created {
 			same, err := u.unchanged(ctx, sn, p)
+			if gridChanged(err) {
+				same, err = false, nil // renamed: the next read finds it by id
+			}
 			if err != nil {
 				return res, err
 			}
@@ -316,6 +337,12 @@ func (u *upsert) run(ctx context.Context) (zsync.UpsertResult, error) {
 				// but earlier batches may have landed on moved rows.
 				u.s.c.log.Warn().Str("sheet", u.title).Err(err).Msg("sheets: the tab shrank or was renamed while writing; reading it again")
 				last = err
+				if found, err := u.retitle(ctx); err != nil || !found {
+					if err != nil {
+						return res, err
+					}
+					continue // deleted: the next round creates it
+				}
 				if _, err := u.verify(ctx, sn, p); err != nil {
 					return res, err
 				}
@@ -324,6 +351,15 @@ func (u *upsert) run(ctx context.Context) (zsync.UpsertResult, error) {
 			return res, err
 		}
 		damaged, err := u.verify(ctx, sn, p)
+		if gridChanged(err) {
+			// Renamed right after the write: verify under the new title.
+			var found bool
+			if found, err = u.retitle(ctx); err == nil && found {
+				damaged, err = u.verify(ctx, sn, p)
+			} else if err == nil {
+				damaged = true // deleted: the next round creates it
+			}
+		}
 		if err != nil {
 			return res, err
 		}

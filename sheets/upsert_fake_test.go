@@ -206,7 +206,7 @@ func TestFakeDatesAndState(t *testing.T) {
 	if f.tab("Leads").format[[2]int{1, 1}] != "DATE" || f.tab("Leads").format[[2]int{1, 2}] != "DATE_TIME" {
 		t.Errorf("formats %v", f.tab("Leads").format)
 	}
-	st := zsync.ModuleState{Module: "Leads", Cursor: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), LastStatus: "ok", Rows: 3}
+	st := zsync.ModuleState{Module: "Leads", Sheet: "Leads", Cursor: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), LastStatus: "ok", Rows: 3}
 	for range 2 {
 		if err := s.SaveState(context.Background(), st); err != nil {
 			t.Fatal(err)
@@ -220,7 +220,7 @@ func TestFakeDatesAndState(t *testing.T) {
 	stateEntries := func() int {
 		n := 0
 		for _, m := range f.meta {
-			if strings.HasPrefix(m.MetadataKey, StateKeyPrefix) {
+			if strings.HasPrefix(m.MetadataKey, TabStateKeyPrefix) {
 				n++
 			}
 		}

@@ -182,7 +182,7 @@ func TestFakeAmbiguousStructuralWriteIsCheckedNotRepeated(t *testing.T) {
 func TestFakeSaveStateAmbiguousCreate(t *testing.T) {
 	s, f := fakeSheet(t)
 	f.faults = []fakeFault{{suffix: ":batchUpdate", status: 502, after: true}}
-	if err := s.SaveState(context.Background(), zsync.ModuleState{Module: "Deals", Rows: 1}); err != nil {
+	if err := s.SaveState(context.Background(), zsync.ModuleState{Module: "Deals", Sheet: "Deals", Rows: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if len(f.meta) != 1 {

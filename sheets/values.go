@@ -71,7 +71,6 @@ func truncate(s string) (string, bool) {
 //	date      serial number of the day
 //	datetime  serial number of the instant's wall clock in loc
 //	empty     "" (clears the cell)
-//	keep      nil (the cell is left as it is)
 //
 // truncated reports text cut to MaxCellChars.
 func wireValue(c zsync.Cell, loc *time.Location) (v any, truncated bool) {
@@ -93,8 +92,6 @@ func wireValue(c zsync.Cell, loc *time.Location) (v any, truncated bool) {
 			return "", false
 		}
 		return serial(c.T, loc), false
-	case zsync.KindKeep:
-		return nil, false // unknown: never written, never compared
 	}
 	return "", false
 }
@@ -104,9 +101,6 @@ func wireValue(c zsync.Cell, loc *time.Location) (v any, truncated bool) {
 // wireValue of kind k), so that writing it would change nothing. Numbers
 // compare with a tolerance for float noise; datetimes to the half second.
 func sameValue(want any, k zsync.Kind, have any) bool {
-	if want == nil {
-		return true // KindKeep: whatever the cell holds stays
-	}
 	if have == nil {
 		have = ""
 	}

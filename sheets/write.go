@@ -86,6 +86,23 @@ func (u *upsert) structure(sn *snapshot, p *plan, appendAt, needRows, needCols i
 				Fields: "userEnteredFormat.numberFormat"}})
 		}
 	}
+	// Columns whose type changed to or from a date: every data row gets
+	// the format of the new type (none for text, numbers and bools), also
+	// where the value stayed the same number.
+	for _, j := range u.reformat {
+		if needRows <= 1 {
+			break
+		}
+		f := &sheets.CellFormat{NumberFormat: u.colFormat(j)}
+		if f.NumberFormat == nil {
+			f = &sheets.CellFormat{} // with the field mask: clears the format
+		}
+		p.structure = append(p.structure, &sheets.Request{RepeatCell: &sheets.RepeatCellRequest{
+			Range: &sheets.GridRange{SheetId: sn.sheetID(), StartRowIndex: 1, EndRowIndex: int64(needRows),
+				StartColumnIndex: int64(colOf[j]), EndColumnIndex: int64(colOf[j] + 1),
+				ForceSendFields: []string{"SheetId", "StartColumnIndex"}},
+			Cell: &sheets.CellData{UserEnteredFormat: f}, Fields: "userEnteredFormat.numberFormat"}})
+	}
 	p.structure = append(p.structure, p.decor...)
 	return nil
 }
@@ -246,10 +263,10 @@ func (u *upsert) write(ctx context.Context, p *plan) error {
 	}
 	for i, batch := range p.data {
 		req := &sheets.BatchUpdateValuesRequest{ValueInputOption: "RAW", Data: batch}
-		err := u.s.c.call(ctx, "values.batchUpdate", kindWrite, &u.requests, func() error {
+		err := u.s.c.call(ctx, "values.batchUpdate", kindWrite, &u.requests, u.s.fenced(ctx, func() error {
 			_, err := u.s.c.svc.Spreadsheets.Values.BatchUpdate(u.s.id, req).Context(ctx).Do()
 			return err
-		})
+		}))
 		if err != nil {
 			if i > 0 {
 				u.s.c.log.Warn().Str("sheet", u.title).Int("batches_written", i).Msg("sheets: write stopped part way; the next run completes it")

@@ -12,14 +12,9 @@ const (
 	KindBool                 // TRUE / FALSE
 	KindDate                 // a date cell (serial number with a date format)
 	KindDateTime             // a date-time cell (serial number with a date-time format)
-	// KindKeep is a value the source did not send, e.g. the name of a
-	// lookup that Zoho's Bulk Read exports as an id only: the cell is left
-	// as it is (and left empty in a new row), never overwritten with a
-	// guess.
-	KindKeep
 )
 
-var kindNames = [...]string{"empty", "text", "number", "bool", "date", "datetime", "keep"}
+var kindNames = [...]string{"empty", "text", "number", "bool", "date", "datetime"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {

@@ -43,7 +43,10 @@ type Job struct {
 	// Overlap is subtracted from the cursor of an incremental read
 	// (default DefaultOverlap).
 	Overlap time.Duration
-	Logger  zerolog.Logger
+	// Timezone is the zone the sink renders datetimes in; it is part of
+	// each tab's fingerprint, so changing it rewrites every datetime.
+	Timezone string
+	Logger   zerolog.Logger
 	// Progress, when set, is called when a module starts reading, every
 	// ProgressEvery records, and when its read is done.
 	Progress func(Progress)
@@ -53,11 +56,20 @@ type Job struct {
 	// source and requests made to the sink; the summary reports the calls
 	// each module made.
 	Calls func() (source, sink int)
+	// Lease, when set, makes every run that writes hold the sink's run
+	// lease (see LeasePolicy).
+	Lease *LeasePolicy
 	// Org, when set, gives currency columns the org's currency format and
 	// link columns their links; without it currency columns get no format
 	// of their own and link columns no links.
 	Org  OrgSource
 	orgs orgCache
+	// Status, when set with StatusTab, gets the status rows at the end of
+	// every run that writes, success or failure, while the run still
+	// holds its lease. NextRun, when set, is the next scheduled run.
+	Status    StatusSink
+	StatusTab string
+	NextRun   func() time.Time
 }
 
 // RunOptions change what one run does.
@@ -78,6 +90,8 @@ type RunOptions struct {
 	// before a module starts, or while it is still reading. A write that has
 	// begun is always finished.
 	Interrupt <-chan struct{}
+	// LeaseWait is how long to wait for another run's lease (Job.Lease).
+	LeaseWait time.Duration
 }
 
 // ProgressEvery is how many records are read between Progress calls.
@@ -115,6 +129,10 @@ type ModuleSummary struct {
 	SourceCalls, SinkRequests int
 	Duration                  time.Duration
 	Err                       error
+	// Notes say what happened to the tab beyond the counts, for the log
+	// and the run summary: "tab renamed to "Leads (EU)": following it",
+	// "mapping changed: 2 columns added (Phone, Email) → full read".
+	Notes []string
 	// State is the module's sync state after the run (as saved, or as it
 	// would have been saved when the sheet itself failed); KeyHeader is the
 	// header of the tab's key column. The status tab shows them.
@@ -166,17 +184,29 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 	if err != nil {
 		return sum, err
 	}
+	lease, err := j.holdLease(ctx, opts)
+	if err != nil {
+		return sum, err
+	}
+	defer j.releaseLease(ctx, lease)
 	states, err := j.Sink.LoadState(ctx)
 	if err != nil {
 		return sum, fmt.Errorf("read sync state from the spreadsheet: %w", err)
 	}
+	tabs, err := j.Sink.Tabs(ctx)
+	if err != nil {
+		return sum, fmt.Errorf("list the spreadsheet's tabs: %w", err)
+	}
+	places := j.place(states, tabs)
 	var errs []error
 	for _, m := range mods {
 		var ms ModuleSummary
 		if interrupted(opts.Interrupt) {
 			ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, Err: ErrInterrupted}
+		} else if err := lease.leaseErr(); err != nil {
+			ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, Err: err}
 		} else {
-			ms = j.runModule(ctx, m, states[m.Module], opts)
+			ms = j.runModule(ctx, m, places[m.Sheet], opts)
 		}
 		sum.Modules = append(sum.Modules, ms)
 		if j.ModuleDone != nil {
@@ -186,6 +216,7 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 			errs = append(errs, &ModuleError{Module: m.Module, Err: ms.Err})
 		}
 	}
+	j.writeStatus(ctx, sum)
 	return sum, errors.Join(errs...)
 }
 
@@ -209,8 +240,9 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 	return out, nil
 }
 
-func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts RunOptions) (ms ModuleSummary) {
+func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts RunOptions) (ms ModuleSummary) {
 	start := j.now()
+	st := pl.state
 	ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, State: st, KeyHeader: keyHeader(m.Columns)}
 	log := j.Logger.With().Str("module", m.Module).Str("sheet", m.Sheet).Logger()
 	var src0, sink0 int
@@ -244,17 +276,11 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts R
 		}()
 	}
 
-	ms.Mode, ms.Since = j.mode(m, st, opts, start)
-	log = log.With().Str("mode", string(ms.Mode)).Logger()
-	if ms.Mode == ModeFull {
-		log.Info().Msg("reading all records")
-	} else {
-		log.Info().Time("since", ms.Since).Msg("reading changed records")
+	for _, n := range pl.notes {
+		j.note(&ms, log, n)
 	}
-
-	if j.Progress != nil {
-		j.Progress(Progress{Module: m.Module, Mode: ms.Mode})
-	}
+	// The field metadata comes first: the kinds it gives the columns are
+	// part of what the tab is built from, which decides the mode.
 	fields, err := j.Source.Fields(readCtx, m.Module)
 	if err != nil {
 		ms.Err = j.readErr(opts, fmt.Errorf("read field metadata: %w", err))
@@ -266,10 +292,32 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts R
 		return ms
 	}
 	j.decorate(readCtx, m.Module, mapper, log)
+	spec := NewTabSpec(m, mapper.Columns(), j.Timezone, MarkText)
+	change := CompareFingerprint(st.Fingerprint, spec)
+	var why note
+	ms.Mode, ms.Since, why = j.mode(m, st, opts, start, pl, change)
+	if why.msg != "" {
+		j.note(&ms, log, why)
+	}
+	log = log.With().Str("mode", string(ms.Mode)).Logger()
+	if ms.Mode == ModeFull {
+		log.Info().Msg("reading all records")
+	} else {
+		log.Info().Time("since", ms.Since).Msg("reading changed records")
+	}
+	if j.Progress != nil {
+		j.Progress(Progress{Module: m.Module, Mode: ms.Mode})
+	}
 	table := &Table{
 		Sheet: m.Sheet, Columns: mapper.Columns(), Key: mapper.Key(),
 		Full: ms.Mode == ModeFull, OnDelete: m.OnDelete,
-		MarkColumn: m.MarkColumn, MarkText: "deleted in Zoho", RecordURL: mapper.link,
+		MarkColumn: m.MarkColumn, MarkText: MarkText, RecordURL: mapper.link,
+	}
+	if pl.match != TabMissing {
+		table.SheetID, table.HasSheetID = pl.tab.ID, true
+	}
+	if table.Full {
+		table.Reformat = change.Reformat
 	}
 	cursor := st.Cursor
 	ro := ReadOptions{Fields: mapper.Fields(), Since: ms.Since}
@@ -342,8 +390,23 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, st ModuleState, opts R
 		return ms
 	}
 	// The cursor advances only now that the write succeeded.
-	st.Module = m.Module
+	st.Module, st.Sheet = m.Module, m.Sheet
 	st.Cursor = cursor
+	if res.Tab.Title != "" {
+		if pl.match != TabMissing && res.Tab.ID == pl.tab.ID && res.Tab.Title != pl.tab.Title {
+			j.note(&ms, log, note{warn: true, msg: fmt.Sprintf("tab renamed to %q while the run wrote it: following it", res.Tab.Title)})
+		}
+		st.SheetID, st.SheetTitle = res.Tab.ID, res.Tab.Title
+	}
+	if table.Full || !change.NeedsFull() {
+		st.Fingerprint = spec.Fingerprint()
+	}
+	if res.Created && !table.Full {
+		// The tab vanished after the run looked for it: it now holds only
+		// the records read. Forget the cursor so the next run reads all.
+		st.Cursor = time.Time{}
+		j.note(&ms, log, note{warn: true, msg: fmt.Sprintf("tab %q was deleted during the run and recreated with the changed records only; the next run reads in full", m.Sheet)})
+	}
 	st.LastRun = start
 	st.LastStatus = "ok"
 	st.LastError = ""
@@ -373,9 +436,9 @@ func (j *Job) readErr(opts RunOptions, err error) error {
 	return err
 }
 
-// recordFailure stores the failure in the module's state, leaving its cursor
-// where it was, and returns the state. It is best effort: the sheet may be
-// what failed.
+// recordFailure stores the failure in the tab's state (st.Sheet), leaving
+// its cursor where it was, and returns the state. It is best effort: the
+// sheet may be what failed.
 func (j *Job) recordFailure(ctx context.Context, st ModuleState, module string, err error) ModuleState {
 	st.Module = module
 	st.LastRun = j.now()
@@ -403,18 +466,37 @@ func keyHeader(cols []ColumnSpec) string {
 	return ""
 }
 
-func (j *Job) mode(m ModuleJob, st ModuleState, opts RunOptions, now time.Time) (Mode, time.Time) {
+// mode decides how the tab is read, and says why when the reason is
+// something that happened around the sync (a deleted tab, a mapping edit)
+// rather than the schedule or the command line.
+func (j *Job) mode(m ModuleJob, st ModuleState, opts RunOptions, now time.Time, pl placement, ch SpecChange) (Mode, time.Time, note) {
+	var mapping note
+	if !ch.None() && !ch.Unknown {
+		mapping.msg = "mapping changed: " + ch.String()
+	}
 	switch {
 	case opts.Full:
-		return ModeFull, time.Time{}
+		return ModeFull, time.Time{}, mapping
 	case !opts.Since.IsZero():
-		return ModeSince, opts.Since
+		if ch.NeedsFull() && mapping.msg != "" {
+			mapping.msg += "; the next run without --since reads in full"
+		}
+		return ModeSince, opts.Since, mapping
 	case st.Cursor.IsZero():
-		return ModeFull, time.Time{}
+		return ModeFull, time.Time{}, mapping
+	case pl.match == TabMissing:
+		return ModeFull, time.Time{}, note{msg: "tab recreated → full read"}
+	case pl.replaced:
+		return ModeFull, time.Time{}, note{msg: "another tab in place of the one the sync built → full read"}
+	case ch.Unknown:
+		return ModeFull, time.Time{}, note{msg: "sync state from an older version does not say which mapping built the tab → full read (once)"}
+	case ch.NeedsFull():
+		mapping.msg += " → full read"
+		return ModeFull, time.Time{}, mapping
 	case m.FullEvery > 0 && now.Sub(st.LastFull) >= m.FullEvery:
-		return ModeFull, time.Time{}
+		return ModeFull, time.Time{}, mapping
 	}
-	return ModeIncremental, st.Cursor.Add(-j.overlap())
+	return ModeIncremental, st.Cursor.Add(-j.overlap()), mapping
 }
 
 func (j *Job) overlap() time.Duration {

@@ -67,13 +67,15 @@ func (f *fakeSource) Deleted(_ context.Context, module string, since time.Time) 
 	}
 }
 
-// fakeSink records what it was asked to write.
+// fakeSink records what it was asked to write. Its tabs are found as the
+// sheets package finds them (zsync.FindTab) and created when missing.
 type fakeSink struct {
 	tables    []*zsync.Table
 	opts      []zsync.UpsertOptions
 	states    map[string]zsync.ModuleState
 	saves     int
 	failWrite map[string]error
+	tabs      []zsync.Tab
 }
 
 func (f *fakeSink) Upsert(_ context.Context, t *zsync.Table, o zsync.UpsertOptions) (zsync.UpsertResult, error) {
@@ -82,8 +84,20 @@ func (f *fakeSink) Upsert(_ context.Context, t *zsync.Table, o zsync.UpsertOptio
 	if err := f.failWrite[t.Sheet]; err != nil {
 		return zsync.UpsertResult{}, err
 	}
-	return zsync.UpsertResult{Added: len(t.Rows), Removed: len(t.Deleted)}, nil
+	res := zsync.UpsertResult{Added: len(t.Rows), Removed: len(t.Deleted)}
+	tab, how := zsync.FindTab(f.tabs, t.Sheet, t.SheetID, t.HasSheetID)
+	if how == zsync.TabMissing && !o.DryRun {
+		tab = zsync.Tab{ID: int64(len(f.tabs)) * 7, Title: t.Sheet} // ids need not follow order; 0 is one
+		f.tabs = append(f.tabs, tab)
+		res.Created = true
+	}
+	if how != zsync.TabMissing || !o.DryRun {
+		res.Tab = tab
+	}
+	return res, nil
 }
+
+func (f *fakeSink) Tabs(context.Context) ([]zsync.Tab, error) { return slices.Clone(f.tabs), nil }
 
 func (f *fakeSink) LoadState(context.Context) (map[string]zsync.ModuleState, error) {
 	out := map[string]zsync.ModuleState{}
@@ -97,7 +111,11 @@ func (f *fakeSink) SaveState(_ context.Context, st zsync.ModuleState) error {
 	if f.states == nil {
 		f.states = map[string]zsync.ModuleState{}
 	}
-	f.states[st.Module] = st
+	if st.Sheet == "" {
+		return errors.New("fake sink: state without a tab title")
+	}
+	f.states[st.Sheet] = st
+	delete(f.states, zsync.LegacyStateKey(st.Module))
 	f.saves++
 	return nil
 }
@@ -117,6 +135,32 @@ func newJob(src *fakeSource, sink *fakeSink, now *time.Time) *zsync.Job {
 		},
 	}
 }
+
+// synced completes st as a run of newJob's mapping leaves it for the tab
+// of st.Module (named like the module): keyed by the tab, with the
+// fingerprint of the mapping.
+func synced(t *testing.T, st zsync.ModuleState) zsync.ModuleState {
+	t.Helper()
+	now := t0
+	for _, m := range newJob(&fakeSource{}, &fakeSink{}, &now).Modules {
+		if m.Module != st.Module {
+			continue
+		}
+		fields, _ := (&fakeSource{}).Fields(context.Background(), m.Module)
+		mp, err := zsync.NewMapper(m.Columns, fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Sheet = m.Sheet
+		st.Fingerprint = zsync.NewTabSpec(m, mp.Columns(), "", zsync.MarkText).Fingerprint()
+		return st
+	}
+	t.Fatalf("no module %s", st.Module)
+	return st
+}
+
+// bothTabs are the tabs of newJob's mapping as a first run creates them.
+func bothTabs() []zsync.Tab { return []zsync.Tab{{ID: 0, Title: "Leads"}, {ID: 7, Title: "Deals"}} }
 
 func TestJobFirstRunIsFullThenIncremental(t *testing.T) {
 	now := t0
@@ -178,7 +222,8 @@ func TestJobModuleFailureDoesNotStopOthersAndKeepsCursor(t *testing.T) {
 	}}
 	old := zsync.ModuleState{Module: "Leads", Cursor: t0.Add(-48 * time.Hour), LastFull: t0.Add(-48 * time.Hour)}
 	sink := &fakeSink{
-		states:    map[string]zsync.ModuleState{"Leads": old},
+		tabs:      bothTabs(),
+		states:    map[string]zsync.ModuleState{"Leads": synced(t, old)},
 		failWrite: map[string]error{"Leads": errors.New("quota")},
 	}
 	sum, err := newJob(src, sink, &now).Run(context.Background(), zsync.RunOptions{})
@@ -247,7 +292,7 @@ func TestJobModes(t *testing.T) {
 			now := t0
 			st := tc.state
 			st.Module = tc.module
-			sink := &fakeSink{states: map[string]zsync.ModuleState{tc.module: st}}
+			sink := &fakeSink{tabs: bothTabs(), states: map[string]zsync.ModuleState{tc.module: synced(t, st)}}
 			opts := tc.opts
 			opts.Modules = []string{tc.module}
 			sum, err := newJob(&fakeSource{}, sink, &now).Run(context.Background(), opts)
@@ -301,7 +346,7 @@ func TestJobSinceAfterCursorKeepsCursor(t *testing.T) {
 	cursor := t0.Add(-48 * time.Hour)
 	gap := rec("1", t0.Add(-30*time.Hour)) // modified after the cursor, before --since
 	src := &fakeSource{records: map[string][]zsync.Record{"Leads": {gap, rec("2", t0.Add(-time.Hour))}}}
-	sink := &fakeSink{states: map[string]zsync.ModuleState{"Leads": {Module: "Leads", Cursor: cursor, LastFull: cursor}}}
+	sink := &fakeSink{tabs: bothTabs(), states: map[string]zsync.ModuleState{"Leads": synced(t, zsync.ModuleState{Module: "Leads", Cursor: cursor, LastFull: cursor})}}
 	job := newJob(src, sink, &now)
 	if _, err := job.Run(context.Background(), zsync.RunOptions{Modules: []string{"Leads"}, Since: t0.Add(-2 * time.Hour)}); err != nil {
 		t.Fatal(err)
@@ -329,7 +374,7 @@ func TestJobSinceAfterCursorKeepsCursor(t *testing.T) {
 	}
 
 	// A --since at or before the cursor covers everything after it: advance.
-	sink = &fakeSink{states: map[string]zsync.ModuleState{"Leads": {Module: "Leads", Cursor: cursor, LastFull: cursor}}}
+	sink = &fakeSink{tabs: bothTabs(), states: map[string]zsync.ModuleState{"Leads": synced(t, zsync.ModuleState{Module: "Leads", Cursor: cursor, LastFull: cursor})}}
 	job = newJob(src, sink, &now)
 	if _, err := job.Run(context.Background(), zsync.RunOptions{Modules: []string{"Leads"}, Since: cursor.Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
@@ -346,8 +391,8 @@ func TestJobEmptyFullReadDoesNotEmptyTheTab(t *testing.T) {
 		records: map[string][]zsync.Record{"Leads": nil},
 		deleted: map[string][]zsync.Deletion{"Leads": {{ID: "7", Deleted: t0.Add(-time.Hour)}}},
 	}
-	sink := &fakeSink{states: map[string]zsync.ModuleState{
-		"Leads": {Module: "Leads", Cursor: t0.Add(-time.Hour), LastFull: lastFull, Rows: 120},
+	sink := &fakeSink{tabs: bothTabs(), states: map[string]zsync.ModuleState{
+		"Leads": synced(t, zsync.ModuleState{Module: "Leads", Cursor: t0.Add(-time.Hour), LastFull: lastFull, Rows: 120}),
 	}}
 	_, err := newJob(src, sink, &now).Run(context.Background(), zsync.RunOptions{Full: true, Modules: []string{"Leads"}})
 	if err != nil {

@@ -396,7 +396,7 @@ func (m *Mapper) Row(r Record) Row {
 	}
 	if m.link != nil && key != "" {
 		for i := range m.plans {
-			if m.plans[i].link && cells[i].Kind != KindKeep {
+			if m.plans[i].link {
 				cells[i].Link = m.link(key)
 			}
 		}
@@ -410,11 +410,6 @@ func (p *colPlan) cell(v Value, rest []string) Cell {
 	case nil:
 		return Cell{}
 	case Lookup:
-		if x.Name == "" && x.ID != "" && (len(rest) == 0 || lookupKey(rest[0]) != 0) {
-			// A lookup without its name (Bulk Read exports ids only):
-			// the name is unknown, not empty, so the cell is kept.
-			return Cell{Kind: KindKeep}
-		}
 		if len(rest) == 0 {
 			return p.fromString(lookupDisplay(x))
 		}
@@ -526,14 +521,10 @@ func objectText(x map[string]Value) string {
 	return string(js)
 }
 
-// lookupDisplay is what a lookup shows on its own: its name, or its id when
-// the source sent no name (COQL and bulk reads return ids only).
-func lookupDisplay(l Lookup) string {
-	if l.Name != "" {
-		return l.Name
-	}
-	return l.ID
-}
+// lookupDisplay is a lookup's name: every read path returns names, so an
+// empty one is empty in Zoho and the cell is too (never the id, never the
+// name of the record the lookup pointed at before).
+func lookupDisplay(l Lookup) string { return l.Name }
 
 func lookupPart(l Lookup, key string) string {
 	switch lookupKey(key) {

@@ -275,8 +275,8 @@ func TestRowValueKinds(t *testing.T) {
 			zsync.KindText: zsync.Text("Patricia Boyle"), zsync.KindNumber: zsync.Text("Patricia Boyle"),
 			zsync.KindBool: zsync.Text("Patricia Boyle"), zsync.KindDate: zsync.Text("Patricia Boyle"),
 			zsync.KindDateTime: zsync.Text("Patricia Boyle")}},
-		// Bulk Read sends lookups as ids: the name is unknown, so the cell is kept, not overwritten.
-		{"Lookup without name", zsync.Lookup{ID: "9"}, false, map[zsync.Kind]zsync.Cell{zsync.KindText: {Kind: zsync.KindKeep}}},
+		// Every read path sends names: an empty one is an empty cell, never the id.
+		{"Lookup without name", zsync.Lookup{ID: "9"}, false, map[zsync.Kind]zsync.Cell{zsync.KindText: {}}},
 		{"[]string", []string{"English", "German"}, false, map[zsync.Kind]zsync.Cell{
 			zsync.KindText: zsync.Text("English, German"), zsync.KindNumber: zsync.Text("English, German"),
 			zsync.KindDate: zsync.Text("English, German")}},
@@ -346,7 +346,7 @@ func TestRowPaths(t *testing.T) {
 		{zsync.ColumnSpec{Field: "Tag.name"}, zsync.Text("vip, hot")},
 		{zsync.ColumnSpec{Field: "Tag.name", Join: " | "}, zsync.Text("vip | hot")},
 		{zsync.ColumnSpec{Field: "Tag.id", Join: ";"}, zsync.Text("1;2;3")},
-		{zsync.ColumnSpec{Field: "Tag"}, zsync.Text("vip, hot, 3")},
+		{zsync.ColumnSpec{Field: "Tag"}, zsync.Text("vip, hot")}, // a nameless element shows nothing, not its id
 		{zsync.ColumnSpec{Field: "Tag.color_code"}, zsync.Text("#ff0000")},
 		{zsync.ColumnSpec{Field: "Tag.nope"}, zsync.Cell{}},
 		{zsync.ColumnSpec{Field: "Products.Product.name"}, zsync.Text("Widget, Gadget")},

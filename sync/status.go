@@ -84,3 +84,22 @@ func (s *Summary) Statuses(loc *time.Location, next time.Time) []TabStatus {
 	}
 	return out
 }
+
+// writeStatus hands the run's status rows to j.Status. It is best effort:
+// a sheet that cannot be written is already the modules' error.
+func (j *Job) writeStatus(ctx context.Context, sum *Summary) {
+	if j.Status == nil || j.StatusTab == "" || sum.DryRun {
+		return
+	}
+	loc, err := time.LoadLocation(j.Timezone)
+	if err != nil || j.Timezone == "" {
+		loc = time.UTC
+	}
+	var next time.Time
+	if j.NextRun != nil {
+		next = j.NextRun()
+	}
+	if err := j.Status.WriteStatus(ctx, j.StatusTab, sum.Statuses(loc, next)); err != nil {
+		j.Logger.Warn().Err(err).Str("sheet", j.StatusTab).Msg("could not update the status tab")
+	}
+}

@@ -41,9 +41,13 @@ type Row struct {
 
 // Table is what one module's run asks a sink to make true in one tab.
 type Table struct {
-	Sheet   string   // tab title
-	Columns []Column // owned columns, in mapping order
-	Key     int      // index in Columns of the key (Zoho id) column
+	Sheet string // tab title
+	// SheetID, when HasSheetID, is the sheetId of the tab: the tab is
+	// found by it first (a person may have renamed it), then by Sheet.
+	SheetID    int64
+	HasSheetID bool
+	Columns    []Column // owned columns, in mapping order
+	Key        int      // index in Columns of the key (Zoho id) column
 
 	// Rows are the records to insert or update, keyed by Row.Key.
 	Rows []Row
@@ -52,6 +56,10 @@ type Table struct {
 	// Full means Rows is every record of the module: a row in the tab whose
 	// key is not in Rows is treated as deleted.
 	Full bool
+
+	// Reformat are headers of columns whose kind changed to or from date
+	// or datetime: their number format is set again on every data row.
+	Reformat []string
 
 	OnDelete OnDelete
 	// MarkColumn is the header of the column filled with MarkText for rows of
@@ -81,6 +89,11 @@ type UpsertResult struct {
 	Requests                                   int // write requests sent
 	// Diff previews the change (nil unless UpsertOptions.DiffLimit > 0).
 	Diff *Diff
+
+	// Tab is the tab written (zero in a dry run of a tab that does not
+	// exist); Created says the upsert had to create it.
+	Tab     Tab
+	Created bool
 }
 
 // Diff is a bounded preview of an upsert's change, for a dry run to show.
@@ -102,7 +115,7 @@ type CellChange struct {
 	Old, New string
 }
 
-// Add sums two results.
+// Add sums the counts of two results.
 func (r UpsertResult) Add(o UpsertResult) UpsertResult {
 	return UpsertResult{
 		Added: r.Added + o.Added, Updated: r.Updated + o.Updated,
@@ -112,10 +125,22 @@ func (r UpsertResult) Add(o UpsertResult) UpsertResult {
 	}
 }
 
-// ModuleState is the sync state of one module, kept in the spreadsheet so a
-// stateless runner needs no other storage.
+// ModuleState is the sync state of one tab, kept in the spreadsheet so a
+// stateless runner needs no other storage. It is keyed by Sheet, the tab
+// title the mapping configures, so one module may feed several tabs.
 type ModuleState struct {
 	Module string `json:"module"`
+	// Sheet is the configured tab title; empty in a state written by a
+	// version that kept one state per module (see LegacyStateKey).
+	Sheet string `json:"sheet,omitempty"`
+	// SheetID is the sheetId of the tab last written, valid when
+	// SheetTitle is set; SheetTitle is the tab's title then (it differs
+	// from Sheet once a person renamed the tab).
+	SheetID    int64  `json:"sheet_id"`
+	SheetTitle string `json:"sheet_title,omitempty"`
+	// Fingerprint summarises what the tab's cells were built from
+	// (TabSpec.Fingerprint); empty when unknown.
+	Fingerprint string `json:"fingerprint,omitempty"`
 	// Cursor is the newest Modified_Time written; the next incremental run
 	// reads records modified since Cursor minus an overlap.
 	Cursor time.Time `json:"cursor"`
@@ -133,12 +158,26 @@ type ModuleState struct {
 	FailedSince time.Time `json:"failed_since,omitzero"`
 }
 
+// HasSheetID reports whether the state knows the tab's sheetId.
+func (s ModuleState) HasSheetID() bool { return s.SheetTitle != "" }
+
+// LegacyStateKey is the key under which Sink.LoadState returns a state
+// stored by a version that kept one state per module (Sheet is empty). The
+// job hands it to the module's first tab, and SaveState of any tab of the
+// module removes it: it is migrated, not lost.
+func LegacyStateKey(module string) string { return "\x00module " + module }
+
 // ReadOptions selects the records a Source reads.
 type ReadOptions struct {
 	// Fields are the API names to read; "id" and "Modified_Time" are always read.
 	Fields []string
 	// Since, when not zero, limits the read to records modified after it.
 	Since time.Time
+	// Where, when not empty, is a condition in COQL WHERE syntax with
+	// literal values ("Stage not in ('Closed Won') and Amount >= 10000");
+	// the reader ANDs it with its own conditions. Fields and Where may use
+	// related paths through up to two lookups ("Account_Name.Industry").
+	Where string
 }
 
 // Source reads a CRM. zoho.Client implements it.
@@ -147,7 +186,8 @@ type Source interface {
 	Modules(ctx context.Context) ([]Module, error)
 	// Fields returns the field metadata of a module.
 	Fields(ctx context.Context, module string) ([]Field, error)
-	// Records streams a module's records, sorted by Modified_Time ascending.
+	// Records streams a module's records, each once, in an order of the
+	// source's choosing.
 	Records(ctx context.Context, module string, opts ReadOptions) iter.Seq2[Record, error]
 	// Deleted streams the records of a module deleted since a time.
 	Deleted(ctx context.Context, module string, since time.Time) iter.Seq2[Deletion, error]
@@ -157,11 +197,15 @@ type Source interface {
 type Sink interface {
 	// Upsert makes the tab named by t.Sheet agree with t.
 	Upsert(ctx context.Context, t *Table, opts UpsertOptions) (UpsertResult, error)
-	// LoadState returns the stored state of every module (missing modules
-	// are absent from the map).
+	// LoadState returns the stored state of every tab, keyed by
+	// ModuleState.Sheet (tabs never synced are absent), and states of the
+	// older per-module format under LegacyStateKey(module).
 	LoadState(ctx context.Context) (map[string]ModuleState, error)
-	// SaveState stores one module's state.
+	// SaveState stores one tab's state under st.Sheet, and removes the
+	// legacy per-module state of st.Module if there is one.
 	SaveState(ctx context.Context, st ModuleState) error
+	// Tabs lists the tabs of the spreadsheet.
+	Tabs(ctx context.Context) ([]Tab, error)
 }
 
 // ConfigError is a problem with the user's configuration or environment.

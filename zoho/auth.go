@@ -10,13 +10,16 @@ import (
 )
 
 // DefaultScopes are the OAuth scopes zoho2sheets needs: read records
-// (including /deleted), module and field metadata, Bulk Read, and the org
-// (home currency and the domain of record links).
+// (including /deleted), module and field metadata, Bulk Read, COQL queries,
+// the users list (owner names), and the org (home currency and the domain
+// of record links).
 var DefaultScopes = []string{
 	"ZohoCRM.modules.READ",
 	"ZohoCRM.settings.modules.READ",
 	"ZohoCRM.settings.fields.READ",
 	"ZohoCRM.bulk.read",
+	"ZohoCRM.coql.READ",
+	"ZohoCRM.users.READ",
 	"ZohoCRM.org.READ",
 }
 
@@ -100,7 +103,9 @@ func (c *Client) Revoke(ctx context.Context, token string) error {
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost,
+	rctx, cancel := context.WithTimeout(ctx, acc.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost,
 		acc.url+"/oauth/v2/token/revoke?"+url.Values{"token": {token}}.Encode(), nil)
 	if err != nil {
 		return newTokenError(opRevoke, CodeBadResponse, Redact(err.Error()), 0, acc.url, acc.dc, nil)

@@ -12,17 +12,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
 	"golang.org/x/oauth2"
 
+	"github.com/zoho2sheets/zoho2sheets/internal/backoff"
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
 
@@ -55,7 +56,8 @@ type Observer interface {
 // Stats are the running totals of a client's traffic.
 type Stats struct {
 	Calls          int // HTTP attempts to the CRM API, retries included
-	Credits        int // successful calls, each costing Zoho API credits (1 per call)
+	Credits        int // API credits of the successful calls: 1 each, a COQL query 1–3 by its LIMIT
+	RecordCalls    int // attempts that read records (Get Records and COQL pages)
 	Retries        int // attempts that were retries
 	TokenRefreshes int // access tokens minted
 	// CreditsRemaining is the last X-API-CREDITS-REMAINING Zoho sent
@@ -87,9 +89,15 @@ type Client struct {
 	mu    sync.Mutex
 	stats Stats
 
-	metaMu   sync.Mutex
-	meta     map[string]map[string]zsync.Field // module → api name → field
-	orgCache *orgInfo                          // GET /org, once read
+	metaMu sync.Mutex
+	meta   map[string]map[string]zsync.Field // module → api name → field
+
+	noCOQL  atomic.Pointer[string] // why COQL is not used (nil: it is)
+	usersMu sync.Mutex
+	users   map[string]zsync.Lookup // user id → full name and email
+	usersAt time.Time
+
+	orgCache *orgInfo // GET /org, once read
 }
 
 var _ zsync.Source = (*Client)(nil)
@@ -202,8 +210,9 @@ func WithMaxRetries(n int) Option {
 	}
 }
 
-// WithRequestTimeout bounds one attempt of one call, body included
-// (default 2 minutes).
+// WithRequestTimeout bounds one attempt of one call, body included, and
+// each request to the accounts server (default 2 minutes). A timed-out
+// attempt is retried like a dropped connection.
 func WithRequestTimeout(d time.Duration) Option {
 	return func(c *Client) error {
 		if d <= 0 {
@@ -246,13 +255,23 @@ func WithBulkReadAbove(n int) Option {
 	}
 }
 
+// WithoutCOQL makes Records read with Get Records (and Bulk Read) only,
+// as before COQL was the read path.
+func WithoutCOQL() Option {
+	return func(c *Client) error {
+		why := "COQL is switched off (WithoutCOQL)"
+		c.noCOQL.Store(&why)
+		return nil
+	}
+}
+
 // NewClient returns a client. Without a refresh token (WithCredentials) or
 // a token source, only Exchange and Revoke work; API calls fail saying so.
 func NewClient(opts ...Option) (*Client, error) {
 	c := &Client{
 		log:        zerolog.Nop(),
 		now:        time.Now,
-		sleep:      sleepCtx,
+		sleep:      backoff.Sleep,
 		maxRetries: DefaultMaxRetries,
 		timeout:    DefaultRequestTimeout,
 		bulkMin:    maxChainRecords,
@@ -307,7 +326,9 @@ func (c *Client) accounts() (accounts, error) {
 	if c.accountsURL != "" {
 		creds.AccountsURL = c.accountsURL
 	}
-	return newAccounts(creds, c.hc, c.log)
+	acc, err := newAccounts(creds, c.hc, c.log)
+	acc.timeout = c.timeout
+	return acc, err
 }
 
 func defaultHTTPClient() *http.Client {
@@ -315,20 +336,6 @@ func defaultHTTPClient() *http.Client {
 	t.ResponseHeaderTimeout = 90 * time.Second
 	t.MaxIdleConnsPerHost = DefaultConcurrency
 	return &http.Client{Transport: t}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // TokenSource returns the client's token source (nil without credentials),
@@ -380,15 +387,18 @@ func (c *Client) Stats() Stats {
 	return s
 }
 
-func (c *Client) record(status int, h http.Header) {
+func (c *Client) record(r *request, status int, h http.Header) {
 	c.mu.Lock()
 	c.stats.Calls++
+	if r.records {
+		c.stats.RecordCalls++
+	}
 	if c.stats.ByStatus == nil {
 		c.stats.ByStatus = map[int]int{}
 	}
 	c.stats.ByStatus[status]++
 	if status >= 200 && status < 400 {
-		c.stats.Credits++
+		c.stats.Credits += max(1, r.credits)
 	}
 	if h != nil {
 		if v := h.Get("X-API-CREDITS-REMAINING"); v != "" {
@@ -413,6 +423,8 @@ type request struct {
 	body   []byte // sent with Content-Type: application/json
 	// timeout overrides the client's per-attempt timeout (downloads).
 	timeout time.Duration
+	credits int  // API credits the call costs when it succeeds (0 means 1)
+	records bool // a call that reads records, for Stats.RecordCalls
 }
 
 // do sends r, retrying 429, 5xx, timeouts and dropped connections with
@@ -478,15 +490,12 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 	}
 }
 
+// retryBackoff draws each wait from half to all of its exponential step.
+var retryBackoff = backoff.Policy{Base: backoffBase, Max: backoffMax, Spread: 0.5}
+
 // backoff returns the wait before retry n (1-based): half to all of
 // min(backoffMax, backoffBase·2^(n-1)).
-func (c *Client) backoff(n int) time.Duration {
-	d := backoffMax
-	if n < 7 {
-		d = min(backoffMax, backoffBase<<(n-1))
-	}
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
-}
+func (c *Client) backoff(n int) time.Duration { return retryBackoff.Delay(n - 1) }
 
 // netError is a failed attempt without an HTTP answer: retried.
 type netError struct {
@@ -542,13 +551,13 @@ func (c *Client) attempt(ctx context.Context, r *request) (*http.Response, error
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		done()
-		c.record(0, nil)
+		c.record(r, 0, nil)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, &netError{op: r.op, err: scrubURLError(err)}
 	}
-	c.record(resp.StatusCode, resp.Header)
+	c.record(r, resp.StatusCode, resp.Header)
 	c.log.Debug().Str("method", r.method).Str("url", Redact(r.path+"?"+r.query.Encode())).
 		Int("status", resp.StatusCode).Dur("took", time.Since(start)).Msg("zoho call")
 	if resp.StatusCode/100 == 2 || resp.StatusCode == http.StatusNotModified {

@@ -118,7 +118,7 @@ func ids(recs []zsync.Record) []string {
 
 func TestEmulatorFullReadCrossesPageLimit(t *testing.T) {
 	e := newEmulator(t, map[string]int{"Leads": 4500, "Deals": 10})
-	c := e.client(t)
+	c := e.client(t, zoho.WithoutCOQL())
 	ctx := context.Background()
 	fields, err := c.Fields(ctx, "Leads")
 	if err != nil {
@@ -239,7 +239,7 @@ func TestEmulatorConcurrentCallersShareToken(t *testing.T) {
 }
 
 func TestEmulatorTokenDiesMidRead(t *testing.T) {
-	e := newEmulator(t, map[string]int{"Deals": 1000})
+	e := newEmulator(t, map[string]int{"Deals": 5000})
 	c := e.client(t)
 	n := 0
 	for _, err := range c.Records(context.Background(), "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}}) {
@@ -247,12 +247,12 @@ func TestEmulatorTokenDiesMidRead(t *testing.T) {
 			t.Fatal(err)
 		}
 		n++
-		if n == 300 {
+		if n == 3000 { // in the second of three COQL pages
 			e.srv.ExpireAccessTokens()
 		}
 	}
-	if n != 1000 {
-		t.Errorf("read %d of 1000", n)
+	if n != 5000 {
+		t.Errorf("read %d of 5000", n)
 	}
 	if st := c.Stats(); st.TokenRefreshes != 2 || st.ByStatus[401] != 1 {
 		t.Errorf("stats %+v: want one 401 and one extra refresh", st)
@@ -263,8 +263,8 @@ func TestEmulatorFaults(t *testing.T) {
 	e := newEmulator(t, map[string]int{"Deals": 700})
 	t.Run("BurstsRecover", func(t *testing.T) {
 		c := e.client(t, zoho.WithMaxRetries(5))
-		e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", Status: 429, Times: 3})
-		e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", Status: 503, Times: 2})
+		e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", Status: 429, Times: 3})
+		e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", Status: 503, Times: 2})
 		recs := readAll(t, c, "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}})
 		if len(recs) != 700 {
 			t.Errorf("read %d of 700", len(recs))
@@ -275,7 +275,7 @@ func TestEmulatorFaults(t *testing.T) {
 	})
 	t.Run("PermanentFailureIsClear", func(t *testing.T) {
 		c := e.client(t, zoho.WithMaxRetries(3))
-		e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", Status: 500, Times: 1000})
+		e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", Status: 500, Times: 1000})
 		_, err := collectErr(c.Records(context.Background(), "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}}))
 		var ae *zoho.APIError
 		if !errors.As(err, &ae) || ae.Status != 500 || !strings.Contains(err.Error(), "gave up after 4 attempts") {
@@ -454,10 +454,10 @@ func BenchmarkReadRecords100k(b *testing.B) {
 }
 
 func TestEmulatorDroppedConnections(t *testing.T) {
-	e := newEmulator(t, map[string]int{"Deals": 900})
+	e := newEmulator(t, map[string]int{"Deals": 5000})
 	c := e.client(t)
-	e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", After: 1, Drop: true})
-	e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", After: 2, CutBody: true})
+	e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", After: 1, Drop: true})
+	e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", After: 2, CutBody: true})
 	recs := readAll(t, c, "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}})
 	seen := map[string]bool{}
 	for _, r := range recs {
@@ -466,8 +466,8 @@ func TestEmulatorDroppedConnections(t *testing.T) {
 		}
 		seen[r.ID] = true
 	}
-	if len(seen) != 900 {
-		t.Errorf("read %d of 900", len(seen))
+	if len(seen) != 5000 {
+		t.Errorf("read %d of 5000", len(seen))
 	}
 	// Go's transport itself resends a GET whose reused connection closed
 	// without an answer; the cut body is the client's to retry.
@@ -597,5 +597,49 @@ func TestEmulatorBulkTagsSplit(t *testing.T) {
 	}
 	if multi == 0 {
 		t.Fatal("no record with several tags seeded")
+	}
+}
+
+// A request that never answers, or whose answer stalls half-way, ends at
+// the request timeout and is retried: a hung token request, a hung page
+// and a page cut short by a stall. Every record is read once, over a
+// listener and in-process.
+func TestEmulatorHungRequestsTimeOut(t *testing.T) {
+	for _, nl := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NoListener=%v", nl), func(t *testing.T) {
+			srv, err := zohotest.NewServer(zohotest.Options{Seed: 1, Records: map[string]int{"Deals": 2500}, NoListener: nl})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(srv.Stop)
+			e := &env{srv: srv, logs: &syncBuffer{}, sleeps: new(int), mu: &sync.Mutex{}}
+			opts := []zoho.Option{zoho.WithRequestTimeout(150 * time.Millisecond)}
+			if nl {
+				opts = append(opts, zoho.WithHTTPClient(srv.HTTPClient()))
+			}
+			c := e.client(t, opts...)
+			srv.InjectFault(zohotest.Fault{Path: "/accounts/oauth/v2/token", Hang: true})
+			// Records are read through COQL, 2,000 a call: the second page stalls.
+			srv.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", Hang: true})
+			srv.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", After: 1, Stall: true})
+			recs := readAll(t, c, "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}})
+			seen := map[string]bool{}
+			for _, r := range recs {
+				if seen[r.ID] {
+					t.Fatalf("duplicate %s after a stalled page", r.ID)
+				}
+				seen[r.ID] = true
+			}
+			if len(seen) != 2500 {
+				t.Errorf("read %d of 2500", len(seen))
+			}
+			if n := srv.Stats().FaultsInjected; n != 3 {
+				t.Errorf("%d faults acted, want 3", n)
+			}
+			if st := c.Stats(); st.Retries != 3 || st.TokenRefreshes != 1 {
+				t.Errorf("stats %+v: want 3 retries and 1 token", st)
+			}
+			e.assertNoSecrets(t, e.logs.String())
+		})
 	}
 }

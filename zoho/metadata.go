@@ -168,13 +168,20 @@ func (c *Client) fieldMeta(ctx context.Context, module string) (map[string]zsync
 // /crm/v8/{module}/actions/count). Zoho updates it with a lag of minutes;
 // for Leads it may leave out converted leads [UNCONFIRMED], which Records
 // includes.
+// The count is a string in Zoho's OAS and a number in its docs' samples:
+// both are accepted.
 // https://www.zoho.com/crm/developer/docs/api/v8/module_record_count.html
 func (c *Client) Count(ctx context.Context, module string) (int, error) {
 	var body struct {
-		Count int `json:"count"`
+		Count json.RawMessage `json:"count"`
 	}
-	if _, err := c.getJSON(ctx, "count "+module, "/crm/v8/"+url.PathEscape(module)+"/actions/count", nil, &body); err != nil {
+	op := "count " + module
+	if _, err := c.getJSON(ctx, op, "/crm/v8/"+url.PathEscape(module)+"/actions/count", nil, &body); err != nil {
 		return 0, err
 	}
-	return body.Count, nil
+	n, err := parseCount(body.Count)
+	if err != nil {
+		return 0, fmt.Errorf("zoho: %s: %w", op, err)
+	}
+	return n, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"net/http"
 	"net/url"
@@ -28,36 +29,59 @@ func ifModifiedSince(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05-07:00")
 }
 
-// Records streams a module's records sorted by Modified_Time ascending
-// (GET /crm/v8/{module}, scope ZohoCRM.modules.READ). It implements
-// zsync.Source.
+// Records streams a module's records (it implements zsync.Source).
 //
-// It reads opts.Fields plus id and Modified_Time, 200 per page, with page
-// numbers and then the page token past 2,000 records; Leads include
-// converted ones. With opts.Since only records modified after it are read
-// (If-Modified-Since). Values are decoded by the module's field metadata
-// (fetched once and cached; Fields refreshes it). More than 50 fields are
-// read in several passes merged by id, which holds the module in memory;
-// otherwise memory stays at one page. A full read past one page-token chain
-// (100,000 records) continues with Bulk Read (see WithBulkReadAbove).
-// Errors are *APIError, *TokenError or the context's.
+// Wherever COQL can serve the fields (see ReadPath) it reads through COQL,
+// 2,000 records a call: a full read pages by key (id > last, id order), an
+// incremental one by (Modified_Time, id) from opts.Since; opts.Where is
+// ANDed with those conditions, and related paths ("Account_Name.Industry")
+// come back under the same dotted key. Otherwise it reads with Get Records
+// (GET /crm/v8/{module}, 200 per page, page tokens, Leads with converted
+// ones, Bulk Read past one page-token chain; see WithBulkReadAbove), plus a
+// COQL pass for related paths and the filter. User lookups carry the
+// user's full name and email on every path (GET /users, cached).
+//
+// Values are decoded by the module's field metadata (fetched once and
+// cached; Fields refreshes it). More than one pass (over 50 columns, or a
+// fallback with related paths or a filter) holds the module in memory and
+// merges by id; otherwise memory stays at one page. Errors are *APIError,
+// *TokenError or the context's.
+// https://www.zoho.com/crm/developer/docs/api/v8/Get-Records-through-COQL-Query.html
 // https://www.zoho.com/crm/developer/docs/api/v8/get-records.html
 func (c *Client) Records(ctx context.Context, module string, opts zsync.ReadOptions) iter.Seq2[zsync.Record, error] {
-	fields := slices.Clone(opts.Fields)
-	since := opts.Since
+	opts.Fields = slices.Clone(opts.Fields)
 	return func(yield func(zsync.Record, error) bool) {
-		meta, err := c.fieldMeta(ctx, module)
-		if err != nil {
-			yield(zsync.Record{}, fmt.Errorf("zoho: read %s: %w", module, err))
-			return
+		for attempt := 0; ; attempt++ {
+			var refused error
+			c.read(ctx, module, opts, func(r zsync.Record, err error) bool {
+				if err != nil && attempt == 0 && scopeMissing(err) {
+					refused = err // nothing was yielded yet: read again without COQL
+					return false
+				}
+				return yield(r, err)
+			})
+			if refused == nil {
+				return
+			}
+			c.disableCOQL(refused)
 		}
-		passes := splitFields(fields)
-		if len(passes) == 1 {
-			c.readPass(ctx, module, passes[0], since, meta, yield)
-			return
-		}
-		c.readMerged(ctx, module, passes, since, meta, yield)
 	}
+}
+
+func (c *Client) read(ctx context.Context, module string, opts zsync.ReadOptions, yield func(zsync.Record, error) bool) {
+	plan, err := c.planRead(ctx, module, opts)
+	if err != nil {
+		if !scopeMissing(err) {
+			err = fmt.Errorf("zoho: read %s: %w", module, err)
+		}
+		yield(zsync.Record{}, err)
+		return
+	}
+	if len(plan.passes) == 1 {
+		plan.passes[0](yield)
+		return
+	}
+	mergePasses(plan.passes, yield)
 }
 
 // splitFields returns the fields to ask for in each pass: every pass has id
@@ -82,16 +106,20 @@ func splitFields(fields []string) [][]string {
 	}
 }
 
-// readMerged reads one pass per field group and merges them by id. A record
-// missing from a later pass (deleted meanwhile) keeps the fields it has; one
-// only in a later pass (created meanwhile) is left to the next run, whose
-// cursor is older than its Modified_Time.
-func (c *Client) readMerged(ctx context.Context, module string, passes [][]string, since time.Time,
-	meta map[string]zsync.Field, yield func(zsync.Record, error) bool) {
+// pass reads one group of fields and yields each record; it reports
+// false when the consumer stopped or an error was yielded.
+type pass func(yield func(zsync.Record, error) bool) bool
+
+// mergePasses reads every pass and merges them by id into the records of
+// the first. A record missing from a later pass (deleted meanwhile) keeps
+// the fields it has; one only in a later pass (created or, with a filter,
+// changed meanwhile) is left to the next run, whose cursor is older than
+// its Modified_Time.
+func mergePasses(passes []pass, yield func(zsync.Record, error) bool) {
 	var recs []zsync.Record
 	index := map[string]int{}
 	var failed error
-	c.readPass(ctx, module, passes[0], since, meta, func(r zsync.Record, err error) bool {
+	passes[0](func(r zsync.Record, err error) bool {
 		if err != nil {
 			failed = err
 			return false
@@ -104,7 +132,7 @@ func (c *Client) readMerged(ctx context.Context, module string, passes [][]strin
 		if failed != nil {
 			break
 		}
-		c.readPass(ctx, module, p, since, meta, func(r zsync.Record, err error) bool {
+		p(func(r zsync.Record, err error) bool {
 			if err != nil {
 				failed = err
 				return false
@@ -290,16 +318,22 @@ func (c *Client) recordsPage(ctx context.Context, op, path string, q url.Values,
 
 func (c *Client) recordsPageOnce(ctx context.Context, op, path string, q url.Values, hdr http.Header,
 	meta map[string]zsync.Field, buf []zsync.Record) ([]zsync.Record, pageInfo, error) {
-	var info pageInfo
-	resp, err := c.do(ctx, &request{op: op, method: http.MethodGet, path: path, query: q, header: hdr})
+	resp, err := c.do(ctx, &request{op: op, method: http.MethodGet, path: path, query: q, header: hdr, records: true})
 	if err != nil {
-		return buf, info, err
+		return buf, pageInfo{}, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified {
-		return buf, info, nil
+		return buf, pageInfo{}, nil
 	}
-	dec := json.NewDecoder(resp.Body)
+	return decodeRecords(resp.Body, op, meta, buf)
+}
+
+// decodeRecords streams a {"data":[…],"info":{…}} answer into buf, one
+// record at a time.
+func decodeRecords(body io.Reader, op string, meta map[string]zsync.Field, buf []zsync.Record) ([]zsync.Record, pageInfo, error) {
+	var info pageInfo
+	dec := json.NewDecoder(body)
 	bad := func(err error) ([]zsync.Record, pageInfo, error) {
 		var ne *netError
 		if errors.As(err, &ne) {

@@ -30,6 +30,7 @@ type accounts struct {
 	clientSecret string
 	hc           *http.Client
 	log          zerolog.Logger
+	timeout      time.Duration // bounds each request, answer included
 }
 
 // tokenResponse is the token endpoint's JSON, success and failure alike.
@@ -81,7 +82,11 @@ const maxTokenBody = 1 << 20
 // Zoho reports failures with HTTP 200 and an "error" key, so the body is
 // checked for an access token, not the status.
 func (a *accounts) post(ctx context.Context, op, path string, form url.Values) (*tokenResponse, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.url+path, strings.NewReader(form.Encode()))
+	// A timed-out request is a network failure (retried), not the
+	// caller's cancellation: ctx is checked, not rctx.
+	rctx, cancel := context.WithTimeout(ctx, a.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost, a.url+path, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, newTokenError(op, CodeBadResponse, Redact(err.Error()), 0, a.url, a.dc, nil)
 	}
@@ -190,7 +195,8 @@ func newAccounts(creds Credentials, hc *http.Client, log zerolog.Logger) (accoun
 	if hc == nil {
 		hc = http.DefaultClient
 	}
-	return accounts{url: u, dc: dc, clientID: creds.ClientID, clientSecret: creds.ClientSecret, hc: hc, log: log}, nil
+	return accounts{url: u, dc: dc, clientID: creds.ClientID, clientSecret: creds.ClientSecret, hc: hc, log: log,
+		timeout: DefaultRequestTimeout}, nil
 }
 
 // Token returns a valid access token, refreshing it if needed. It

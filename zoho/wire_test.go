@@ -84,6 +84,7 @@ func setup(t *testing.T, opts ...Option) (*Client, *wire) {
 	t.Cleanup(w.srv.Close)
 	log := zerolog.New(lockedWriter{&w.logMu, w.logs}).Level(zerolog.DebugLevel)
 	base := []Option{
+		WithoutCOQL(), // the fake serves Get Records only
 		WithCredentials(Credentials{ClientID: testClientID, ClientSecret: testClientSecret, RefreshToken: testRefresh, DC: "eu"}),
 		WithAccountsURL(w.srv.URL + "/accounts"),
 		WithClock(w.clock.Now), WithSleep(w.sleeps.Sleep), WithLogger(log),

@@ -3,6 +3,7 @@ package sheetstest
 import (
 	"maps"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -28,6 +29,13 @@ type Fault struct {
 	// AfterApply handles the request normally (changes are kept) and only
 	// then fails or drops it: a write that succeeded but whose answer was lost.
 	AfterApply bool
+	// Hang never answers: the request is held, unhandled, until the client
+	// gives up (its context ends) or the server stops.
+	Hang bool
+	// Stall handles the request normally (changes are kept), sends the
+	// headers and half of the body, then nothing more until the client
+	// gives up: a write whose answer never arrives.
+	Stall bool
 }
 
 // InjectFault adds a fault; see Fault.
@@ -61,13 +69,38 @@ func (s *Server) matchFault(r *http.Request) *Fault {
 		if f.Times <= 0 {
 			s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
 		}
-		if f.Drop || f.Status != 0 {
+		if f.Drop || f.Status != 0 || f.Hang || f.Stall {
 			s.stats.Faults++
 		}
 		c := *f
 		return &c
 	}
 	return nil
+}
+
+// serveStalled sends the headers and half of body, then waits for the
+// client to give up. In-process, the transport plays the stall.
+func (s *Server) serveStalled(w http.ResponseWriter, r *http.Request, resp response) {
+	half := len(resp.body) / 2
+	if rec, ok := w.(*recorder); ok {
+		rec.stallAt = half
+	}
+	for k, v := range resp.header {
+		w.Header().Set(k, v)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(resp.body)))
+	w.WriteHeader(resp.status)
+	if _, ok := w.(*recorder); ok {
+		w.Write(resp.body)
+		return
+	}
+	w.Write(resp.body[:half])
+	if fl, ok := w.(http.Flusher); ok {
+		fl.Flush()
+	}
+	s.logf("%s %s -> %d, stalled after %d of %d bytes (injected)", r.Method, r.URL.Path, resp.status, half, len(resp.body))
+	<-r.Context().Done()
 }
 
 func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f *Fault, start time.Time) {

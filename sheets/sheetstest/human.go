@@ -2,6 +2,7 @@ package sheetstest
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -372,6 +373,19 @@ func (s *Server) RenameSheet(id, tab, title string) {
 			panic(fmt.Sprintf("sheetstest: RenameSheet: %q already exists", title))
 		}
 		sh.title = title
+	})
+}
+
+// DeleteSheet deletes a sheet as a user choosing "Delete" on its tab would:
+// its values and the developer metadata on it go; spreadsheet-level
+// metadata stays. Like the UI, it refuses to delete the last sheet.
+func (s *Server) DeleteSheet(id, tab string) {
+	s.human(id, tab, func(t *tx, sh *sheet) {
+		if len(t.ss.sheets) == 1 {
+			panic(fmt.Sprintf("sheetstest: DeleteSheet: %q is the only sheet", tab))
+		}
+		t.ss.sheets = slices.DeleteFunc(t.ss.sheets, func(x *sheet) bool { return x.id == sh.id })
+		t.ss.dropSheetMeta(sh.id)
 	})
 }
 

@@ -2,6 +2,8 @@ package sheetstest
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -32,6 +34,9 @@ func (s *Server) newMeta(t *tx, c reqCtx, d *metaJ) (*devMeta, *apiError) {
 	if d.MetadataID != nil {
 		if *d.MetadataID <= 0 {
 			return nil, c.err("metadataId must be positive.")
+		}
+		if *d.MetadataID > math.MaxInt32 { // an int32 on the wire
+			return nil, badRequest("Invalid value at 'requests[%d].create_developer_metadata.developer_metadata.metadata_id' (TYPE_INT32), %d", c.i, *d.MetadataID)
 		}
 		if slices.ContainsFunc(t.ss.meta, func(x *devMeta) bool { return x.id == *d.MetadataID }) {
 			return nil, c.err("Developer metadata with ID %d already exists.", *d.MetadataID)
@@ -515,4 +520,20 @@ func (s *Server) valuesBatchClearByDataFilter(t *tx, body []byte) (any, *apiErro
 		out["clearedRanges"] = cleared
 	}
 	return out, nil
+}
+
+// SetMetadataValue changes the value of developer metadata entry
+// metadataID of spreadsheet id, as another program with access to the
+// document would (tests age a lease or garble a state with it). It panics
+// when there is no such entry.
+func (s *Server) SetMetadataValue(id string, metadataID int64, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.mustBook(id).meta {
+		if m.id == metadataID {
+			m.value = value
+			return
+		}
+	}
+	panic(fmt.Sprintf("sheetstest: spreadsheet %s has no developer metadata %d", id, metadataID))
 }

@@ -228,6 +228,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f != nil && f.Latency > 0 {
 		s.sleep(r.Context(), f.Latency)
 	}
+	if f != nil && f.Hang {
+		s.logf("%s %s -> no answer (injected hang)", r.Method, r.URL.Path)
+		<-r.Context().Done()
+		return
+	}
 	if f != nil && !f.AfterApply && (f.Drop || f.Status != 0) {
 		s.serveFault(w, r, f, start)
 		return
@@ -245,6 +250,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if f != nil && f.AfterApply {
 		s.serveFault(w, r, f, start)
+		return
+	}
+	if f != nil && f.Stall {
+		s.serveStalled(w, r, resp)
 		return
 	}
 	for k, v := range resp.header {
@@ -285,6 +294,7 @@ type recorder struct {
 	status  int
 	body    []byte
 	dropped bool
+	stallAt int // > -1: the transport sends this much of body, then stalls
 }
 
 func (w *recorder) Header() http.Header { return w.header }
@@ -321,7 +331,7 @@ func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	r.RequestURI = r.URL.RequestURI()
 	r.RemoteAddr = "127.0.0.1:1"
-	rec := &recorder{header: http.Header{}}
+	rec := &recorder{header: http.Header{}, stallAt: -1}
 	t.s.ServeHTTP(rec, r)
 	if rec.dropped {
 		return nil, fmt.Errorf("sheetstest: connection dropped (injected fault): %w", io.ErrUnexpectedEOF)
@@ -332,10 +342,23 @@ func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
+	var body io.Reader = bytes.NewReader(rec.body)
+	if rec.stallAt >= 0 {
+		body = io.MultiReader(bytes.NewReader(rec.body[:rec.stallAt]), stalled{req.Context()})
+	}
 	return &http.Response{
 		Status: fmt.Sprintf("%d %s", rec.status, http.StatusText(rec.status)), StatusCode: rec.status,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: rec.header, Body: io.NopCloser(bytes.NewReader(rec.body)),
+		Header: rec.header, Body: io.NopCloser(body),
 		ContentLength: int64(len(rec.body)), Request: req,
 	}, nil
+}
+
+// stalled is a body that sends nothing more until the request's context
+// ends (a Stall fault).
+type stalled struct{ ctx context.Context }
+
+func (b stalled) Read([]byte) (int, error) {
+	<-b.ctx.Done()
+	return 0, b.ctx.Err()
 }

@@ -26,6 +26,8 @@ var DefaultScopes = []string{
 	"ZohoCRM.settings.modules.READ",
 	"ZohoCRM.settings.fields.READ",
 	"ZohoCRM.bulk.read",
+	"ZohoCRM.coql.READ",
+	"ZohoCRM.users.READ",
 	"ZohoCRM.org.READ",
 }
 

@@ -375,7 +375,7 @@ func normalise(f *fieldSpec, v any) any {
 		id, _ := x["id"].(string)
 		if f.dataType == "ownerlookup" {
 			email, _ := x["email"].(string)
-			return &user{name, id, email}
+			return &user{name: name, id: id, email: email}
 		}
 		if (f.dataType == "lookup" || f.dataType == "layout") && len(x) <= 2 && id != "" {
 			return lookupV{name, id}

@@ -3,6 +3,7 @@ package zohotest
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -17,12 +18,16 @@ import (
 //	srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Leads", Status: 429, Times: 3})
 //	srv.InjectFault(zohotest.Fault{Path: "/crm/v8/*", Drop: true})
 //	srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", ExpireTokens: true, After: 2})
+//	srv.InjectFault(zohotest.Fault{Path: "/accounts/oauth/v2/token", Hang: true})
 type Fault struct {
 	// Method matches the HTTP method; "" matches any.
 	Method string
 	// Path matches the URL path exactly, or as a prefix when it ends in
 	// "*" ("/crm/v8/*"). "" matches every CRM and accounts path.
 	Path string
+	// BodyContains, when set, matches only requests whose body holds this
+	// text, e.g. "from Deals " for the COQL queries of one module.
+	BodyContains string
 	// After lets this many matching requests through before acting.
 	After int
 	// Times is how many requests the fault acts on: 0 means once, a
@@ -45,6 +50,13 @@ type Fault struct {
 	// CutBody serves the request but closes the connection after half of
 	// the body was sent (Content-Length announces all of it).
 	CutBody bool
+	// Hang never answers: the request is held until the client gives up
+	// (its context ends) or the server stops, as a stuck proxy or
+	// overloaded server does.
+	Hang bool
+	// Stall serves the request, sends the headers and half of the body,
+	// then sends nothing more until the client gives up.
+	Stall bool
 	// Status answers with this HTTP status and Zoho's error body for it
 	// (429 TOO_MANY_REQUESTS, 500 INTERNAL_ERROR, 401 INVALID_TOKEN, …).
 	Status int
@@ -95,6 +107,9 @@ func (f *Fault) matches(r *http.Request) bool {
 	if f.Method != "" && !strings.EqualFold(f.Method, r.Method) {
 		return false
 	}
+	if f.BodyContains != "" && !strings.Contains(string(peekBody(r)), f.BodyContains) {
+		return false
+	}
 	switch {
 	case f.Path == "":
 		return true
@@ -105,10 +120,34 @@ func (f *Fault) matches(r *http.Request) bool {
 	}
 }
 
+// peekBody reads a request's body (up to 1 MiB) and puts it back.
+func peekBody(r *http.Request) []byte {
+	if r.Body == nil {
+		return nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b
+}
+
 // applyFaults runs the first matching fault. handled means the answer was
 // written (or the connection dropped); cut means the caller must serve
 // into a buffer and send it with writeCut.
 func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request) (handled, cut bool) {
+	f := s.matchFault(r)
+	if f == nil {
+		return false, false
+	}
+	if f.Stall {
+		// writeCut then holds the connection instead of closing it.
+		w.Header().Set(stallHeader, "1")
+		return false, true
+	}
+	return s.serveFault(w, r, f)
+}
+
+// matchFault returns the first fault that acts on r, counting the hit.
+func (s *Server) matchFault(r *http.Request) *Fault {
 	s.mu.Lock()
 	var f *Fault
 	for _, fs := range s.faults {
@@ -129,9 +168,11 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request) (handled, c
 		break
 	}
 	s.mu.Unlock()
-	if f == nil {
-		return false, false
-	}
+	return f
+}
+
+// serveFault acts out f on r.
+func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f *Fault) (handled, cut bool) {
 	if f.Latency > 0 {
 		s.sleep(f.Latency)
 	}
@@ -141,6 +182,10 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request) (handled, c
 		case <-r.Context().Done():
 			return true, false
 		}
+	}
+	if f.Hang {
+		<-r.Context().Done()
+		return true, false
 	}
 	if f.ExpireTokens {
 		s.ExpireAccessTokens()
@@ -209,18 +254,28 @@ func faultBody(status int) (code, message string) {
 	return text, http.StatusText(status)
 }
 
-// cutHeader tells the in-process transport where to cut a body.
-const cutHeader = "X-Zohotest-Cut-At"
+// cutHeader tells the in-process transport where to cut a body;
+// stallHeader that it must then stall instead of failing.
+const (
+	cutHeader   = "X-Zohotest-Cut-At"
+	stallHeader = "X-Zohotest-Stall"
+)
 
 // writeCut sends rec's answer but only half of its body, then drops the
 // connection (over TCP), or marks where the in-process transport must cut.
+// After a Stall fault it holds the connection until the client closes it.
 func (s *Server) writeCut(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
 	body := rec.Body.Bytes()
 	half := len(body) / 2
 	status := rec.Code
+	stall := w.Header().Get(stallHeader) != ""
 	if sw, ok := w.(*statusWriter); ok {
 		if conn, buf, err := sw.Hijack(); err == nil {
 			defer conn.Close()
+			if stall {
+				// The client closes the connection when it gives up.
+				defer io.Copy(io.Discard, conn)
+			}
 			var hb bytes.Buffer
 			fmt.Fprintf(&hb, "HTTP/1.1 %d %s\r\n", status, http.StatusText(status))
 			h := rec.Header().Clone()

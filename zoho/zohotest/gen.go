@@ -23,8 +23,21 @@ func (g *gen) val(api string) any { return g.s.value(g.m, g.r, g.m.schema.field(
 
 func (g *gen) h() hasher { return g.r.h }
 
-// user is a CRM user: owner lookups carry name, id and email.
-type user struct{ name, id, email string }
+// user is a CRM user: owner lookups carry name, id and email; /users
+// and COQL also need the last name.
+type user struct{ name, id, email, last string }
+
+// lastName is what COQL returns as a user lookup's name (§5.1.1).
+func (u *user) lastName() string {
+	if u.last != "" {
+		return u.last
+	}
+	f := strings.Fields(u.name)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[len(f)-1]
+}
 
 // lookupV is a lookup or layout value {"name","id"}.
 type lookupV struct{ name, id string }
@@ -33,11 +46,11 @@ type lookupV struct{ name, id string }
 type dtV int64
 
 var users = []*user{
-	{"Patricia Boyle", strconv.FormatUint(idBase+86001, 10), "p.boyle@zylker.com"},
-	{"José Müller", strconv.FormatUint(idBase+86017, 10), "jose.mueller@zylker.com"},
-	{"Zoë Åkesson", strconv.FormatUint(idBase+86023, 10), "zoe.akesson@zylker.com"},
-	{"李雷", strconv.FormatUint(idBase+86041, 10), "li.lei@zylker.cn"},
-	{"Amara O'Connor 🚀", strconv.FormatUint(idBase+86057, 10), "amara.oconnor@zylker.com"},
+	{"Patricia Boyle", strconv.FormatUint(idBase+86001, 10), "p.boyle@zylker.com", "Boyle"},
+	{"José Müller", strconv.FormatUint(idBase+86017, 10), "jose.mueller@zylker.com", "Müller"},
+	{"Zoë Åkesson", strconv.FormatUint(idBase+86023, 10), "zoe.akesson@zylker.com", "Åkesson"},
+	{"李雷", strconv.FormatUint(idBase+86041, 10), "li.lei@zylker.cn", "李"},
+	{"Amara O'Connor 🚀", strconv.FormatUint(idBase+86057, 10), "amara.oconnor@zylker.com", "O'Connor 🚀"},
 }
 
 var tags = []lookupV{

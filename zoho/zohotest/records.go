@@ -477,13 +477,14 @@ func minUser(u *user) any {
 }
 
 // count: GET /crm/v8/{module}/actions/count. Converted leads are not
-// counted, as they are not listed by default [UNCONFIRMED].
+// counted, as they are not listed by default [UNCONFIRMED]. The count is a
+// string, as the published OAS (record.json) has it.
 func (c *call) count(m *module) {
 	s := c.s
 	s.mu.Lock()
 	n := len(s.query(m, &listParams{sortBy: "id", order: "asc", converted: "false", approved: "true"}))
 	s.mu.Unlock()
-	writeJSON(c.w, http.StatusOK, map[string]any{"count": n})
+	writeJSON(c.w, http.StatusOK, map[string]any{"count": strconv.Itoa(n)})
 }
 
 var settingsScopes = []string{"ZohoCRM.settings.ALL", "ZohoCRM.settings.READ"}

@@ -270,7 +270,9 @@ func TestConvertedLeadsHiddenByDefault(t *testing.T) {
 	if c != 0 || cf != 0 || n != nf || ct != nt || nt == 0 || nb != 400 || cb != nt || n+nt != 400 {
 		t.Fatalf("default %d/%d, false %d/%d, true %d/%d, both %d/%d", n, c, nf, cf, nt, ct, nb, cb)
 	}
-	var cnt struct{ Count int }
+	var cnt struct {
+		Count int `json:"count,string"` // a string in the OAS
+	}
 	json.Unmarshal(get(t, s, at, "/crm/v8/Leads/actions/count").body, &cnt)
 	if cnt.Count != n {
 		t.Fatalf("actions/count = %d, want %d", cnt.Count, n)

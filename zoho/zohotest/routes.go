@@ -3,6 +3,7 @@ package zohotest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -45,8 +46,11 @@ type Stats struct {
 	MaxInFlight int
 	// FaultsInjected counts requests an injected fault acted on.
 	FaultsInjected int
-	// CreditsUsed counts API credits consumed (one per admitted CRM call).
+	// CreditsUsed counts API credits consumed: one per admitted CRM call,
+	// a COQL query 1–3 by its LIMIT (§5.1).
 	CreditsUsed int
+	// COQLRecords counts records returned by COQL queries.
+	COQLRecords int
 }
 
 func newStats() Stats {
@@ -201,7 +205,7 @@ func (s *Server) serveAdmitted(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, aerr)
 		return
 	}
-	if aerr := s.spendCredit(w); aerr != nil {
+	if aerr := s.spendCredits(w, 1); aerr != nil {
 		s.fail(w, aerr)
 		return
 	}
@@ -217,14 +221,14 @@ func (s *Server) serveAdmitted(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// spendCredit takes one API credit from the rolling 24-hour budget and
+// spendCredits takes n API credits from the rolling 24-hour budget and
 // sets X-API-CREDITS-REMAINING once half of it is used (§6.1).
-func (s *Server) spendCredit(w http.ResponseWriter) *apiError {
+func (s *Server) spendCredits(w http.ResponseWriter, n int) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.stats.CreditsUsed++
 	budget := s.opts.DailyCredits
 	if budget <= 0 {
+		s.stats.CreditsUsed += n
 		return nil
 	}
 	cut := s.now.Add(-24 * time.Hour)
@@ -233,12 +237,14 @@ func (s *Server) spendCredit(w http.ResponseWriter) *apiError {
 		i++
 	}
 	s.credits = s.credits[i:]
-	if len(s.credits) >= budget {
-		s.stats.CreditsUsed--
-		w.Header().Set("X-API-CREDITS-REMAINING", "0")
+	if len(s.credits)+n > budget {
+		w.Header().Set("X-API-CREDITS-REMAINING", strconv.Itoa(max(0, budget-len(s.credits))))
 		return errTooMany("API credits exhausted: the org used its credits of the last 24 hours")
 	}
-	s.credits = append(s.credits, s.now)
+	s.stats.CreditsUsed += n
+	for range n {
+		s.credits = append(s.credits, s.now)
+	}
 	if used := len(s.credits); used*2 >= budget {
 		w.Header().Set("X-API-CREDITS-REMAINING", strconv.Itoa(budget-used))
 	}
@@ -269,6 +275,10 @@ func moduleReadScopes(module string) []string {
 }
 
 func (c *call) v8(seg []string) {
+	if len(seg) == 1 && seg[0] == "coql" {
+		c.coql()
+		return
+	}
 	if c.r.Method != http.MethodGet {
 		c.fail(errMethod())
 		return
@@ -280,6 +290,8 @@ func (c *call) v8(seg []string) {
 		c.settingsModules(seg[2])
 	case len(seg) == 2 && seg[0] == "settings" && seg[1] == "fields":
 		c.settingsFields()
+	case len(seg) == 1 && seg[0] == "users":
+		c.listUsers()
 	case len(seg) == 1 && seg[0] == "org":
 		c.getOrg()
 	case seg[0] == "settings" || seg[0] == "" || len(seg) > 3:
@@ -342,14 +354,30 @@ func (t *inProcessTransport) RoundTrip(req *http.Request) (resp *http.Response, 
 		}
 	}()
 	t.s.handler.ServeHTTP(rec, sreq)
+	if err := req.Context().Err(); err != nil {
+		return nil, err // the client gave up (a Hang fault)
+	}
 	resp = rec.Result()
 	resp.Request = req
 	if n, err := strconv.Atoi(resp.Header.Get(cutHeader)); err == nil {
 		resp.Header.Del(cutHeader)
 		b := rec.Body.Bytes()
-		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b[:min(n, len(b))]), errReader{io.ErrUnexpectedEOF}))
+		var tail io.Reader = errReader{io.ErrUnexpectedEOF}
+		if resp.Header.Get(stallHeader) != "" {
+			resp.Header.Del(stallHeader)
+			tail = stallReader{req.Context()}
+		}
+		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b[:min(n, len(b))]), tail))
 	}
 	return resp, nil
+}
+
+// stallReader sends nothing until the request's context ends.
+type stallReader struct{ ctx context.Context }
+
+func (r stallReader) Read([]byte) (int, error) {
+	<-r.ctx.Done()
+	return 0, r.ctx.Err()
 }
 
 type errReader struct{ err error }

@@ -48,7 +48,7 @@ var jsonTypes = map[string]string{
 	"picklist": "string", "autonumber": "string", "bigint": "string", "date": "string", "datetime": "string",
 	"multiselectpicklist": "jsonarray", "integer": "integer", "double": "double", "currency": "double",
 	"percent": "double", "boolean": "boolean", "lookup": "jsonobject", "ownerlookup": "jsonobject",
-	"layout": "jsonobject", "formula": "double",
+	"layout": "jsonobject", "formula": "double", "imageupload": "jsonarray", "multiselectlookup": "jsonarray",
 }
 
 func fld(api, label, dataType string, gen genFn) *fieldSpec {
@@ -224,6 +224,9 @@ func init() {
 		fld("End_Date", "End Date", "date", nullOr(30, genDate(0, 300))),
 		fld("Budgeted_Cost", "Budgeted Cost", "currency", nullOr(30, genMoney(100, 1e5))),
 		fld("Expected_Response", "Expected Response", "integer", nullOr(50, genInt(0, 5000))),
+		// Kinds COQL cannot select (§5.1.1); always empty in the emulator.
+		fld("Campaign_Image", "Campaign Image", "imageupload", nil).customField(),
+		fld("Partner_Accounts", "Partner Accounts", "multiselectlookup", nil).customField(),
 	}
 	notes := []*fieldSpec{
 		fld("Note_Title", "Note Title", "text", nil),
