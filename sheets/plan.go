@@ -46,6 +46,9 @@ func (p *plan) empty() bool { return len(p.structure) == 0 && len(p.data) == 0 &
 
 // plan compares the snapshot with the table and returns the writes.
 func (u *upsert) plan(sn *snapshot) (*plan, error) {
+	if u.t.Snapshot != nil {
+		return u.snapshotPlan(sn)
+	}
 	p := &plan{headers: map[int]string{}, colHdr: map[int]string{}}
 	p.counts.Diff = u.newDiff()
 	width := sn.width()

@@ -25,6 +25,8 @@ type TabSpec struct {
 	OnDelete   OnDelete
 	MarkColumn string
 	MarkText   string
+	// Snapshot describes a snapshot tab ("" for a mirror).
+	Snapshot string
 }
 
 // SpecColumn is one mapped column as far as it decides cells.
@@ -38,7 +40,7 @@ type SpecColumn struct {
 // NewTabSpec describes the tab of m: specs are m's columns, cols the
 // mapper's resolved columns (same order), tz the zone of datetimes.
 func NewTabSpec(m ModuleJob, cols []Column, tz, markText string) TabSpec {
-	s := TabSpec{Timezone: tz, OnDelete: m.OnDelete, MarkColumn: m.MarkColumn, MarkText: markText}
+	s := TabSpec{Timezone: tz, OnDelete: m.OnDelete, MarkColumn: m.MarkColumn, MarkText: markText, Snapshot: m.Snapshot.String()}
 	for i, c := range cols {
 		sc := SpecColumn{Header: c.Header, Kind: c.Kind}
 		if i < len(m.Columns) {
@@ -58,6 +60,7 @@ const (
 	SettingTimezone   = "timezone"
 	SettingOnDelete   = "on_delete"
 	SettingMarkColumn = "mark_column"
+	SettingMode       = "mode"
 )
 
 // settings are the tab-wide entries of the fingerprint, by name.
@@ -76,7 +79,7 @@ func (s TabSpec) settings() [][2]string {
 	if od == OnDeleteMark {
 		mark = strings.ToLower(strings.TrimSpace(s.MarkColumn)) + "\x00" + s.MarkText
 	}
-	return [][2]string{{SettingTimezone, tz}, {SettingOnDelete, string(od)}, {SettingMarkColumn, mark}}
+	return [][2]string{{SettingTimezone, tz}, {SettingOnDelete, string(od)}, {SettingMarkColumn, mark}, {SettingMode, s.Snapshot}}
 }
 
 // key identifies the column in the fingerprint: headers are matched

@@ -25,6 +25,9 @@ type ModuleJob struct {
 	Columns    []ColumnSpec
 	OnDelete   OnDelete
 	MarkColumn string
+	// Snapshot, when set, makes the tab a history of snapshots instead of
+	// a mirror: every run reads all records and appends them.
+	Snapshot *SnapshotSpec
 	// FullEvery, when positive, makes a run a full reconcile once the last
 	// full run is at least this old. Zoho formula fields change without
 	// bumping Modified_Time, so incremental runs alone drift.
@@ -296,6 +299,9 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	change := CompareFingerprint(st.Fingerprint, spec)
 	var why note
 	ms.Mode, ms.Since, why = j.mode(m, st, opts, start, pl, change)
+	if m.Snapshot != nil {
+		ms.Mode, ms.Since = ModeFull, time.Time{} // a snapshot is of every record
+	}
 	if why.msg != "" {
 		j.note(&ms, log, why)
 	}
@@ -319,6 +325,9 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	if table.Full {
 		table.Reformat = change.Reformat
 	}
+	if m.Snapshot != nil {
+		table.Full, table.Snapshot = false, m.Snapshot.table(start, j.Timezone)
+	}
 	cursor := st.Cursor
 	ro := ReadOptions{Fields: mapper.Fields(), Since: ms.Since}
 	for rec, err := range j.Source.Records(readCtx, m.Module, ro) {
@@ -339,7 +348,13 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		j.Progress(Progress{Module: m.Module, Mode: ms.Mode, Read: ms.Read, Done: true})
 	}
 	deletedSince := ms.Since
-	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 {
+	if table.Snapshot != nil && ms.Read == 0 && st.Rows > 0 {
+		// Far more often a permission or API change than a CRM emptied
+		// overnight: an empty snapshot would replace this period's rows.
+		ms.Err = fmt.Errorf("the read returned no records where the last snapshot had %d: no snapshot written", st.Rows)
+		return ms
+	}
+	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && table.Snapshot == nil {
 		// An empty answer where the tab held rows is far more often a
 		// permission or API change than a CRM emptied overnight. A full
 		// reconcile would delete every row (and the notes people keep on
@@ -349,7 +364,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		table.Full = false
 		deletedSince = st.LastFull
 	}
-	if !table.Full {
+	if !table.Full && table.Snapshot == nil {
 		for d, err := range j.Source.Deleted(readCtx, m.Module, deletedSince) {
 			if err != nil {
 				ms.Err = j.readErr(opts, fmt.Errorf("read deleted records: %w", err))

@@ -67,6 +67,11 @@ type Table struct {
 	MarkColumn string
 	MarkText   string
 
+	// Snapshot, when set, makes the tab a history: Rows are appended as
+	// the current period's snapshot (see SnapshotTable); Full, Deleted and
+	// OnDelete do not apply.
+	Snapshot *SnapshotTable
+
 	// RecordURL, when set, gives the CRM address of any record by id, for
 	// link columns on rows not in Rows (an incremental run that links a
 	// column for the first time); rows in Rows use their cells' Link.

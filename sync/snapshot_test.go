@@ -1,0 +1,55 @@
+package sync_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+)
+
+func TestPeriodStartInTheMappingsZone(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	d := func(y int, m time.Month, day int) zsync.Date { return zsync.Date{Year: y, Month: m, Day: day} }
+	for _, tt := range []struct {
+		p    zsync.Period
+		at   time.Time
+		want zsync.Date
+	}{
+		{zsync.PeriodDay, time.Date(2026, 12, 6, 23, 30, 0, 0, time.UTC), d(2026, 12, 7)},  // 00:30 in Berlin
+		{zsync.PeriodWeek, time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC), d(2026, 11, 30)}, // a Sunday
+		{zsync.PeriodWeek, time.Date(2026, 12, 6, 23, 30, 0, 0, time.UTC), d(2026, 12, 7)}, // Monday in Berlin
+		{zsync.PeriodWeek, time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC), d(2026, 12, 28)},  // ISO week 53 of 2026
+	} {
+		if got := tt.p.Start(tt.at, berlin); got != tt.want {
+			t.Errorf("%s of %s: %v, want %v", tt.p, tt.at, got, tt.want)
+		}
+	}
+}
+
+func TestJobSnapshotModule(t *testing.T) {
+	now := time.Date(2026, 12, 9, 8, 0, 0, 0, time.UTC) // a Wednesday
+	src := &fakeSource{records: map[string][]zsync.Record{"Leads": {rec("1", now.Add(-time.Hour)), rec("2", now.Add(-2*time.Hour))}}}
+	sink := &fakeSink{states: map[string]zsync.ModuleState{"Leads": {Module: "Leads", Sheet: "Leads", Cursor: now.Add(-time.Minute), LastStatus: "ok", Rows: 2}}}
+	job := newJob(src, sink, &now)
+	job.Modules = job.Modules[:1]
+	job.Modules[0].Snapshot = &zsync.SnapshotSpec{Every: zsync.PeriodWeek, KeepDays: 26 * 7}
+	sum, err := job.Run(context.Background(), zsync.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := sink.tables[len(sink.tables)-1]
+	want := &zsync.SnapshotTable{Date: zsync.Date{Year: 2026, Month: time.December, Day: 7}, Cutoff: zsync.Date{Year: 2026, Month: time.June, Day: 15}}
+	if tb.Snapshot == nil || *tb.Snapshot != *want || tb.Full || len(tb.Rows) != 2 || sum.Modules[0].Mode != zsync.ModeFull {
+		t.Fatalf("table %+v snapshot %+v mode %s", tb, tb.Snapshot, sum.Modules[0].Mode)
+	}
+	if len(src.delSince) != 0 {
+		t.Fatal("a snapshot read deletions")
+	}
+	// An empty read where the last snapshot had rows writes nothing.
+	src.records["Leads"] = nil
+	n := len(sink.tables)
+	if _, err := job.Run(context.Background(), zsync.RunOptions{}); err == nil || len(sink.tables) != n {
+		t.Fatalf("empty snapshot: err %v, %d upserts", err, len(sink.tables)-n)
+	}
+}
