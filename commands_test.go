@@ -37,6 +37,12 @@ func (s *syncBuffer) String() string {
 // inProcess runs Main with the emulators' environment plus extra variables.
 func inProcess(t *testing.T, em *emulators, extra map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return inProcessAt(t, em, extra, nil, args...)
+}
+
+// inProcessAt is inProcess with the run's clock (nil: the real one).
+func inProcessAt(t *testing.T, em *emulators, extra map[string]string, now func() time.Time, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb syncBuffer
 	vars := map[string]string{"ZOHO2SHEETS_CACHE_DIR": t.TempDir()}
 	for k, v := range em.env {
@@ -45,7 +51,7 @@ func inProcess(t *testing.T, em *emulators, extra map[string]string, args ...str
 	for k, v := range extra {
 		vars[k] = v
 	}
-	e := env{getenv: func(k string) string { return vars[k] }, stdout: &out, stderr: &errb, stdin: strings.NewReader("")}
+	e := env{getenv: func(k string) string { return vars[k] }, stdout: &out, stderr: &errb, stdin: strings.NewReader(""), now: now}
 	code = Main(context.Background(), args, e)
 	return code, out.String(), errb.String()
 }

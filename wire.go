@@ -101,7 +101,7 @@ func newJob(cfg *config.Config, src zsync.Source, sink zsync.Sink, log zerolog.L
 	for _, m := range cfg.Modules {
 		j.Modules = append(j.Modules, zsync.ModuleJob{
 			Module: m.Module, Sheet: m.Sheet, Columns: m.Specs(),
-			OnDelete: m.OnDelete, MarkColumn: m.MarkColumn, FullEvery: m.FullEvery,
+			OnDelete: m.OnDelete, MarkColumn: m.MarkColumn, FullEvery: m.FullEvery, Snapshot: m.Snapshot,
 		})
 	}
 	return j

@@ -72,6 +72,8 @@ type Module struct {
 	MarkColumn string
 	// FullEvery, when positive, forces a periodic full reconcile.
 	FullEvery time.Duration
+	// Snapshot, when set (mode: snapshot), makes the tab a history.
+	Snapshot *zsync.SnapshotSpec
 	// Columns are the mapped columns in sheet order; exactly one maps id.
 	Columns []Column
 	// Line is the line of the module's entry in the file.

@@ -254,14 +254,6 @@ modules:
   - module: Sales Orders
     columns: [{ header: Zoho ID, field: id }]
 `, "m.yaml:3", "modules[0].module", "not a module API name", "Price_Books"},
-		{"duplicate module", `spreadsheet_id: abc
-modules:
-  - module: Leads
-    columns: [{ header: Zoho ID, field: id }]
-  - module: Leads
-    sheet: Leads 2
-    columns: [{ header: Zoho ID, field: id }]
-`, "m.yaml:5", "modules[1].module", "mapped twice (first at line 3)", ""},
 		{"duplicate sheet", `spreadsheet_id: abc
 modules:
   - module: Leads

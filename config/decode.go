@@ -22,7 +22,7 @@ var (
 	rootKeys   = []string{"spreadsheet_id", "schedule", "timezone", "zoho", "alerts", "status_tab", "modules"}
 	zohoKeys   = []string{"data_center"}
 	alertKeys  = []string{"webhook", "digest"}
-	moduleKeys = []string{"module", "sheet", "on_delete", "mark_column", "full_every", "columns"}
+	moduleKeys = []string{"module", "sheet", "on_delete", "mark_column", "full_every", "columns", "mode", "every", "keep"}
 	columnKeys = []string{"header", "field", "join", "type", "format", "link"}
 	onDeletes  = []string{string(zsync.OnDeleteRemove), string(zsync.OnDeleteKeep), string(zsync.OnDeleteMark)}
 )
@@ -452,7 +452,6 @@ func (d *decoder) modules(n *yaml.Node) []Module {
 		return nil
 	}
 	var out []Module
-	seenMod := map[string]int{}
 	seenSheet := map[string]int{}
 	for i, item := range n.Content {
 		item = resolve(item)
@@ -472,13 +471,9 @@ func (d *decoder) modules(n *yaml.Node) []Module {
 					d.add(resolve(e.val), p+".module", fmt.Sprintf("%q is not a module API name", s),
 						"write the API name (letters, digits, _), e.g. Leads or Price_Books; `zoho2sheets fields` lists them")
 				default:
+					// A module may feed several tabs (a mirror and a snapshot
+					// history): state is kept per tab, and tabs are unique.
 					m.Module = s
-					if prev, dup := seenMod[strings.ToLower(s)]; dup {
-						d.add(resolve(e.val), p+".module", fmt.Sprintf("module %s is mapped twice (first at line %d)", s, prev),
-							"map each module once; its sync state is kept per module")
-					} else {
-						seenMod[strings.ToLower(s)] = resolve(e.val).Line
-					}
 				}
 			}
 		} else if f.missing("module") {
@@ -548,6 +543,7 @@ func (d *decoder) modules(n *yaml.Node) []Module {
 		} else if f.missing("columns") {
 			d.add(item, p+".columns", "missing", "add columns:, starting with - { header: Zoho ID, field: id }")
 		}
+		d.snapshot(f, p, &m)
 		if m.MarkColumn != "" {
 			for _, c := range m.Columns {
 				if strings.EqualFold(c.Header, m.MarkColumn) {
@@ -732,4 +728,71 @@ func (d *decoder) columnLook(item *yaml.Node, cp string, c *Column) {
 			c.Link = d.boolean(entry{k, item.Content[i+1]}, cp+".link")
 		}
 	}
+}
+
+// snapshot reads mode:, every: and keep: of a module entry. A snapshot tab
+// is a history that is only appended to, so on_delete, mark_column and
+// full_every, which say how a mirror follows the CRM, do not apply.
+func (d *decoder) snapshot(f *fieldSet, p string, m *Module) {
+	mode := "mirror"
+	var modeNode *yaml.Node
+	if e, ok := f.get("mode"); ok {
+		modeNode = resolve(e.val)
+		if s, ok := d.str(e, p+".mode"); ok {
+			switch v := strings.ToLower(strings.TrimSpace(s)); v {
+			case "", "mirror":
+			case "snapshot":
+				mode = v
+			default:
+				hint := "use mirror (the tab follows the CRM, the default) or snapshot (every run appends the records as of now)"
+				if sg := suggest(v, []string{"mirror", "snapshot"}); sg != "" {
+					hint = "did you mean " + sg + "? " + hint
+				}
+				d.add(modeNode, p+".mode", fmt.Sprintf("unknown mode %q", s), hint)
+				return
+			}
+		}
+	}
+	if mode != "snapshot" {
+		for _, k := range []string{"every", "keep"} {
+			if e, ok := f.get(k); ok {
+				d.add(resolve(e.key), p+"."+k, "set, but mode is not snapshot", "add mode: snapshot, or remove "+k)
+			}
+		}
+		return
+	}
+	sp := &zsync.SnapshotSpec{Every: zsync.PeriodDay}
+	if e, ok := f.get("every"); ok {
+		if s, ok := d.str(e, p+".every"); ok {
+			switch v := zsync.Period(strings.ToLower(strings.TrimSpace(s))); v {
+			case zsync.PeriodDay, zsync.PeriodWeek:
+				sp.Every = v
+			default:
+				d.add(resolve(e.val), p+".every", fmt.Sprintf("%q is not a snapshot period", s),
+					"use 1d (one snapshot per calendar day) or 1w (one per ISO week, Monday to Sunday)")
+			}
+		}
+	}
+	if e, ok := f.get("keep"); ok {
+		if s, ok := d.str(e, p+".keep"); ok {
+			const hint = "write how long snapshots are kept in days or weeks, e.g. keep: 26w or keep: 90d; leave it out to keep all"
+			dur, err := parseEvery(strings.TrimSpace(s))
+			switch {
+			case err != nil:
+				d.add(resolve(e.val), p+".keep", err.Error(), hint)
+			case dur%(24*time.Hour) != 0:
+				d.add(resolve(e.val), p+".keep", fmt.Sprintf("%q is not a whole number of days", s), hint)
+			case int(dur/(24*time.Hour)) < sp.Every.Length():
+				d.add(resolve(e.val), p+".keep", fmt.Sprintf("%q keeps less than one snapshot period (%s)", s, sp.Every), hint)
+			default:
+				sp.KeepDays = int(dur / (24 * time.Hour))
+			}
+		}
+	}
+	for _, k := range []string{"on_delete", "mark_column", "full_every"} {
+		if e, ok := f.get(k); ok {
+			d.add(resolve(e.key), p+"."+k, "does not apply to a snapshot tab (rows are only ever appended)", "remove "+k+", or map the module to a mirror tab of its own for it")
+		}
+	}
+	m.Snapshot, m.OnDelete, m.MarkColumn, m.FullEvery = sp, zsync.OnDeleteKeep, "", 0
 }

@@ -65,3 +65,40 @@ func TestStatusTab(t *testing.T) {
 		}
 	}
 }
+
+func TestSnapshotKeys(t *testing.T) {
+	cfg := mustParse(t, `spreadsheet_id: abc
+modules:
+  - module: Deals
+    sheet: Pipeline
+    columns: [{ header: Zoho ID, field: id }]
+  - module: Deals
+    sheet: Pipeline history
+    mode: snapshot
+    every: 1w
+    keep: 26w
+    columns: [{ header: Zoho ID, field: id }]
+`, noEnv)
+	if s := cfg.Modules[1].Snapshot; s == nil || s.Every != "1w" || s.KeepDays != 182 || cfg.Modules[0].Snapshot != nil {
+		t.Fatalf("modules %+v %+v", cfg.Modules[0], cfg.Modules[1])
+	}
+	if s := mustParse(t, "spreadsheet_id: abc\nmodules:\n  - module: Deals\n    mode: snapshot\n    columns: [{ header: Zoho ID, field: id }]\n", noEnv).Modules[0].Snapshot; s == nil || s.Every != "1d" || s.KeepDays != 0 {
+		t.Fatalf("defaults %+v", s)
+	}
+	for _, tt := range []struct{ keys, where, key, msg string }{
+		{"    mode: snapshots\n", "m.yaml:4", "modules[0].mode", `unknown mode "snapshots"`},
+		{"    mode: snapshot\n    every: 2d\n", "m.yaml:5", "modules[0].every", "not a snapshot period"},
+		{"    mode: snapshot\n    every: 1w\n    keep: 3d\n", "m.yaml:6", "modules[0].keep", "less than one snapshot period"},
+		{"    mode: snapshot\n    keep: 36h\n", "m.yaml:5", "modules[0].keep", "whole number of days"},
+		{"    mode: snapshot\n    keep: soon\n", "m.yaml:5", "modules[0].keep", "not a duration"},
+		{"    every: 1d\n", "m.yaml:4", "modules[0].every", "mode is not snapshot"},
+		{"    mode: snapshot\n    on_delete: mark\n", "m.yaml:5", "modules[0].on_delete", "does not apply to a snapshot tab"},
+		{"    mode: snapshot\n    full_every: 1d\n", "m.yaml:5", "modules[0].full_every", "does not apply to a snapshot tab"},
+	} {
+		_, err := config.Parse([]byte("spreadsheet_id: abc\nmodules:\n  - module: Deals\n"+tt.keys+"    columns: [{ header: Zoho ID, field: id }]\n"), "m.yaml", noEnv)
+		errs := config.ErrorList(err)
+		if len(errs) != 1 || errs[0].Where != tt.where || errs[0].Key != tt.key || !strings.Contains(errs[0].Msg, tt.msg) || errs[0].Hint == "" {
+			t.Errorf("%q: %v", tt.keys, err)
+		}
+	}
+}

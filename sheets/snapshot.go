@@ -1,6 +1,7 @@
 package sheets
 
 import (
+	"context"
 	"math"
 	"sort"
 	"strings"
@@ -127,4 +128,21 @@ func snapshotDay(v any) (float64, bool) {
 		return dateSerial(time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)), true
 	}
 	return 0, false
+}
+
+// Cells returns the grid cells of the whole spreadsheet (rows × columns of
+// every tab, empty ones included: what Google's 10,000,000-cell limit
+// counts).
+func (s *Spreadsheet) Cells(ctx context.Context) (int64, error) {
+	ss, err := s.get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, sh := range ss.Sheets {
+		if p := sh.Properties; p != nil && p.GridProperties != nil {
+			n += p.GridProperties.RowCount * p.GridProperties.ColumnCount
+		}
+	}
+	return n, nil
 }

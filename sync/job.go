@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -229,8 +228,14 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 	}
 	var out []ModuleJob
 	for _, n := range names {
-		i := slices.IndexFunc(j.Modules, func(m ModuleJob) bool { return m.Module == n })
-		if i < 0 {
+		found := false
+		for _, m := range j.Modules {
+			if m.Module == n { // every tab the module feeds (a mirror and a history)
+				out = append(out, m)
+				found = true
+			}
+		}
+		if !found {
 			known := make([]string, len(j.Modules))
 			for k, m := range j.Modules {
 				known[k] = m.Module
@@ -238,7 +243,6 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 			return nil, &ConfigError{Where: "--module", Key: n, Msg: "not a module of the mapping",
 				Hint: fmt.Sprintf("use one of %v", known)}
 		}
-		out = append(out, j.Modules[i])
 	}
 	return out, nil
 }

@@ -98,3 +98,40 @@ func (s *SnapshotSpec) table(now time.Time, tz string) *SnapshotTable {
 	}
 	return st
 }
+
+// CellLimit is Google's limit of cells per spreadsheet.
+const CellLimit = 10_000_000
+
+// Growth projects a snapshot tab's size against CellLimit: each snapshot
+// adds records rows of columns cells (the Snapshot column included) to a
+// spreadsheet that already has current cells.
+type Growth struct {
+	PerSnapshot int64 // cells one snapshot adds
+	// Steady is the spreadsheet's size once keep is reached (0 without keep).
+	Steady int64
+	// Periods is how many more snapshots fit under the limit (-1: all of
+	// them, keep stops the growth below it).
+	Periods int64
+	// Warn says the limit is in sight: reached with keep, or within a year
+	// without it.
+	Warn bool
+}
+
+// Project returns the growth of s's tab.
+func (s *SnapshotSpec) Project(records, columns int, current int64) Growth {
+	g := Growth{PerSnapshot: int64(records) * int64(columns), Periods: -1}
+	room := CellLimit - current
+	if g.PerSnapshot > 0 {
+		g.Periods = max(room/g.PerSnapshot, 0)
+	}
+	if k := s.Kept(); k > 0 {
+		g.Steady = current + g.PerSnapshot*int64(k)
+		g.Warn = g.Steady > CellLimit*9/10
+		if !g.Warn {
+			g.Periods = -1
+		}
+		return g
+	}
+	g.Warn = g.Periods >= 0 && g.Periods*int64(s.Every.Length()) < 365
+	return g
+}

@@ -53,3 +53,22 @@ func TestJobSnapshotModule(t *testing.T) {
 		t.Fatalf("empty snapshot: err %v, %d upserts", err, len(sink.tables)-n)
 	}
 }
+
+func TestSnapshotGrowth(t *testing.T) {
+	weekly := &zsync.SnapshotSpec{Every: zsync.PeriodWeek}
+	g := weekly.Project(10_000, 12, 1_000_000) // 120,000 cells a week
+	if g.PerSnapshot != 120_000 || g.Periods != 75 || g.Warn {
+		t.Fatalf("weekly without keep: %+v", g)
+	}
+	daily := &zsync.SnapshotSpec{Every: zsync.PeriodDay}
+	if g := daily.Project(10_000, 12, 1_000_000); g.Periods != 75 || !g.Warn {
+		t.Fatalf("daily without keep: %+v", g)
+	}
+	kept := &zsync.SnapshotSpec{Every: zsync.PeriodWeek, KeepDays: 26 * 7}
+	if g := kept.Project(10_000, 12, 1_000_000); g.Steady != 1_000_000+26*120_000 || g.Warn || g.Periods != -1 {
+		t.Fatalf("weekly keep 26w: %+v", g)
+	}
+	if g := kept.Project(100_000, 12, 1_000_000); !g.Warn || g.Steady <= zsync.CellLimit {
+		t.Fatalf("too big for keep 26w: %+v", g)
+	}
+}
