@@ -38,7 +38,10 @@ const maxRounds = 4
 //     values:batchUpdate requests as the 2 MB payload allows;
 //   - the key column and header row are re-read right before writing (the
 //     plan is redone if a human changed them) and after writing; values that
-//     a concurrent sort or insert made land on another record are repaired.
+//     a concurrent sort or insert made land on another record are repaired;
+//   - number formats, a bold header, column widths and cell links come
+//     from the table's columns (format.go); a snapshot table (t.Snapshot)
+//     is appended to as a history instead (snapshot.go).
 //
 // With opts.DryRun nothing is written; the result says what would change.
 // Duplicate rows removed are counted in Removed. Errors implement

@@ -696,12 +696,9 @@ func (s *Server) updateSheetProps(t *tx, c reqCtx, p *sheetPropsJ, fields string
 	if p == nil {
 		return c.err("properties is required")
 	}
-	if strings.TrimSpace(fields) == "" {
-		return c.err("Must specify at least one field.")
-	}
-	m, perr := parseMask(fields)
-	if perr != nil {
-		return c.err("Invalid field mask %q: %v", fields, perr)
+	m, aerr := requiredMask(c, fields, "Must specify at least one field.")
+	if aerr != nil {
+		return aerr
 	}
 	id := int64(0)
 	if p.SheetID != nil {
@@ -998,12 +995,9 @@ func (s *Server) updateDimensionProps(t *tx, c reqCtx, rg *dimRangeJ, hasPx bool
 	if rg == nil {
 		return c.err("range is required")
 	}
-	if strings.TrimSpace(fields) == "" {
-		return c.err("At least one field must be specified.")
-	}
-	m, perr := parseMask(fields)
-	if perr != nil {
-		return c.err("Invalid field mask %q: %v", fields, perr)
+	m, aerr := requiredMask(c, fields, "At least one field must be specified.")
+	if aerr != nil {
+		return aerr
 	}
 	for k := range m {
 		switch k {

@@ -117,13 +117,23 @@ type cellMask struct{ value, format, bold, link, note, runs bool }
 
 func (cm cellMask) ext() bool { return cm.bold || cm.link || cm.note || cm.runs }
 
-func parseCellMask(c reqCtx, fields string) (cellMask, *apiError) {
+// requiredMask parses the mandatory fields mask of a request; empty is
+// Google's error text for a missing one.
+func requiredMask(c reqCtx, fields, empty string) (mask, *apiError) {
 	if strings.TrimSpace(fields) == "" {
-		return cellMask{}, c.err("At least one field must be specified.")
+		return nil, c.err("%s", empty)
 	}
 	m, err := parseMask(fields)
 	if err != nil {
-		return cellMask{}, c.err("Invalid field mask %q: %v", fields, err)
+		return nil, c.err("Invalid field mask %q: %v", fields, err)
+	}
+	return m, nil
+}
+
+func parseCellMask(c reqCtx, fields string) (cellMask, *apiError) {
+	m, aerr := requiredMask(c, fields, "At least one field must be specified.")
+	if aerr != nil {
+		return cellMask{}, aerr
 	}
 	var cm cellMask
 	bad := func(path string) *apiError {
