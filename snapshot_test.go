@@ -31,7 +31,8 @@ modules:
 func TestWeeklyPipelineSnapshots(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Deals": 8})
 	cfg := writeMapping(t, pipelineMapping)
-	if code, stdout, _ := inProcess(t, em, nil, "check", "--config", cfg); code != 0 || !strings.Contains(stdout, `snapshot tab "Pipeline history": 8 records × 4 columns = 32 cells a week; with keep it levels off`) {
+	if code, stdout, _ := inProcess(t, em, nil, "check", "--config", cfg); code != 0 || !strings.Contains(stdout, `snapshot tab "Pipeline history": 8 records × 4 columns = 32 cells a week; with keep it levels off`) ||
+		!strings.Contains(stdout, "ok    zoho: org currency USD $") {
 		t.Fatalf("check exit %d:\n%s", code, stdout)
 	}
 	for range 2 { // twice in the same week: one snapshot

@@ -86,3 +86,21 @@ func TestStatusTabAfterSuccessAndFailure(t *testing.T) {
 		t.Fatalf("formulas in the status tab: %v", f)
 	}
 }
+
+func TestTokenWithoutOrgScopeStillSyncs(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 1})
+	cfg := writeMapping(t, string(demoMapping))
+	old := map[string]string{"ZOHO_REFRESH_TOKEN": em.zoho.NewRefreshToken("ZohoCRM.modules.READ", "ZohoCRM.settings.modules.READ",
+		"ZohoCRM.settings.fields.READ", "ZohoCRM.bulk.read", "ZohoCRM.coql.READ", "ZohoCRM.users.READ")}
+	code, stdout, _ := inProcess(t, em, old, "check", "--config", cfg)
+	if code != 0 || !strings.Contains(stdout, "warn  zoho: cannot read the org settings") || !strings.Contains(stdout, "zoho2sheets auth") {
+		t.Fatalf("check exit %d:\n%s", code, stdout)
+	}
+	code, _, stderr := inProcess(t, em, old, "--once", "--config", cfg, "--log-format", "json")
+	if code != 0 || !strings.Contains(stderr, "could not read the CRM organisation") {
+		t.Fatalf("run exit %d:\n%s", code, stderr)
+	}
+	if c := em.sheets.Cell(em.spreadsheetID, "Leads", 1, 1); c.Link != "" || c.Value == nil {
+		t.Fatalf("a link without the org: %+v", c)
+	}
+}
