@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -37,11 +38,11 @@ func (s *syncBuffer) String() string {
 // inProcess runs Main with the emulators' environment plus extra variables.
 func inProcess(t *testing.T, em *emulators, extra map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	return inProcessAt(t, em, extra, nil, args...)
+	return inProcessEnv(t, em, extra, nil, args...)
 }
 
-// inProcessAt is inProcess with the run's clock (nil: the real one).
-func inProcessAt(t *testing.T, em *emulators, extra map[string]string, now func() time.Time, args ...string) (code int, stdout, stderr string) {
+// inProcessEnv is inProcess with tweak applied to the env first (nil: none).
+func inProcessEnv(t *testing.T, em *emulators, extra map[string]string, tweak func(*env), args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb syncBuffer
 	vars := map[string]string{"ZOHO2SHEETS_CACHE_DIR": t.TempDir()}
@@ -51,7 +52,10 @@ func inProcessAt(t *testing.T, em *emulators, extra map[string]string, now func(
 	for k, v := range extra {
 		vars[k] = v
 	}
-	e := env{getenv: func(k string) string { return vars[k] }, stdout: &out, stderr: &errb, stdin: strings.NewReader(""), now: now}
+	e := env{getenv: func(k string) string { return vars[k] }, stdout: &out, stderr: &errb, stdin: strings.NewReader("")}
+	if tweak != nil {
+		tweak(&e)
+	}
 	code = Main(context.Background(), args, e)
 	return code, out.String(), errb.String()
 }
@@ -160,8 +164,10 @@ func TestTokenIsCachedPrivately(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("cache file mode %v, want 0600", fi.Mode())
 	}
-	// Near expiry the cache is not used.
-	if err := writeTokenCache(files[0], cachedToken{AccessToken: "old", Expiry: time.Now().Add(tokenMargin - time.Second)}); err != nil {
+	// Past its use-by time (RefreshEarly before Zoho's expiry) the cached
+	// token is not used.
+	stale := fmt.Sprintf(`{"access_token":"old","expiry":%q}`, time.Now().Add(-time.Second).Format(time.RFC3339Nano))
+	if err := os.WriteFile(files[0], []byte(stale), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, out3, _ := inProcess(t, em, extra, "token", "--api-domain"); strings.HasPrefix(out3, "old") || !strings.Contains(out3, em.zoho.APIDomain()) {
@@ -230,5 +236,31 @@ func TestShippedMappingChecksAndRuns(t *testing.T) {
 	}
 	if got := len(em.sheets.Values(em.spreadsheetID, "Leads")); got != 7 {
 		t.Fatalf("Leads tab has %d rows, want header + 6", got)
+	}
+}
+
+// Twelve `--once` runs within two minutes (a person retrying a backfill, a
+// short schedule) share one Zoho access token through the on-disk cache:
+// without it, the 11th would meet Zoho's limit of 10 tokens per 10
+// minutes. No token reaches the output.
+func TestOnceRunsShareOneAccessToken(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 2})
+	cfg := writeMapping(t, string(demoMapping))
+	extra := map[string]string{"ZOHO2SHEETS_CACHE_DIR": t.TempDir()}
+	before := em.zoho.Stats().AccessTokensIssued
+	for i := range 12 {
+		code, out, errs := inProcess(t, em, extra, "--once", "--config", cfg, "--log-level", "debug")
+		if code != 0 {
+			t.Fatalf("run %d: exit %d\n%s", i+1, code, errs)
+		}
+		assertNoSecrets(t, em, out+errs)
+		// Twelve runs in two minutes of the CRM's clock. Google's clock
+		// moves faster: each run is a new client, paced on its own, and
+		// Google's per-minute quota is not what this test is about.
+		em.zoho.Advance(10 * time.Second)
+		em.sheets.Advance(30 * time.Second)
+	}
+	if n := em.zoho.Stats().AccessTokensIssued - before; n != 1 {
+		t.Fatalf("12 runs minted %d access tokens, want 1", n)
 	}
 }

@@ -102,6 +102,9 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	// The emulated CRM's token is no use to anyone later: keep it out of
+	// the user's cache directory.
+	e = withEnv(e, map[string]string{"ZOHO2SHEETS_CACHE_DIR": dir})
 	path := filepath.Join(dir, "mapping.yaml")
 	if err := os.WriteFile(path, demoMapping, 0o600); err != nil {
 		return err

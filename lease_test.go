@@ -1,16 +1,24 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/zoho2sheets/zoho2sheets/sheets"
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
 
 // changeCRM adds, updates and deletes a few leads and deals, so the next
@@ -117,6 +125,9 @@ func TestOverlappingRunsNeverCorruptTheTab(t *testing.T) {
 		}
 		assertLeadsMatchCRM(t, em)
 		assertDealsMatchCRM(t, em)
+		if k := leaseEntries(em); k != 0 {
+			t.Fatalf("round %d: %d lease entries left", n, k)
+		}
 	}
 	t.Logf("%d of 50 runs found the lease taken", busy)
 	if busy == 0 {
@@ -148,5 +159,197 @@ func expireLeases(t *testing.T, em *emulators) {
 	}
 	if n == 0 {
 		t.Fatal("no lease entry to expire")
+	}
+}
+
+// leaseEntries counts the run lease entries of the emulated spreadsheet.
+func leaseEntries(em *emulators) int {
+	n := 0
+	for _, m := range em.sheets.Metadata(em.spreadsheetID) {
+		if m.Key == sheets.LeaseKey {
+			n++
+		}
+	}
+	return n
+}
+
+// holdLease takes the spreadsheet's lease as another run would.
+func holdLease(t *testing.T, em *emulators) zsync.Lease {
+	t.Helper()
+	ctx := context.Background()
+	e := env{getenv: func(k string) string { return em.env[k] }}
+	c, err := newSheetsClient(ctx, e, zerolog.Nop(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := c.Open(ctx, em.spreadsheetID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := ss.NewLeaser(sheets.LeaseOptions{Host: "backfill-box", PID: 4242}).TryLease(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestSecondRunWaitsForTheLeaseOrExits75(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 5, "Deals": 2})
+	cfg := writeMapping(t, string(demoMapping))
+	l := holdLease(t, em)
+	writes := em.sheets.Stats().Writes
+
+	code, _, errs := inProcess(t, em, nil, "--once", "--config", cfg)
+	if code != exitLeaseBusy {
+		t.Fatalf("exit %d, want %d:\n%s", code, exitLeaseBusy, errs)
+	}
+	until := l.Expires().UTC().Format(time.RFC3339)
+	for _, want := range []string{"another run holds the lease until " + until, "host backfill-box, pid 4242, owner ", "Try: ", "--wait"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	if n := em.sheets.Stats().Writes - writes; n != 0 {
+		t.Fatalf("the refused run wrote %d times", n)
+	}
+
+	// A dry run needs no lease and leaves none; it ignores --wait (a
+	// workflow may pass both), so it does not wait either.
+	if code, _, errs := inProcess(t, em, nil, "--once", "--config", cfg, "--dry-run", "--wait", "1m"); code != 0 || strings.Contains(errs, "lease") {
+		t.Fatalf("dry run exit %d, or it dealt with the lease:\n%s", code, errs)
+	}
+
+	// With --wait, the run waits for the holder to finish, then runs.
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		l.Release(context.Background())
+	}()
+	poll := func(e *env) { e.leasePoll = 50 * time.Millisecond }
+	code, _, errs = inProcessEnv(t, em, nil, poll, "--once", "--config", cfg, "--wait", "1m", "--log-format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d with --wait:\n%s", code, errs)
+	}
+	if !strings.Contains(errs, "another run holds the lease: waiting for it") {
+		t.Errorf("the wait is not logged:\n%s", errs)
+	}
+	assertLeadsMatchCRM(t, em)
+	if n := leaseEntries(em); n != 0 {
+		t.Fatalf("%d lease entries left after the runs", n)
+	}
+}
+
+func TestWaitFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--once", "--wait", "-1s"}, "--wait -1s: use a duration of zero or more"},
+		{[]string{"--once", "--wait", "soon"}, `invalid value "soon" for flag -wait`},
+	} {
+		var errb strings.Builder
+		_, err := parseSyncFlags(tc.args, &errb)
+		if code := exitCode(&errb, err); code != exitUsage || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d with %q", tc.args, code, errb.String(), exitUsage, tc.want)
+		}
+	}
+}
+
+func TestDaemonSlackEndsBeforeTheNextRun(t *testing.T) {
+	now := time.Date(2026, 1, 5, 6, 0, 0, 0, time.UTC)
+	for _, tc := range []struct{ every, want time.Duration }{
+		{time.Minute, 54 * time.Second},
+		{5 * time.Minute, 4*time.Minute + 30*time.Second},
+		{24 * time.Hour, 24*time.Hour - time.Minute},
+		{0, 0},
+	} {
+		if got := daemonSlack(now, now.Add(tc.every)); got != tc.want {
+			t.Errorf("schedule every %v: wait %v, want %v", tc.every, got, tc.want)
+		}
+	}
+}
+
+// Two real processes, started together a few times: the tab ends exact and
+// each exits 0 or 75; a SIGTERM'd run releases its lease.
+func TestTwoProcessesOnOneSpreadsheet(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 20, "Deals": 6})
+	cfg := writeMapping(t, string(demoMapping))
+	rng := rand.New(rand.NewPCG(5, 8))
+	em.sheets.InjectFault(sheetstestLatency(time.Millisecond))
+	for n := 1; n <= 4; n++ {
+		changeCRM(em, rng, n)
+		var res [2]binResult
+		var wg gosync.WaitGroup
+		for i := range 2 {
+			offset := time.Duration(rng.IntN(3000)) * time.Microsecond
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				time.Sleep(offset)
+				res[i] = runBin(t, em.env, "--once", "--config", cfg)
+			}()
+		}
+		wg.Wait()
+		for i, r := range res {
+			assertRanOrLeaseBusy(t, fmt.Sprintf("round %d process %d", n, i), r.code, r.stderr)
+		}
+		assertLeadsMatchCRM(t, em)
+		assertDealsMatchCRM(t, em)
+		if k := leaseEntries(em); k != 0 {
+			t.Fatalf("round %d: %d lease entries left", n, k)
+		}
+	}
+
+	// SIGTERM during the first write: the run finishes that write,
+	// releases the lease and exits.
+	changeCRM(em, rng, 9)
+	var once atomic.Bool
+	var proc atomic.Pointer[os.Process]
+	em.sheets.OnRequest(func(r *http.Request) {
+		if strings.Contains(r.URL.Path, "values:batchUpdate") && once.CompareAndSwap(false, true) {
+			for proc.Load() == nil {
+				time.Sleep(time.Millisecond)
+			}
+			proc.Load().Signal(syscall.SIGTERM)
+		}
+	})
+	cmd := exec.Command(binPath, "--once", "--config", cfg)
+	cmd.Env = []string{"HOME=" + t.TempDir()}
+	for k, v := range em.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	proc.Store(cmd.Process)
+	_ = cmd.Wait()
+	em.sheets.OnRequest(nil)
+	if !once.Load() {
+		t.Fatal("the run never wrote")
+	}
+	if k := leaseEntries(em); k != 0 {
+		t.Fatalf("%d lease entries left after SIGTERM", k)
+	}
+	if r := runBin(t, em.env, "--once", "--config", cfg); r.code != 0 {
+		t.Fatalf("run after SIGTERM exit %d:\n%s", r.code, r.stderr)
+	}
+	assertLeadsMatchCRM(t, em)
+}
+
+func TestDaemonSkipsARunWhileAnotherHoldsTheLease(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 5, "Deals": 2})
+	l := holdLease(t, em)
+	d := startDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), nil, "--wait", "0s")
+	const skipped = "another run holds the lease: nothing done"
+	waitFor(t, "a skipped run", func() bool { return d.count(skipped) >= 1 })
+	if n := d.count("module synced"); n != 0 {
+		t.Fatalf("%d modules synced while the lease was held", n)
+	}
+	if err := l.Release(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a run after the release", func() bool { return d.count("module synced") >= 2 })
+	assertLeadsMatchCRM(t, em)
+	if !strings.Contains(d.logs.String(), "host backfill-box, pid 4242") {
+		t.Errorf("the skipped run does not name the holder:\n%s", d.logs.String())
 	}
 }

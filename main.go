@@ -47,6 +47,12 @@ type env struct {
 	now        func() time.Time
 	// signals delivers SIGINT/SIGTERM (nil in tests that do not need them).
 	signals <-chan os.Signal
+	// requestTimeout bounds each request to Zoho or Google (0: the
+	// clients' defaults); set from --request-timeout.
+	requestTimeout time.Duration
+	// userCacheDir is os.UserCacheDir (nil in tests: only
+	// ZOHO2SHEETS_CACHE_DIR then gives a token cache).
+	userCacheDir func() (string, error)
 	// leasePoll is how often a run waiting for the lease looks again
 	// (0: zsync.DefaultLeasePoll).
 	leasePoll time.Duration
@@ -156,10 +162,14 @@ Sync flags:
   --dry-run           read and plan, print what would change, write nothing
   --dry-run-limit N   dry run: show up to N changed cells per tab (default 20)
   --wait DURATION     wait up to DURATION (e.g. 15m) for another run's lease; default 0
-                      with --once, until shortly before the next scheduled run for the daemon
+                      with --once, until shortly before the next scheduled run for the daemon;
+                      a dry run takes no lease and ignores it
   --log-format F      json (default when not a terminal), console, auto
   --log-level L       debug, info (default), warn, error
   --metrics-addr A    daemon: serve /metrics and /healthz on A (e.g. :9090)
+  --request-timeout D bound each request to Zoho or Google (default 2m Zoho, 4m Google)
+  --run-timeout D     stop a run that takes longer and alert (daemon default: the
+                      schedule's interval, at least 1h, at most 12h; --once: none)
 
 Environment: ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN, ZOHO_DC,
 GOOGLE_CREDENTIALS_JSON or GOOGLE_APPLICATION_CREDENTIALS, and whatever ${VAR}s

@@ -15,6 +15,8 @@ func osEnv() env {
 		stdout:  os.Stdout,
 		stderr:  os.Stderr,
 		signals: sig,
+
+		userCacheDir: os.UserCacheDir,
 	}
 }
 

@@ -32,7 +32,13 @@ type syncFlags struct {
 	logFormat   string
 	logLevel    string
 	metricsAddr string
-	// wait is how long to wait for another run's lease; waitSet tells
+	// requestTimeout bounds each request to Zoho or Google (0: the
+	// clients' defaults); runTimeout bounds a whole run (0: none for
+	// --once, derived from the schedule for the daemon).
+	requestTimeout time.Duration
+	runTimeout     time.Duration
+	// wait is how long to wait for another run's lease (a dry run takes
+	// none, so it ignores wait: a workflow may pass both); waitSet tells
 	// whether --wait was given (the daemon's default is the schedule's slack).
 	wait    time.Duration
 	waitSet bool
@@ -64,6 +70,8 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	fs.StringVar(&f.logFormat, "log-format", "auto", "json, console or auto")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "daemon: serve /metrics and /healthz here")
+	fs.DurationVar(&f.requestTimeout, "request-timeout", 0, "bound each request to Zoho or Google (default 2m Zoho, 4m Google)")
+	fs.DurationVar(&f.runTimeout, "run-timeout", 0, "stop a run that takes longer (daemon default: the schedule's interval, 1h to 12h)")
 	fs.DurationVar(&f.wait, "wait", 0, "wait up to this long for another run's lease")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -91,11 +99,11 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	if !f.once && (f.full || !f.since.IsZero() || f.dryRun || len(f.modules) > 0) {
 		return nil, usageErr("--full, --since, --module and --dry-run need --once (the daemon always runs the whole mapping)")
 	}
+	if f.requestTimeout < 0 || f.runTimeout < 0 {
+		return nil, usageErr("--request-timeout and --run-timeout must be positive durations, like 90s or 2h")
+	}
 	if f.wait < 0 {
 		return nil, usageErr("--wait %s: use a duration of zero or more, e.g. --wait 15m", f.wait)
-	}
-	if f.waitSet && f.dryRun {
-		return nil, usageErr("--wait has no effect with --dry-run: a dry run takes no lease, it never waits for another run")
 	}
 	if f.once && f.metricsAddr != "" {
 		return nil, usageErr("--metrics-addr serves the daemon; it cannot be combined with --once")
@@ -140,6 +148,7 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	e.requestTimeout = f.requestTimeout
 	w, err := wire(ctx, cfg, e, log, m)
 	if err != nil {
 		var ce *zsync.ConfigError
@@ -153,7 +162,7 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 		}
 		return err
 	}
-	r := &runner{wiring: w, log: log, notifier: notifier, metrics: m, e: e}
+	r := &runner{wiring: w, log: log, notifier: notifier, metrics: m, e: e, deadline: f.runTimeout}
 	w.job.ModuleDone = r.moduleDone
 	if !f.once && notifier != nil && cfg.Alerts.Digest {
 		r.digest = &alert.Digest{Since: e.now()}
@@ -197,6 +206,8 @@ type runner struct {
 	// digest collects the daemon's runs for the daily success digest
 	// (nil when the mapping does not ask for one).
 	digest *alert.Digest
+	// deadline bounds each run (0: none).
+	deadline time.Duration
 	// daemonWait, when set (--wait), replaces the schedule's slack as how
 	// long a daemon run waits for another run's lease.
 	daemonWait *time.Duration
@@ -209,10 +220,22 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 	r.log.Info().Bool("full", opts.Full).Time("since", opts.Since).Strs("modules", opts.Modules).
 		Bool("dry_run", opts.DryRun).Msg("run started")
 	r.metrics.RunStarted()
-	sum, err := r.job.Run(ctx, opts)
+	jobCtx := ctx
+	if r.deadline > 0 {
+		var cancel context.CancelFunc
+		jobCtx, cancel = context.WithTimeout(ctx, r.deadline)
+		defer cancel()
+	}
+	sum, err := r.job.Run(jobCtx, opts)
 	if busy := (*zsync.LeaseBusyError)(nil); errors.As(err, &busy) {
+		// Not a failure to alert on: the other run is doing the work.
+		r.log.Warn().Err(busy).Msg("another run holds the lease: nothing done")
+		logSummary(r.log, sum)
 		r.metrics.RunDone(false, sum.Duration, r.e.now())
 		return sum, busy
+	}
+	if ctx.Err() == nil && errors.Is(jobCtx.Err(), context.DeadlineExceeded) {
+		err = &deadlineError{limit: r.deadline, err: err}
 	}
 	logSummary(r.log, sum)
 	if opts.DryRun || isTerminal(r.e.stdout) {
@@ -272,7 +295,7 @@ func (r *runner) alert(ctx context.Context, sum *zsync.Summary, err error) {
 		return
 	}
 	failed := sum.Failed()
-	if len(failed) == 0 {
+	if de := (*deadlineError)(nil); len(failed) == 0 || errors.As(err, &de) {
 		failed = []zsync.ModuleSummary{{Module: "(all)", Err: err}}
 	}
 	for _, m := range failed {
@@ -297,6 +320,9 @@ func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr str
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if r.deadline == 0 {
+		r.deadline = runDeadline(sched, r.e.now())
+	}
 	interrupt := make(chan struct{})
 	stop := watchSignals(ctx, r.e, r.log, interrupt)
 	defer stop()
@@ -333,13 +359,12 @@ func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr str
 		if r.daemonWait != nil {
 			wait = *r.daemonWait
 		}
-		if _, err := r.run(ctx, zsync.RunOptions{Interrupt: interrupt, LeaseWait: wait}); errors.As(err, new(*zsync.LeaseBusyError)) {
-			r.log.Warn().Err(err).Msg("another run holds the lease: skipping this run")
-		}
+		r.run(ctx, zsync.RunOptions{Interrupt: interrupt, LeaseWait: wait})
 		r.log.Info().Time("next_run", sched.Next(r.e.now())).Msg("waiting for the next run")
 	}))
 	c.Start()
-	r.log.Info().Str("schedule", cfg.Schedule).Time("next_run", sched.Next(r.e.now())).Msg("daemon started")
+	r.log.Info().Str("schedule", cfg.Schedule).Time("next_run", sched.Next(r.e.now())).
+		Dur("run_timeout", r.deadline).Msg("daemon started")
 
 	<-interrupt
 	r.log.Info().Msg("stopping: letting the running sync finish its write")
@@ -384,4 +409,35 @@ func watchSignals(ctx context.Context, e env, log zerolog.Logger, interrupt chan
 		}
 	}()
 	return func() { close(done) }
+}
+
+// runDeadline is the daemon's default bound on one run: the schedule's
+// interval (a run that is still going when the next is due has gone
+// wrong), but at least an hour, so a frequent schedule still lets a full
+// reconcile finish, and at most 12 hours, so a daily one raises the alarm
+// the same day.
+func runDeadline(sched cron.Schedule, now time.Time) time.Duration {
+	next := sched.Next(now)
+	return min(max(sched.Next(next).Sub(next), time.Hour), 12*time.Hour)
+}
+
+// deadlineError is a run stopped by its deadline: something hung, or the
+// run is far slower than it should be.
+type deadlineError struct {
+	limit time.Duration
+	err   error
+}
+
+func (e *deadlineError) Error() string {
+	msg := fmt.Sprintf("run stopped after %s (its deadline, --run-timeout)", e.limit)
+	if e.err != nil {
+		msg += ": " + e.err.Error()
+	}
+	return msg
+}
+
+func (e *deadlineError) Unwrap() error { return e.err }
+
+func (e *deadlineError) Hint() string {
+	return "a request to Zoho or Google hung, or the run is far slower than usual: check the log for retries and timeouts; raise --run-timeout if runs legitimately take this long"
 }

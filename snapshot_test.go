@@ -71,3 +71,9 @@ func TestWeeklyPipelineSnapshots(t *testing.T) {
 		t.Fatalf("status %v", row)
 	}
 }
+
+// inProcessAt is inProcess with the run's clock.
+func inProcessAt(t *testing.T, em *emulators, extra map[string]string, now func() time.Time, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	return inProcessEnv(t, em, extra, func(e *env) { e.now = now }, args...)
+}

@@ -28,7 +28,7 @@ func logSummary(log zerolog.Logger, s *zsync.Summary) {
 			Int("added", m.Result.Added).Int("updated", m.Result.Updated).
 			Int("removed", m.Result.Removed).Int("marked", m.Result.Marked).
 			Int("unchanged", m.Result.Unchanged).Int("cells_written", m.Result.CellsWritten).
-			Int("zoho_calls", m.SourceCalls).Int("sheets_requests", m.SinkRequests).
+			Int("zoho_calls", m.SourceCalls).Int("zoho_credits", m.SourceCredits).Int("sheets_requests", m.SinkRequests).
 			Strs("notes", m.Notes).
 			Dur("duration", m.Duration).Bool("dry_run", s.DryRun)
 		logDiff(ev, m.Result.Diff).Msg("summary")
@@ -47,11 +47,11 @@ func printSummary(w io.Writer, s *zsync.Summary) {
 	if s.DryRun {
 		verb = " (dry run: would)"
 	}
-	fmt.Fprintf(tw, "MODULE\tSHEET\tMODE\tREAD\tADDED%s\tUPDATED\tREMOVED\tMARKED\tUNCHANGED\tZOHO CALLS\tSHEETS REQ\tDURATION\tRESULT\n", verb)
+	fmt.Fprintf(tw, "MODULE\tSHEET\tMODE\tREAD\tADDED%s\tUPDATED\tREMOVED\tMARKED\tUNCHANGED\tZOHO CALLS\tZOHO CREDITS\tSHEETS REQ\tDURATION\tRESULT\n", verb)
 	for _, m := range s.Modules {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n",
 			m.Module, m.Sheet, m.Mode, m.Read, m.Result.Added, m.Result.Updated, m.Result.Removed,
-			m.Result.Marked, m.Result.Unchanged, m.SourceCalls, m.SinkRequests,
+			m.Result.Marked, m.Result.Unchanged, m.SourceCalls, m.SourceCredits, m.SinkRequests,
 			m.Duration.Round(time.Millisecond), result(m))
 	}
 	tw.Flush()
@@ -89,12 +89,12 @@ func writeStepSummary(path string, s *zsync.Summary) error {
 		title += " (dry run: nothing written)"
 	}
 	fmt.Fprintf(f, "### %s\n\n", title)
-	fmt.Fprintln(f, "| Module | Sheet | Mode | Read | Added | Updated | Removed | Marked | Unchanged | Zoho calls | Sheets requests | Duration | Result |")
-	fmt.Fprintln(f, "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
+	fmt.Fprintln(f, "| Module | Sheet | Mode | Read | Added | Updated | Removed | Marked | Unchanged | Zoho calls | Zoho credits | Sheets requests | Duration | Result |")
+	fmt.Fprintln(f, "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
 	for _, m := range s.Modules {
-		fmt.Fprintf(f, "| %s | %s | %s | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s |\n",
+		fmt.Fprintf(f, "| %s | %s | %s | %d | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s |\n",
 			md(m.Module), md(m.Sheet), m.Mode, m.Read, m.Result.Added, m.Result.Updated, m.Result.Removed,
-			m.Result.Marked, m.Result.Unchanged, m.SourceCalls, m.SinkRequests,
+			m.Result.Marked, m.Result.Unchanged, m.SourceCalls, m.SourceCredits, m.SinkRequests,
 			m.Duration.Round(time.Millisecond), md(result(m)))
 	}
 	fmt.Fprintln(f)

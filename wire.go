@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/rs/zerolog"
 
@@ -36,8 +37,32 @@ func zohoCredentials(cfg *config.Config, e env) (zoho.Credentials, error) {
 	return zoho.CredentialsFromEnv(getenv)
 }
 
+// tokenCacheDir is where processes share the Zoho access token:
+// $ZOHO2SHEETS_CACHE_DIR, else zoho2sheets in the user cache directory;
+// "" (no sharing, with a warning) when there is neither.
+func tokenCacheDir(e env, log zerolog.Logger) string {
+	if d := e.getenv("ZOHO2SHEETS_CACHE_DIR"); d != "" {
+		return d
+	}
+	if e.userCacheDir == nil {
+		return ""
+	}
+	base, err := e.userCacheDir()
+	if err != nil {
+		log.Warn().Err(err).Msg("no cache directory to share the Zoho access token in (set ZOHO2SHEETS_CACHE_DIR); each run mints its own")
+		return ""
+	}
+	return filepath.Join(base, "zoho2sheets")
+}
+
 func newZohoClient(creds zoho.Credentials, e env, log zerolog.Logger, m *metrics.Metrics) (*zoho.Client, error) {
-	opts := []zoho.Option{zoho.WithCredentials(creds), zoho.WithLogger(log)}
+	opts := []zoho.Option{zoho.WithCredentials(creds), zoho.WithLogger(log), zoho.WithClock(e.now)}
+	if dir := tokenCacheDir(e, log); dir != "" {
+		opts = append(opts, zoho.WithTokenCache(zoho.NewTokenCache(dir, log)))
+	}
+	if e.requestTimeout > 0 {
+		opts = append(opts, zoho.WithRequestTimeout(e.requestTimeout))
+	}
 	if e.httpClient != nil {
 		opts = append(opts, zoho.WithHTTPClient(e.httpClient))
 	}
@@ -55,6 +80,9 @@ func newSheetsClient(ctx context.Context, e env, log zerolog.Logger, m *metrics.
 	opts := []sheets.Option{sheets.WithCredentials(creds), sheets.WithLogger(log)}
 	if e.httpClient != nil {
 		opts = append(opts, sheets.WithHTTPClient(e.httpClient))
+	}
+	if e.requestTimeout > 0 {
+		opts = append(opts, sheets.WithRequestTimeout(e.requestTimeout))
 	}
 	if ep := e.getenv("SHEETS_ENDPOINT"); ep != "" {
 		opts = append(opts, sheets.WithEndpoint(ep))
@@ -91,6 +119,7 @@ func wire(ctx context.Context, cfg *config.Config, e env, log zerolog.Logger, m 
 		st := ss.Stats()
 		return zc.Stats().Calls, st.ReadRequests + st.WriteRequests
 	}
+	job.Credits = func() int { return zc.Stats().Credits }
 	job.Lease = &zsync.LeasePolicy{Leaser: ss.NewLeaser(sheets.LeaseOptions{}), Poll: e.leasePoll, Logger: log, Now: e.now}
 	job.Status, job.StatusTab = ss, cfg.StatusTab
 	return &wiring{zoho: zc, sheet: ss, job: job}, nil
@@ -98,11 +127,15 @@ func wire(ctx context.Context, cfg *config.Config, e env, log zerolog.Logger, m 
 
 func newJob(cfg *config.Config, src zsync.Source, sink zsync.Sink, log zerolog.Logger, e env) *zsync.Job {
 	j := &zsync.Job{Source: src, Sink: sink, Logger: log, Now: e.now}
-	for _, m := range cfg.Modules {
-		j.Modules = append(j.Modules, zsync.ModuleJob{
+	for i, m := range cfg.Modules {
+		mj := zsync.ModuleJob{
 			Module: m.Module, Sheet: m.Sheet, Columns: m.Specs(),
 			OnDelete: m.OnDelete, MarkColumn: m.MarkColumn, FullEvery: m.FullEvery, Snapshot: m.Snapshot,
-		})
+		}
+		if m.Filter != nil { // a nil *filter.Filter would be a non-nil interface
+			mj.Filter = locatedFilter{m.Filter, cfg, i}
+		}
+		j.Modules = append(j.Modules, mj)
 	}
 	return j
 }

@@ -19,6 +19,7 @@ import (
 	// laptop: embed the zone database (about 450 KB).
 	_ "time/tzdata"
 
+	"github.com/zoho2sheets/zoho2sheets/filter"
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
 
@@ -63,8 +64,14 @@ type Config struct {
 type Module struct {
 	// Module is the Zoho module API name (Leads, Deals, …).
 	Module string
-	// Sheet is the tab title (default: the module name).
+	// Sheet is the tab title (default: the module name). Several entries
+	// may name one module; each writes its own tab.
 	Sheet string
+	// Filter, when set, limits the tab to the records that match it (a
+	// view); nil syncs every record.
+	Filter *filter.Filter
+	// FilterAt places a position within the filter text in the file.
+	FilterAt FilterPlace
 	// OnDelete says what happens to rows of deleted records (default remove).
 	OnDelete zsync.OnDelete
 	// MarkColumn is the header filled for deleted records when OnDelete is
@@ -194,18 +201,26 @@ func ErrorList(err error) []*zsync.ConfigError {
 // field unknown to Zoho reads like any other mistake in the file. Other
 // errors are returned unchanged.
 func (c *Config) Locate(module string, err error) error {
-	if err == nil {
-		return nil
-	}
 	mi := -1
 	for i := range c.Modules {
 		if c.Modules[i].Module == module {
 			mi = i
+			break
 		}
 	}
-	if mi < 0 {
+	return c.LocateEntry(mi, err)
+}
+
+// LocateEntry is Locate for the i-th module entry (several entries may map
+// one module).
+func (c *Config) LocateEntry(mi int, err error) error {
+	if err == nil {
+		return nil
+	}
+	if mi < 0 || mi >= len(c.Modules) {
 		return err
 	}
+	module := c.Modules[mi].Module
 	locate := func(e error) error {
 		var me *zsync.MappingError
 		if !errors.As(e, &me) {

@@ -254,6 +254,55 @@ modules:
   - module: Sales Orders
     columns: [{ header: Zoho ID, field: id }]
 `, "m.yaml:3", "modules[0].module", "not a module API name", "Price_Books"},
+		{"one module, one tab, twice", `spreadsheet_id: abc
+modules:
+  - module: Deals
+    sheet: Pipeline
+    filter: Amount > 5
+    columns: [{ header: Zoho ID, field: id }]
+  - module: Deals
+    sheet: pipeline
+    columns: [{ header: Zoho ID, field: id }]
+`, "m.yaml:8", "modules[1].sheet", `tab "pipeline" is used twice (first at line 4)`, "each entry writes its own tab"},
+		{"filter syntax", `spreadsheet_id: abc
+modules:
+  - module: Deals
+    filter: Stage = "Won"
+    columns: [{ header: Zoho ID, field: id }]
+`, "m.yaml:4", "modules[0].filter", "filter column 9: \" does not quote text in COQL", "single quotes"},
+		{"filter syntax in a block", `spreadsheet_id: abc
+modules:
+  - module: Deals
+    filter: |
+      Stage = 'Won'
+        and Amount >= tody - 90d
+    columns: [{ header: Zoho ID, field: id }]
+`, "m.yaml:6", "modules[0].filter", "filter line 2, column 17: tody is not a value", "did you mean today?"},
+		{"filter empty", `spreadsheet_id: abc
+modules:
+  - module: Deals
+    filter: "  "
+    columns: [{ header: Zoho ID, field: id }]
+`, "m.yaml:4", "modules[0].filter", "empty filter", "remove filter:"},
+		{"filter too many in values", `spreadsheet_id: abc
+modules:
+  - module: Deals
+    filter: Stage in (` + strings.Repeat("'x', ", 50) + `'y')
+    columns: [{ header: Zoho ID, field: id }]
+`, "m.yaml:4", "modules[0].filter", "lists 51 values; COQL allows 50", "split it"},
+		{"filter too many conditions", `spreadsheet_id: abc
+modules:
+  - module: Deals
+    filter: >
+      ` + strings.Repeat("Amount > 1 or ", 20) + `Amount > 2
+    columns: [{ header: Zoho ID, field: id }]
+`, "m.yaml:4", "modules[0].filter", "more than 20 conditions", "COQL allows 25"},
+		{"filter is a list", `spreadsheet_id: abc
+modules:
+  - module: Deals
+    filter: [Amount > 1]
+    columns: [{ header: Zoho ID, field: id }]
+`, "m.yaml:4", "modules[0].filter", "must be a single value", ""},
 		{"duplicate sheet", `spreadsheet_id: abc
 modules:
   - module: Leads

@@ -22,7 +22,7 @@ var (
 	rootKeys   = []string{"spreadsheet_id", "schedule", "timezone", "zoho", "alerts", "status_tab", "modules"}
 	zohoKeys   = []string{"data_center"}
 	alertKeys  = []string{"webhook", "digest"}
-	moduleKeys = []string{"module", "sheet", "on_delete", "mark_column", "full_every", "columns", "mode", "every", "keep"}
+	moduleKeys = []string{"module", "sheet", "on_delete", "mark_column", "full_every", "columns", "filter", "mode", "every", "keep"}
 	columnKeys = []string{"header", "field", "join", "type", "format", "link"}
 	onDeletes  = []string{string(zsync.OnDeleteRemove), string(zsync.OnDeleteKeep), string(zsync.OnDeleteMark)}
 )
@@ -471,8 +471,9 @@ func (d *decoder) modules(n *yaml.Node) []Module {
 					d.add(resolve(e.val), p+".module", fmt.Sprintf("%q is not a module API name", s),
 						"write the API name (letters, digits, _), e.g. Leads or Price_Books; `zoho2sheets fields` lists them")
 				default:
-					// A module may feed several tabs (a mirror and a snapshot
-					// history): state is kept per tab, and tabs are unique.
+					// One module may feed several tabs (each entry its own
+					// sheet, filter and columns): a tab used twice is the
+					// mistake, checked below.
 					m.Module = s
 				}
 			}
@@ -490,10 +491,13 @@ func (d *decoder) modules(n *yaml.Node) []Module {
 		if m.Sheet != "" {
 			if prev, dup := seenSheet[strings.ToLower(m.Sheet)]; dup {
 				d.add(sheetNode, p+".sheet", fmt.Sprintf("tab %q is used twice (first at line %d)", m.Sheet, prev),
-					"give each module its own tab with sheet: <title> (tab titles ignore case)")
+					"each entry writes its own tab: give this one another sheet: <title> (tab titles ignore case)")
 			} else {
 				seenSheet[strings.ToLower(m.Sheet)] = sheetNode.Line
 			}
+		}
+		if e, ok := f.get("filter"); ok {
+			d.filter(e, p+".filter", &m)
 		}
 		if e, ok := f.get("on_delete"); ok {
 			if s, ok := d.str(e, p+".on_delete"); ok {

@@ -117,7 +117,7 @@ modules:
 	_, err := config.Parse([]byte(src), "mapping.yaml", func(string) (string, bool) { return "", false })
 	fmt.Println(err)
 	// Output:
-	// mapping.yaml:5: modules[0].on_delet: unknown key (did you mean on_delete? valid keys here: module, sheet, on_delete, mark_column, full_every, columns, mode, every, keep)
+	// mapping.yaml:5: modules[0].on_delet: unknown key (did you mean on_delete? valid keys here: module, sheet, on_delete, mark_column, full_every, columns, filter, mode, every, keep)
 	// mapping.yaml:8: modules[0].columns[1].type: unknown type "money" (use one of text, number, bool, date, datetime, or leave type out to infer it from Zoho)
 }
 

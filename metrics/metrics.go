@@ -65,6 +65,7 @@ type Metrics struct {
 	rowsWritten    *prometheus.CounterVec
 	apiCalls       *prometheus.CounterVec
 	retries        *prometheus.CounterVec
+	credits        *prometheus.CounterVec
 	tokenRefreshes *prometheus.CounterVec
 	runDuration    prometheus.Histogram
 	runs           *prometheus.CounterVec
@@ -132,6 +133,8 @@ func New(opts ...Option) *Metrics {
 		"Sheet rows written, by kind (added, updated, removed, marked).", "module", "kind")
 	m.apiCalls = f.counterVec("zoho2sheets_api_calls_total",
 		"HTTP API calls made, by service (zoho, sheets) and HTTP status (or \"error\" when no response came).", "service", "status")
+	m.credits = f.counterVec("zoho2sheets_api_credits_total",
+		"API credits spent, by service (Zoho: 1 per call, a COQL query 1 to 3 by its LIMIT).", "service")
 	m.retries = f.counterVec("zoho2sheets_retries_total",
 		"API calls retried after a 429, a 5xx or a network error.", "service")
 	m.tokenRefreshes = f.counterVec("zoho2sheets_token_refreshes_total",
@@ -249,6 +252,14 @@ func (m *Metrics) APICall(service, status string) {
 	m.apiCalls.WithLabelValues(service, status).Inc()
 }
 
+// Credits counts n API credits spent on service.
+func (m *Metrics) Credits(service string, n int) {
+	if m == nil {
+		return
+	}
+	m.credits.WithLabelValues(service).Add(float64(n))
+}
+
 // Retry counts one retried call to service.
 func (m *Metrics) Retry(service string) {
 	if m == nil {
@@ -333,6 +344,14 @@ func (o *Observer) APICall(status int) {
 		s = strconv.Itoa(status)
 	}
 	o.m.APICall(o.service, s)
+}
+
+// Credits counts n API credits spent.
+func (o *Observer) Credits(n int) {
+	if o == nil {
+		return
+	}
+	o.m.Credits(o.service, n)
 }
 
 // Retry counts one retried call.

@@ -133,6 +133,8 @@ func TestRunsAndHealth(t *testing.T) {
 	m.APICall(metrics.ServiceZoho, "429")
 	m.Retry(metrics.ServiceZoho)
 	m.TokenRefresh(metrics.ServiceZoho)
+	m.Observer(metrics.ServiceZoho).Credits(3) // a 2,000-record COQL query
+	m.Credits(metrics.ServiceZoho, 1)
 	obs := m.Observer(metrics.ServiceSheets)
 	obs.APICall(200)
 	obs.APICall(0)
@@ -173,6 +175,7 @@ func TestRunsAndHealth(t *testing.T) {
 	mustValue(t, fams, 1, "zoho2sheets_api_calls_total", "service", "sheets", "status", "error")
 	mustValue(t, fams, 1, "zoho2sheets_retries_total", "service", "zoho")
 	mustValue(t, fams, 1, "zoho2sheets_retries_total", "service", "sheets")
+	mustValue(t, fams, 4, "zoho2sheets_api_credits_total", "service", "zoho")
 	mustValue(t, fams, 1, "zoho2sheets_token_refreshes_total", "service", "zoho")
 	mustValue(t, fams, 1, "zoho2sheets_token_refreshes_total", "service", "sheets")
 	mustValue(t, fams, 1, "zoho2sheets_runs_total", "result", "failed")

@@ -144,3 +144,28 @@ func TestSyncScriptNeedsGoogleCredentials(t *testing.T) {
 		}
 	}
 }
+
+// The action's scripts pass shellcheck as POSIX sh (it is on GitHub's
+// runners, so ci.yml always runs this; elsewhere it is skipped when not
+// installed).
+func TestScriptsShellcheck(t *testing.T) {
+	sc, err := exec.LookPath("shellcheck")
+	if err != nil {
+		t.Skip("shellcheck not installed")
+	}
+	scripts, err := filepath.Glob("../scripts/*.sh")
+	if err != nil || len(scripts) < 2 {
+		t.Fatalf("scripts: %v %v", scripts, err)
+	}
+	if out, err := exec.Command(sc, append([]string{"-s", "sh"}, scripts...)...).CombinedOutput(); err != nil {
+		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
+	// It must find something in a bad script, or the pass proves nothing.
+	bad := filepath.Join(t.TempDir(), "bad.sh")
+	if err := os.WriteFile(bad, []byte("#!/bin/sh\nx=\"a b\"\nls $x\narr=(1 2)\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec.Command(sc, "-s", "sh", bad).Run(); err == nil {
+		t.Error("shellcheck passed a script with unquoted expansions and a bash array")
+	}
+}

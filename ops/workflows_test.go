@@ -413,4 +413,9 @@ func TestCIWorkflow(t *testing.T) {
 	if !dockerBuild && !strings.Contains(scripts.String(), "docker build") {
 		t.Errorf("%s: no Docker image build", name)
 	}
+	// GoReleaser's own check of .goreleaser.yaml, which needs the network
+	// (ops/release_test.go checks what it can offline).
+	if _, gr := jobUsing(w, "goreleaser/goreleaser-action@"); gr == nil || input(gr, "args") != "check" {
+		t.Errorf("%s: no job runs goreleaser check", name)
+	}
 }

@@ -174,7 +174,7 @@ func (l *Leaser) live(e leaseEntry, now time.Time) bool {
 // TryLease makes one attempt to take the lease; see the algorithm above.
 // It returns a *zsync.LeaseBusyError when another run holds it (or is
 // taking it and comes first). On success the spreadsheet refuses writes
-// once the lease is lost, lapses or is released.
+// once the lease is lost or lapses unrenewed.
 func (l *Leaser) TryLease(ctx context.Context) (zsync.Lease, error) {
 	ctx = leaseCtx(ctx)
 	now := l.s.c.now()
@@ -221,7 +221,7 @@ func (l *Leaser) TryLease(ctx context.Context) (zsync.Lease, error) {
 func (l *Leaser) first(all []leaseEntry, now time.Time) leaseEntry {
 	var f leaseEntry
 	for _, e := range all {
-		if l.live(e, now) && e.v.Ticket > 0 && (f.id == 0 || e.before(f)) {
+		if l.live(e, now) && e.v.Ticket > 0 && e.v.Owner != l.o.Owner && (f.id == 0 || e.before(f)) {
 			f = e
 		}
 	}
@@ -381,9 +381,6 @@ func (h *Lease) Expires() time.Time {
 	return h.v.Expires
 }
 
-// Holder describes this run as others see it.
-func (h *Lease) Holder() zsync.LeaseHolder { return h.entry().holder() }
-
 // update writes the entry with a new expiry. The answer must come before
 // the fence: a renewal that arrives later may have been applied after
 // another run counted the entry as gone.
@@ -438,15 +435,22 @@ func (h *Lease) Renew(ctx context.Context) error {
 	return h.update(ctx, now)
 }
 
-// Release implements zsync.Lease: it deletes the entry and leaves the
-// spreadsheet refusing writes made under this lease.
+// Release implements zsync.Lease: it deletes the entry. A lease given up
+// while held lifts the guard: the spreadsheet writes as it did before the
+// lease was taken (a run's last words, such as a status tab, come after
+// the job). A lost lease keeps refusing writes.
 func (h *Lease) Release(ctx context.Context) error {
 	h.mu.Lock()
-	if h.err == nil {
+	held := h.err == nil
+	if held {
 		h.err = fmt.Errorf("%w: it was released", zsync.ErrLeaseLost)
 	}
 	h.mu.Unlock()
-	return h.l.delete(ctx, "release the run lease", []int64{h.id})
+	err := h.l.delete(ctx, "release the run lease", []int64{h.id})
+	if held {
+		h.l.s.setWriteGuard(nil)
+	}
+	return err
 }
 
 // setWriteGuard makes every later write attempt of s first call g, and

@@ -25,6 +25,11 @@ type TabSpec struct {
 	OnDelete   OnDelete
 	MarkColumn string
 	MarkText   string
+	// Filter is the view's condition as written ("" for the whole module);
+	// Window is the condition as resolved for the run when it uses
+	// relative dates ("" otherwise): when today - 90d moves, the rows that
+	// aged out or in are found by a full read of the view.
+	Filter, Window string
 	// Snapshot describes a snapshot tab ("" for a mirror).
 	Snapshot string
 }
@@ -60,6 +65,8 @@ const (
 	SettingTimezone   = "timezone"
 	SettingOnDelete   = "on_delete"
 	SettingMarkColumn = "mark_column"
+	SettingFilter     = "filter"
+	SettingWindow     = "window" // the filter's relative dates, resolved
 	SettingMode       = "mode"
 )
 
@@ -79,32 +86,38 @@ func (s TabSpec) settings() [][2]string {
 	if od == OnDeleteMark {
 		mark = strings.ToLower(strings.TrimSpace(s.MarkColumn)) + "\x00" + s.MarkText
 	}
-	return [][2]string{{SettingTimezone, tz}, {SettingOnDelete, string(od)}, {SettingMarkColumn, mark}, {SettingMode, s.Snapshot}}
+	return [][2]string{{SettingTimezone, tz}, {SettingOnDelete, string(od)}, {SettingMarkColumn, mark},
+		{SettingFilter, s.Filter}, {SettingWindow, s.Window}, {SettingMode, s.Snapshot}}
 }
 
 // key identifies the column in the fingerprint: headers are matched
 // ignoring case and outer spaces in the tab, so they are here too.
 func (c SpecColumn) key() string { return strings.ToLower(strings.TrimSpace(c.Header)) }
 
-// parts are what decides the column's cells.
-func (c SpecColumn) parts() []string {
+// parts are what decides the column's cells, as name and value.
+func (c SpecColumn) parts() [][2]string {
 	join := c.Join
 	if join == "" {
 		join = DefaultJoin
 	}
-	return []string{c.Field, c.Kind.String(), join}
+	return [][2]string{{"field", c.Field}, {"kind", c.Kind.String()}, {"join", join}}
 }
 
-func shortHash(parts ...string) string {
+// partsHash hashes named values; an empty value is left out, so adding a
+// part keeps every hash made before it existed.
+func partsHash(parts [][2]string) string {
 	h := sha256.New()
 	for _, p := range parts {
-		if p == "" {
-			continue
+		if p[1] != "" {
+			fmt.Fprintf(h, "%s=%s\x00", p[0], p[1])
 		}
-		h.Write([]byte(p))
-		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:4])
+}
+
+func shortHash(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:4])
 }
 
 // Fingerprint is a compact summary of s, stored in the tab's state:
@@ -122,7 +135,7 @@ func (s TabSpec) Fingerprint() string {
 	}
 	cols := make([]string, 0, len(s.Columns))
 	for _, c := range s.Columns {
-		cols = append(cols, fmt.Sprintf(" c%s=%s:%s", shortHash(c.key()), shortHash(c.parts()...), c.Kind))
+		cols = append(cols, fmt.Sprintf(" c%s=%s:%s", shortHash(c.key()), partsHash(c.parts()), c.Kind))
 	}
 	slices.Sort(cols) // the order of columns in the mapping decides no cell
 	b.WriteString(strings.Join(cols, ""))
@@ -162,7 +175,7 @@ func CompareFingerprint(stored string, s TabSpec) SpecChange {
 		switch {
 		case !had:
 			ch.Added = append(ch.Added, c.Header)
-		case h != shortHash(c.parts()...):
+		case h != partsHash(c.parts()):
 			ch.Changed = append(ch.Changed, c.Header)
 			if kind != c.Kind.String() && (isDateKind(c.Kind) || kind == KindDate.String() || kind == KindDateTime.String()) {
 				ch.Reformat = append(ch.Reformat, c.Header)
@@ -187,9 +200,18 @@ func CompareFingerprint(stored string, s TabSpec) SpecChange {
 			// column change says it, and is what costs the read.
 			continue
 		}
+		if st[0] == SettingWindow && slices.Contains(ch.Settings, SettingFilter) {
+			continue // an edited filter says it
+		}
 		ch.Settings = append(ch.Settings, st[0])
 	}
 	return ch
+}
+
+// WindowOnly reports that the only change is the filter's relative dates
+// moving with time: nothing in the mapping changed.
+func (c SpecChange) WindowOnly() bool {
+	return !c.Unknown && len(c.Added)+len(c.Changed)+c.Removed == 0 && slices.Equal(c.Settings, []string{SettingWindow})
 }
 
 func isDateKind(k Kind) bool { return k == KindDate || k == KindDateTime }
@@ -243,6 +265,10 @@ func (c SpecChange) String() string {
 		parts = append(parts, plural(c.Removed, "column")+" removed (left in the tab)")
 	}
 	for _, s := range c.Settings {
+		if s == SettingWindow {
+			parts = append(parts, "the filter's relative dates moved")
+			continue
+		}
 		parts = append(parts, s+" changed")
 	}
 	if len(parts) == 0 {

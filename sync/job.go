@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,6 +32,9 @@ type ModuleJob struct {
 	// full run is at least this old. Zoho formula fields change without
 	// bumping Modified_Time, so incremental runs alone drift.
 	FullEvery time.Duration
+	// Filter, when set, makes the tab a view: only records matching it
+	// (see view.go).
+	Filter Filter
 }
 
 // Job moves records from a Source to a Sink. The --once mode, the daemon and
@@ -58,6 +62,9 @@ type Job struct {
 	// source and requests made to the sink; the summary reports the calls
 	// each module made.
 	Calls func() (source, sink int)
+	// Credits, when set, returns the running total of API credits the
+	// source spent; the summary reports each module's.
+	Credits func() int
 	// Lease, when set, makes every run that writes hold the sink's run
 	// lease (see LeasePolicy).
 	Lease *LeasePolicy
@@ -129,8 +136,11 @@ type ModuleSummary struct {
 	// SourceCalls and SinkRequests are the API calls the module made on
 	// each side (zero when Job.Calls is not set).
 	SourceCalls, SinkRequests int
-	Duration                  time.Duration
-	Err                       error
+	// SourceCredits are the API credits the module's source calls cost
+	// (zero when Job.Credits is not set).
+	SourceCredits int
+	Duration      time.Duration
+	Err           error
 	// Notes say what happened to the tab beyond the counts, for the log
 	// and the run summary: "tab renamed to "Leads (EU)": following it",
 	// "mapping changed: 2 columns added (Phone, Email) → full read".
@@ -228,14 +238,14 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 	}
 	var out []ModuleJob
 	for _, n := range names {
-		found := false
-		for _, m := range j.Modules {
-			if m.Module == n { // every tab the module feeds (a mirror and a history)
+		// A module may feed several tabs: select them all.
+		i := slices.IndexFunc(j.Modules, func(m ModuleJob) bool { return m.Module == n })
+		for _, m := range j.Modules[max(i, 0):] {
+			if i >= 0 && m.Module == n {
 				out = append(out, m)
-				found = true
 			}
 		}
-		if !found {
+		if i < 0 {
 			known := make([]string, len(j.Modules))
 			for k, m := range j.Modules {
 				known[k] = m.Module
@@ -252,15 +262,21 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	st := pl.state
 	ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, State: st, KeyHeader: keyHeader(m.Columns)}
 	log := j.Logger.With().Str("module", m.Module).Str("sheet", m.Sheet).Logger()
-	var src0, sink0 int
+	var src0, sink0, cred0 int
 	if j.Calls != nil {
 		src0, sink0 = j.Calls()
+	}
+	if j.Credits != nil {
+		cred0 = j.Credits()
 	}
 	defer func() {
 		ms.Duration = j.now().Sub(start)
 		if j.Calls != nil {
 			src1, sink1 := j.Calls()
 			ms.SourceCalls, ms.SinkRequests = src1-src0, sink1-sink0
+		}
+		if j.Credits != nil {
+			ms.SourceCredits = j.Credits() - cred0
 		}
 		if ms.Err != nil {
 			log.Error().Err(ms.Err).Str("mode", string(ms.Mode)).Msg("module failed")
@@ -288,18 +304,14 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	}
 	// The field metadata comes first: the kinds it gives the columns are
 	// part of what the tab is built from, which decides the mode.
-	fields, err := j.Source.Fields(readCtx, m.Module)
+	view, mapper, err := j.openView(readCtx, m, start)
 	if err != nil {
-		ms.Err = j.readErr(opts, fmt.Errorf("read field metadata: %w", err))
-		return ms
-	}
-	mapper, err := NewMapper(m.Columns, fields)
-	if err != nil {
-		ms.Err = err
+		ms.Err = j.readErr(opts, err)
 		return ms
 	}
 	j.decorate(readCtx, m.Module, mapper, log)
-	spec := NewTabSpec(m, mapper.Columns(), j.Timezone, MarkText)
+	spec := NewTabSpec(m, mapper.Columns(), j.Timezone, view.markText())
+	spec.Filter, spec.Window = view.text, view.window
 	change := CompareFingerprint(st.Fingerprint, spec)
 	var why note
 	ms.Mode, ms.Since, why = j.mode(m, st, opts, start, pl, change)
@@ -321,7 +333,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	table := &Table{
 		Sheet: m.Sheet, Columns: mapper.Columns(), Key: mapper.Key(),
 		Full: ms.Mode == ModeFull, OnDelete: m.OnDelete,
-		MarkColumn: m.MarkColumn, MarkText: MarkText, RecordURL: mapper.link,
+		MarkColumn: m.MarkColumn, MarkText: view.markText(), RecordURL: mapper.link,
 	}
 	if pl.match != TabMissing {
 		table.SheetID, table.HasSheetID = pl.tab.ID, true
@@ -333,7 +345,12 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		table.Full, table.Snapshot = false, m.Snapshot.table(start, j.Timezone)
 	}
 	cursor := st.Cursor
-	ro := ReadOptions{Fields: mapper.Fields(), Since: ms.Since}
+	changed, err := j.changedIDs(readCtx, m.Module, view, ms.Since)
+	if err != nil {
+		ms.Err = j.readErr(opts, err)
+		return ms
+	}
+	ro := view.read(ReadOptions{Fields: mapper.Fields(), Since: ms.Since})
 	for rec, err := range j.Source.Records(readCtx, m.Module, ro) {
 		if err != nil {
 			ms.Err = j.readErr(opts, fmt.Errorf("read records: %w", err))
@@ -351,6 +368,9 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	if j.Progress != nil {
 		j.Progress(Progress{Module: m.Module, Mode: ms.Mode, Read: ms.Read, Done: true})
 	}
+	if n := left(changed, table); n > 0 {
+		log.Info().Int("records", n).Msg("changed records no longer match the filter: their rows leave the tab per on_delete")
+	}
 	deletedSince := ms.Since
 	if table.Snapshot != nil && ms.Read == 0 && st.Rows > 0 {
 		// Far more often a permission or API change than a CRM emptied
@@ -358,7 +378,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		ms.Err = fmt.Errorf("the read returned no records where the last snapshot had %d: no snapshot written", st.Rows)
 		return ms
 	}
-	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && table.Snapshot == nil {
+	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && !view.moves && table.Snapshot == nil {
 		// An empty answer where the tab held rows is far more often a
 		// permission or API change than a CRM emptied overnight. A full
 		// reconcile would delete every row (and the notes people keep on
@@ -492,6 +512,9 @@ func (j *Job) mode(m ModuleJob, st ModuleState, opts RunOptions, now time.Time, 
 	var mapping note
 	if !ch.None() && !ch.Unknown {
 		mapping.msg = "mapping changed: " + ch.String()
+		if ch.WindowOnly() {
+			mapping.msg = ch.String()
+		}
 	}
 	switch {
 	case opts.Full:
@@ -508,6 +531,11 @@ func (j *Job) mode(m ModuleJob, st ModuleState, opts RunOptions, now time.Time, 
 	case pl.replaced:
 		return ModeFull, time.Time{}, note{msg: "another tab in place of the one the sync built → full read"}
 	case ch.Unknown:
+		// A state without a fingerprint (written before per-tab state)
+		// cannot vouch for the tab's cells: that version filled columns
+		// added to the mapping only for records changed since, and the
+		// mapping may have been edited with the upgrade. One full read,
+		// which writes only differing cells, is the safe price.
 		return ModeFull, time.Time{}, note{msg: "sync state from an older version does not say which mapping built the tab → full read (once)"}
 	case ch.NeedsFull():
 		mapping.msg += " → full read"

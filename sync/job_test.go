@@ -22,11 +22,15 @@ type fakeSource struct {
 	failRead map[string]error
 	reads    []zsync.ReadOptions
 	delSince []time.Time
+	fields   map[string][]zsync.Field // metadata by module (default: id, Name, Modified_Time)
 }
 
 func (f *fakeSource) Modules(context.Context) ([]zsync.Module, error) { return nil, nil }
 
 func (f *fakeSource) Fields(_ context.Context, module string) ([]zsync.Field, error) {
+	if fs, ok := f.fields[module]; ok {
+		return fs, nil
+	}
 	return []zsync.Field{
 		{APIName: "id", DataType: "bigint", JSONType: "string"},
 		{APIName: "Name", DataType: "text", JSONType: "string"},

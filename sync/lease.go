@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/zoho2sheets/zoho2sheets/internal/backoff"
 )
 
 // Two runs writing one spreadsheet at once (a schedule and a backfill by
@@ -70,8 +72,8 @@ type Lease interface {
 	// Renew extends the lease. An error wrapping ErrLeaseLost means another
 	// run holds it now, or it lapsed; other errors may be transient.
 	Renew(ctx context.Context) error
-	// Release gives the lease up and lifts nothing else: the sink keeps
-	// refusing writes made under it.
+	// Release gives the lease up. Once a lease is lost, the sink keeps
+	// refusing writes even after Release.
 	Release(ctx context.Context) error
 	// Expires is when the lease lapses unless renewed.
 	Expires() time.Time
@@ -99,11 +101,15 @@ const DefaultLeasePoll = 10 * time.Second
 
 // Hold takes the lease, waiting up to wait for another run to finish, and
 // keeps it renewed until Release. It returns *LeaseBusyError when the
-// lease is still taken after wait.
-func (p *LeasePolicy) Hold(ctx context.Context, wait time.Duration) (*HeldLease, error) {
+// lease is still taken after wait, and ErrInterrupted when stop (which may
+// be nil) is closed while it waits.
+func (p *LeasePolicy) Hold(ctx context.Context, wait time.Duration, stop <-chan struct{}) (*HeldLease, error) {
 	start := p.now()
 	logged := false
 	for {
+		if interrupted(stop) {
+			return nil, ErrInterrupted
+		}
 		l, err := p.Leaser.TryLease(ctx)
 		if err == nil {
 			h := &HeldLease{lease: l, p: p, stop: make(chan struct{}), done: make(chan struct{})}
@@ -125,10 +131,30 @@ func (p *LeasePolicy) Hold(ctx context.Context, wait time.Duration) (*HeldLease,
 				Dur("wait", wait).Msg("another run holds the lease: waiting for it")
 			logged = true
 		}
-		if err := p.sleep(ctx, min(p.poll(), left)); err != nil {
+		if err := p.sleepOrStop(ctx, min(p.poll(), left), stop); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// sleepOrStop sleeps for d, or until stop is closed (ErrInterrupted).
+func (p *LeasePolicy) sleepOrStop(ctx context.Context, d time.Duration, stop <-chan struct{}) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if stop != nil {
+		go func() {
+			select {
+			case <-stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	err := p.sleep(ctx, d)
+	if interrupted(stop) {
+		return ErrInterrupted
+	}
+	return err
 }
 
 func (p *LeasePolicy) poll() time.Duration {
@@ -149,14 +175,7 @@ func (p *LeasePolicy) sleep(ctx context.Context, d time.Duration) error {
 	if p.Sleep != nil {
 		return p.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return backoff.Sleep(ctx, d)
 }
 
 // HeldLease is a lease kept renewed in the background.
@@ -224,7 +243,7 @@ func (j *Job) holdLease(ctx context.Context, opts RunOptions) (*HeldLease, error
 	if j.Lease == nil || opts.DryRun {
 		return nil, nil
 	}
-	return j.Lease.Hold(ctx, opts.LeaseWait)
+	return j.Lease.Hold(ctx, opts.LeaseWait, opts.Interrupt)
 }
 
 // leaseErr is why the run may no longer write (nil for no lease).

@@ -138,7 +138,7 @@ func TestLeasePolicyWaitsThenHolds(t *testing.T) {
 	lease := &fakeLease{now: c.Now, ttl: time.Minute, expires: t0.Add(time.Minute)}
 	l := &fakeLeaser{busy: 2, lease: lease}
 	p := newPolicy(l, c)
-	h, err := p.Hold(context.Background(), time.Minute)
+	h, err := p.Hold(context.Background(), time.Minute, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func TestLeasePolicyGivesUpAfterWait(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &clock{t: t0}
 			p := newPolicy(&fakeLeaser{busy: 1 << 30}, c)
-			_, err := p.Hold(context.Background(), tc.wait)
+			_, err := p.Hold(context.Background(), tc.wait, nil)
 			var busy *zsync.LeaseBusyError
 			if !errors.As(err, &busy) || busy.Holder != holder {
 				t.Fatalf("err = %v, want busy naming %v", err, holder)
@@ -192,7 +192,7 @@ func TestLeasePolicyRenewsEveryThirdUntilLost(t *testing.T) {
 	c := &clock{t: t0, slept: make(chan time.Duration)}
 	lease := &fakeLease{now: c.Now, ttl: 90 * time.Second, expires: t0.Add(90 * time.Second), lostAt: 3}
 	p := newPolicy(&fakeLeaser{lease: lease}, c)
-	h, err := p.Hold(context.Background(), 0)
+	h, err := p.Hold(context.Background(), 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,5 +266,25 @@ func TestJobHoldsTheLeaseExceptForDryRuns(t *testing.T) {
 	}
 	if f := sum.Failed(); len(f) != 1 || f[0].Module != "Deals" {
 		t.Fatalf("failed modules %+v, want Deals", f)
+	}
+}
+
+func TestLeasePolicyStopsWaitingOnInterrupt(t *testing.T) {
+	c := &clock{t: t0, slept: make(chan time.Duration)}
+	stop := make(chan struct{})
+	l := &fakeLeaser{busy: 1 << 30}
+	p := newPolicy(l, c)
+	got := make(chan error, 1)
+	go func() {
+		_, err := p.Hold(context.Background(), time.Hour, stop)
+		got <- err
+	}()
+	<-c.slept // waiting after the first try
+	close(stop)
+	if err := <-got; !errors.Is(err, zsync.ErrInterrupted) {
+		t.Fatalf("err = %v, want ErrInterrupted", err)
+	}
+	if l.Tries() > 2 {
+		t.Fatalf("%d tries after the interrupt, want it to stop at once", l.Tries())
 	}
 }

@@ -81,7 +81,8 @@ func (e *MappingError) Hint() string { return e.Fix }
 
 // colPlan is a column resolved once so that Row does no parsing.
 type colPlan struct {
-	path   []string // path[0] is the field API name; the rest walks into the value
+	key    string   // Record.Fields key: the field, or a path through lookups
+	path   []string // keys walked into the value
 	kind   Kind
 	forced bool // kind came from ColumnSpec.Type: strings are parsed into it
 	join   string
@@ -95,11 +96,12 @@ type colPlan struct {
 // from the mapping and the module's field metadata; Row is safe for
 // concurrent use.
 type Mapper struct {
-	cols   []Column
-	plans  []colPlan
-	key    int
-	fields []string
-	link   func(id string) string // record address for link columns
+	cols      []Column
+	plans     []colPlan
+	key       int
+	fields    []string
+	relations []string
+	link      func(id string) string // record address for link columns
 }
 
 // NewMapper resolves specs against a module's field metadata. It returns an
@@ -113,10 +115,14 @@ type Mapper struct {
 // else text. A path into a lookup (Owner.name) is text, and a lookup on its
 // own (Owner) shows its name.
 func NewMapper(specs []ColumnSpec, fields []Field) (*Mapper, error) {
-	byName := make(map[string]*Field, len(fields))
-	for i := range fields {
-		byName[fields[i].APIName] = &fields[i]
-	}
+	return NewSchemaMapper(specs, Schema{Fields: fields})
+}
+
+// NewSchemaMapper is NewMapper with the metadata of related modules too, so
+// columns may read fields of related records through up to two lookups
+// (Account_Name.Industry, Contact_Name.Account_Name.Account_Name), typed
+// from the related module's field.
+func NewSchemaMapper(specs []ColumnSpec, schema Schema) (*Mapper, error) {
 	m := &Mapper{key: -1}
 	var errs []error
 	seenHeader := map[string]bool{}
@@ -136,12 +142,7 @@ func NewMapper(specs []ColumnSpec, fields []Field) (*Mapper, error) {
 		}
 		seenHeader[h] = true
 
-		path := strings.Split(s.Field, ".")
-		if slices.Contains(path, "") {
-			bad("empty field path or path segment", `write the field's API name, e.g. "Full_Name" or "Owner.name"`)
-			continue
-		}
-		p := colPlan{path: path, join: s.Join, format: s.Format, link: s.Link}
+		p := colPlan{join: s.Join, format: s.Format, link: s.Link}
 		if s.Format != "" {
 			if err := CheckNumberFormat(s.Format); err != nil {
 				bad(fmt.Sprintf("format %q: %v", s.Format, err), `write a Sheets number format such as "#,##0.00" or "yyyy-mm-dd"`)
@@ -172,27 +173,27 @@ func NewMapper(specs []ColumnSpec, fields []Field) (*Mapper, error) {
 			p.kind, p.isKey = KindText, true
 			m.key = len(m.plans)
 		} else {
-			f, ok := byName[path[0]]
-			if !ok {
-				bad("no such field in this module", unknownFieldHint(path[0], fields))
+			fp, err := schema.Resolve(s.Field)
+			if err != nil {
+				bad(err.Msg, err.Fix)
 				continue
 			}
-			if isLookup(f.DataType) && len(path) > 1 {
-				if len(path) > 2 || lookupKey(path[1]) < 0 {
-					bad(fmt.Sprintf("%s is a lookup: it has only id, name and email", path[0]),
-						fmt.Sprintf("use %s.name, %s.id or %s.email", path[0], path[0], path[0]))
-					continue
-				}
-			}
+			p.key, p.path = fp.Key, fp.Rest
 			if !p.forced {
-				p.kind = inferKind(f, len(path))
+				p.kind = inferKind(&fp.Field, 1+len(fp.Rest))
 			}
-			if len(path) == 1 {
-				p.field = f
+			if len(fp.Rest) == 0 {
+				f := fp.Field
+				p.field = &f // its metadata gives the column's number format
 			}
-			if !seenField[path[0]] {
-				seenField[path[0]] = true
-				m.fields = append(m.fields, path[0])
+			if !seenField[fp.Key] {
+				seenField[fp.Key] = true
+				m.fields = append(m.fields, fp.Key)
+			}
+			for _, r := range fp.Relations {
+				if !slices.Contains(m.relations, r) {
+					m.relations = append(m.relations, r)
+				}
 			}
 		}
 		m.plans = append(m.plans, p)
@@ -359,6 +360,17 @@ func (m *Mapper) UseOrg(org Org) {
 // UseLinks makes Row fill Cell.Link of link columns with url(record id).
 func (m *Mapper) UseLinks(url func(id string) string) { m.link = url }
 
+// needsOrg reports whether the org's settings change anything: a link
+// column, or a currency column without a format of the mapping's own.
+func (m *Mapper) needsOrg() bool {
+	for _, p := range m.plans {
+		if p.link || p.format == "" && !p.forced && p.field != nil && strings.EqualFold(p.field.DataType, "currency") {
+			return true
+		}
+	}
+	return false
+}
+
 // HasLinks reports whether any column asks for links.
 func (m *Mapper) HasLinks() bool {
 	for _, p := range m.plans {
@@ -372,10 +384,15 @@ func (m *Mapper) HasLinks() bool {
 // Key returns the index of the id column in Columns.
 func (m *Mapper) Key() int { return m.key }
 
-// Fields returns the field API names to read from the CRM: the first
-// segment of every path, deduplicated, in mapping order, without "id"
+// Fields returns the field API names to read from the CRM: the field of
+// every path (with the lookups before it for a related record's field,
+// Account_Name.Industry), deduplicated, in mapping order, without "id"
 // (which is always read).
 func (m *Mapper) Fields() []string { return append([]string(nil), m.fields...) }
+
+// Relations returns the lookups the columns read related records through
+// (Account_Name, Contact_Name.Account_Name), in mapping order.
+func (m *Mapper) Relations() []string { return append([]string(nil), m.relations...) }
 
 // Row converts one record into a row. It never fails: a value that does not
 // fit its column's kind is written as text, so no data is lost, and a path
@@ -392,7 +409,7 @@ func (m *Mapper) Row(r Record) Row {
 			cells[i] = Text(key)
 			continue
 		}
-		cells[i] = p.cell(r.Fields[p.path[0]], p.path[1:])
+		cells[i] = p.cell(r.Fields[p.key], p.path)
 	}
 	if m.link != nil && key != "" {
 		for i := range m.plans {

@@ -38,7 +38,7 @@ type orgCache struct {
 // sync: currency columns then get no format of their own (so nothing the
 // tab already shows is changed) and link columns no links.
 func (j *Job) decorate(ctx context.Context, module string, m *Mapper, log zerolog.Logger) {
-	if j.Org == nil {
+	if j.Org == nil || !m.needsOrg() {
 		m.UseOrg(Org{})
 		return
 	}

@@ -45,3 +45,35 @@ func TestStatusesKeepTheStartOfAFailureStreak(t *testing.T) {
 		t.Fatal("a dry run has status rows")
 	}
 }
+
+type countingOrg struct{ orgs, links int }
+
+func (o *countingOrg) Org(context.Context) (zsync.Org, error) {
+	o.orgs++
+	return zsync.Org{CurrencyCode: "EUR", CurrencySymbol: "€"}, nil
+}
+
+func (o *countingOrg) RecordURL(context.Context, string) (func(string) string, error) {
+	o.links++
+	return func(id string) string { return "https://crm.zoho.eu/crm/org1/tab/Leads/" + id }, nil
+}
+
+func TestOrgIsReadOnlyWhenAColumnNeedsIt(t *testing.T) {
+	now := t0
+	src := &fakeSource{records: map[string][]zsync.Record{"Leads": {rec("1", t0)}, "Deals": {rec("9", t0)}}}
+	sink := &fakeSink{states: map[string]zsync.ModuleState{}}
+	job := newJob(src, sink, &now)
+	org := &countingOrg{}
+	job.Org = org
+	if _, err := job.Run(context.Background(), zsync.RunOptions{}); err != nil || org.orgs != 0 || org.links != 0 {
+		t.Fatalf("no currency or link column: %v, %d org reads, %d link reads", err, org.orgs, org.links)
+	}
+	job.Modules[0].Columns = append(job.Modules[0].Columns, zsync.ColumnSpec{Header: "Link", Field: "Name", Link: true})
+	if _, err := job.Run(context.Background(), zsync.RunOptions{}); err != nil || org.orgs != 1 || org.links != 1 {
+		t.Fatalf("a link column: %v, %d org reads, %d link reads", err, org.orgs, org.links)
+	}
+	tb := sink.tables[len(sink.tables)-2]
+	if tb.Sheet != "Leads" || tb.Rows[0].Cells[2].Link != "https://crm.zoho.eu/crm/org1/tab/Leads/1" || tb.RecordURL == nil {
+		t.Fatalf("table %+v", tb)
+	}
+}

@@ -18,7 +18,7 @@ import (
 // of a fixed body, in-process, so a benchmark measures the client alone.
 type cannedTransport struct {
 	n     int
-	page  []byte // 200 records
+	pages [2][]byte // 200 records each, ending on different ids (key paging moves on)
 	last  []byte
 	meta  []byte
 	calls int
@@ -36,7 +36,10 @@ func newCannedTransport(n int) *cannedTransport {
 			"$editable": true,
 		}
 	}
-	t.page, _ = json.Marshal(map[string]any{"data": recs, "info": map[string]any{"more_records": true, "next_page_token": "x"}})
+	for k := range t.pages {
+		recs[len(recs)-1]["id"] = strconv.Itoa(5725767000001000199 + k)
+		t.pages[k], _ = json.Marshal(map[string]any{"data": recs, "info": map[string]any{"more_records": true, "next_page_token": "x"}})
+	}
 	t.last, _ = json.Marshal(map[string]any{"data": recs, "info": map[string]any{"more_records": false}})
 	t.meta, _ = json.Marshal(map[string]any{"fields": []map[string]any{
 		{"api_name": "Modified_Time", "data_type": "datetime"}, {"api_name": "Deal_Name", "data_type": "text"},
@@ -53,9 +56,11 @@ func (t *cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		body = []byte(`{"access_token":"tok","api_domain":"https://www.zohoapis.com","expires_in":3600}`)
 	case "/crm/v8/settings/fields":
 		body = t.meta
+	case "/crm/v8/users":
+		body = []byte(`{"users":[{"id":"5725767000000000001","full_name":"Pat Boyle","email":"pat@zylker.com"}],"info":{"more_records":false}}`)
 	default:
 		t.calls++
-		body = t.page
+		body = t.pages[t.calls%2]
 		if t.calls*200 >= t.n {
 			body, t.calls = t.last, 0
 		}
@@ -103,6 +108,9 @@ func TestDecodeAllocsPerRecord(t *testing.T) {
 		t.Skip()
 	}
 	res := testing.Benchmark(BenchmarkDecodeRecords)
+	if res.N == 0 {
+		t.Fatal("the benchmark failed")
+	}
 	perRecord := float64(res.AllocsPerOp()) / 100_000
 	t.Logf("%.1f allocs/record, %s", perRecord, res)
 	// Id, time, 6 values, 2 lookups' strings, the map: about 50 with encoding/json. Far more

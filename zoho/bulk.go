@@ -38,7 +38,8 @@ type BulkQuery struct {
 // it creates a job, polls it with backoff, downloads the zipped CSV to a
 // temporary file and streams its rows, typed by the field metadata; one job
 // holds up to 200,000 records and the next page is another job. Records are
-// in the order of the export, not sorted. Lookups carry only their id.
+// in the order of the export, not sorted. Lookups carry only their id
+// (Records names them; see bulkTail).
 // https://www.zoho.com/crm/developer/docs/api/v8/bulk-read/overview.html
 func (c *Client) BulkRecords(ctx context.Context, q BulkQuery) iter.Seq2[zsync.Record, error] {
 	q.Fields = append([]string(nil), q.Fields...)
@@ -53,16 +54,102 @@ func (c *Client) BulkRecords(ctx context.Context, q BulkQuery) iter.Seq2[zsync.R
 }
 
 // bulkTail reads, with Bulk Read, the records modified at or after from,
-// skipping the ids in seen (already yielded at exactly from).
+// skipping the ids in seen (already yielded at exactly from). Bulk Read
+// exports lookups as ids, so the tail is held in memory while a COQL pass
+// over the same window reads the lookups with their names (users with
+// their full names), merged by id: every row gets the same values as the
+// rows the page-token chain served.
 func (c *Client) bulkTail(ctx context.Context, module string, fields []string, from time.Time,
 	seen map[string]struct{}, meta map[string]zsync.Field, yield func(zsync.Record, error) bool) bool {
 	q := BulkQuery{Module: module, Fields: fields, Since: from}
-	return c.bulkRead(ctx, q, meta, func(r zsync.Record, err error) bool {
-		if err == nil && (r.Modified.Before(from) || r.Modified.Equal(from) && has(seen, r.ID)) {
-			return true
+	skip := func(r zsync.Record) bool {
+		return r.Modified.Before(from) || r.Modified.Equal(from) && has(seen, r.ID)
+	}
+	lookups := lookupColumns(fields, meta)
+	if len(lookups) == 0 || c.noCOQL.Load() != nil {
+		if len(lookups) > 0 {
+			c.log.Warn().Str("module", module).Msg("Bulk Read exports lookups as ids and COQL is not allowed: their names stay empty")
 		}
-		return yield(r, err)
+		return c.bulkRead(ctx, q, meta, func(r zsync.Record, err error) bool {
+			if err == nil && skip(r) {
+				return true
+			}
+			return yield(r, err)
+		})
+	}
+	var recs []zsync.Record
+	index := map[string]int{}
+	ok := c.bulkRead(ctx, q, meta, func(r zsync.Record, err error) bool {
+		if err != nil {
+			return yield(r, err)
+		}
+		if !skip(r) {
+			index[r.ID] = len(recs)
+			recs = append(recs, r)
+		}
+		return true
 	})
+	if !ok {
+		return false
+	}
+	if err := c.nameLookups(ctx, module, lookups, from, meta, recs, index); err != nil {
+		if !scopeMissing(err) {
+			yield(zsync.Record{}, err)
+			return false
+		}
+		c.disableCOQL(err)
+	}
+	for _, r := range recs {
+		if !yield(r, nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// lookupColumns returns the lookup fields among fields.
+func lookupColumns(fields []string, meta map[string]zsync.Field) []string {
+	var out []string
+	for _, f := range fields {
+		switch meta[f].DataType {
+		case "lookup", "ownerlookup", "userlookup":
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// nameLookups replaces the id-only lookups of recs (indexed by id) with
+// the named ones a COQL read of the records modified since from returns.
+func (c *Client) nameLookups(ctx context.Context, module string, lookups []string, from time.Time,
+	meta map[string]zsync.Field, recs []zsync.Record, index map[string]int) error {
+	var users map[string]zsync.Lookup
+	if userColumns(lookups, meta) != nil {
+		var err error
+		if users, err = c.userNames(ctx); err != nil {
+			return err
+		}
+	}
+	var failed error
+	for _, group := range splitColumns(lookups) {
+		p := c.coqlPass(ctx, module, group, zsync.ReadOptions{Since: from}, meta, users)
+		p(func(r zsync.Record, err error) bool {
+			if err != nil {
+				failed = err
+				return false
+			}
+			if i, ok := index[r.ID]; ok {
+				for _, k := range group {
+					recs[i].Fields[k] = r.Fields[k]
+				}
+			}
+			return true
+		})
+		if failed != nil {
+			return failed
+		}
+	}
+	return nil
 }
 
 type bulkJob struct {

@@ -1,6 +1,7 @@
 // Package zoho reads Zoho CRM through its REST API (v8): OAuth tokens from a
-// refresh token, module and field metadata, records paged past Zoho's
-// 2,000-record wall with page tokens, deleted records and Bulk Read.
+// refresh token, module and field metadata, records through COQL (2,000 a
+// call, paged by key) or, for fields COQL cannot select, Get Records with
+// page tokens and Bulk Read, deleted records, and the users list.
 //
 // Client implements zsync.Source. Every base URL, the HTTP client, the
 // clock and the sleep are injectable, so tests run the real client against
@@ -53,6 +54,12 @@ type Observer interface {
 	TokenRefresh()      // one access token minted
 }
 
+// CreditObserver is an Observer that also wants the API credits each
+// successful call cost (*metrics.Observer implements it).
+type CreditObserver interface {
+	Credits(n int)
+}
+
 // Stats are the running totals of a client's traffic.
 type Stats struct {
 	Calls          int // HTTP attempts to the CRM API, retries included
@@ -79,6 +86,7 @@ type Client struct {
 	maxRetries  int
 	timeout     time.Duration
 	observer    Observer
+	cache       *TokenCache
 	bulkMin     int // full reads of modules with more records use Bulk Read
 	chainLimit  int // records per page-token chain (Zoho: 100,000)
 
@@ -236,6 +244,12 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 	}
 }
 
+// WithTokenCache shares access tokens with other processes through c
+// (see TokenCache). It applies to the refresh-token source only.
+func WithTokenCache(c *TokenCache) Option {
+	return func(cl *Client) error { cl.cache = c; return nil }
+}
+
 // WithObserver reports every call, retry and token refresh to o.
 func WithObserver(o Observer) Option {
 	return func(c *Client) error { c.observer = o; return nil }
@@ -308,6 +322,9 @@ func NewClient(opts ...Option) (*Client, error) {
 			}
 			c.zts = &TokenSource{acc: acc, refreshToken: c.creds.RefreshToken, now: c.now,
 				ctx: context.Background(), onRefresh: c.onRefresh}
+			if c.cache != nil {
+				c.zts.UseCache(c.cache)
+			}
 			c.ts = c.zts
 		}
 	}
@@ -397,8 +414,10 @@ func (c *Client) record(r *request, status int, h http.Header) {
 		c.stats.ByStatus = map[int]int{}
 	}
 	c.stats.ByStatus[status]++
+	credits := 0
 	if status >= 200 && status < 400 {
-		c.stats.Credits += max(1, r.credits)
+		credits = max(1, r.credits)
+		c.stats.Credits += credits
 	}
 	if h != nil {
 		if v := h.Get("X-API-CREDITS-REMAINING"); v != "" {
@@ -410,6 +429,9 @@ func (c *Client) record(r *request, status int, h http.Header) {
 	c.mu.Unlock()
 	if c.observer != nil {
 		c.observer.APICall(status)
+		if co, ok := c.observer.(CreditObserver); ok && credits > 0 {
+			co.Credits(credits)
+		}
 	}
 }
 

@@ -299,6 +299,10 @@ func (c *Client) coqlPass(ctx context.Context, module string, cols []string, opt
 				yield(zsync.Record{}, fmt.Errorf("zoho: %s: a record without id or Modified_Time; cannot page on", op))
 				return false
 			}
+			if last.ID == lastID && last.Modified.Equal(lastT) {
+				yield(zsync.Record{}, fmt.Errorf("zoho: %s: the page ends where the last one did; Zoho ignored the paging condition", op))
+				return false
+			}
 			lastID, lastT = last.ID, last.Modified
 		}
 	}

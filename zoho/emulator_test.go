@@ -108,6 +108,22 @@ func readAll(t testing.TB, c *zoho.Client, module string, opts zsync.ReadOptions
 	return out
 }
 
+// assertEachOnce fails unless recs are n records, none twice (a page read
+// again after a failure must not repeat records).
+func assertEachOnce(t testing.TB, recs []zsync.Record, n int) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if seen[r.ID] {
+			t.Fatalf("record %s read twice", r.ID)
+		}
+		seen[r.ID] = true
+	}
+	if len(seen) != n {
+		t.Errorf("read %d of %d records", len(seen), n)
+	}
+}
+
 func ids(recs []zsync.Record) []string {
 	out := make([]string, len(recs))
 	for i, r := range recs {
@@ -458,17 +474,7 @@ func TestEmulatorDroppedConnections(t *testing.T) {
 	c := e.client(t)
 	e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", After: 1, Drop: true})
 	e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", After: 2, CutBody: true})
-	recs := readAll(t, c, "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}})
-	seen := map[string]bool{}
-	for _, r := range recs {
-		if seen[r.ID] {
-			t.Fatalf("duplicate %s after a cut page", r.ID)
-		}
-		seen[r.ID] = true
-	}
-	if len(seen) != 5000 {
-		t.Errorf("read %d of 5000", len(seen))
-	}
+	assertEachOnce(t, readAll(t, c, "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}}), 5000)
 	// Go's transport itself resends a GET whose reused connection closed
 	// without an answer; the cut body is the client's to retry.
 	if st := c.Stats(); st.Retries < 1 {
@@ -613,7 +619,7 @@ func TestEmulatorHungRequestsTimeOut(t *testing.T) {
 			}
 			t.Cleanup(srv.Stop)
 			e := &env{srv: srv, logs: &syncBuffer{}, sleeps: new(int), mu: &sync.Mutex{}}
-			opts := []zoho.Option{zoho.WithRequestTimeout(150 * time.Millisecond)}
+			opts := []zoho.Option{zoho.WithRequestTimeout(time.Second)} // a 2,000-record page must fit under -race
 			if nl {
 				opts = append(opts, zoho.WithHTTPClient(srv.HTTPClient()))
 			}
@@ -622,17 +628,7 @@ func TestEmulatorHungRequestsTimeOut(t *testing.T) {
 			// Records are read through COQL, 2,000 a call: the second page stalls.
 			srv.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", Hang: true})
 			srv.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", After: 1, Stall: true})
-			recs := readAll(t, c, "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}})
-			seen := map[string]bool{}
-			for _, r := range recs {
-				if seen[r.ID] {
-					t.Fatalf("duplicate %s after a stalled page", r.ID)
-				}
-				seen[r.ID] = true
-			}
-			if len(seen) != 2500 {
-				t.Errorf("read %d of 2500", len(seen))
-			}
+			assertEachOnce(t, readAll(t, c, "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}}), 2500)
 			if n := srv.Stats().FaultsInjected; n != 3 {
 				t.Errorf("%d faults acted, want 3", n)
 			}

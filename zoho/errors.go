@@ -188,7 +188,9 @@ func (e *APIError) Hint() string {
 	case "INVALID_HOST":
 		return "unset ZOHO_API_DOMAIN or set it to your data centre's https://www.zohoapis… host"
 	case "LIMIT_EXCEEDED":
-		return "ask for fewer fields or a smaller page"
+		return "ask for fewer fields, or give a filter fewer conditions (at most 22), fewer `in` values (at most 50) and at most two lookups in a path"
+	case "SYNTAX_ERROR", "INVALID_QUERY":
+		return "Zoho refused the COQL query: check the filter's syntax (bracket more than two conditions: ((a and b) and c)) and its field names and values with `zoho2sheets fields`"
 	case "INVALID_DATA", "EXPIRED_VALUE", "TOKEN_BOUND_DATA_MISMATCH":
 		return "the page token is no longer valid; run again to start a fresh read"
 	case "TOO_MANY_REQUESTS":

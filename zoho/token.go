@@ -141,6 +141,8 @@ type TokenSource struct {
 	now          func() time.Time
 	ctx          context.Context // for Token, which has no context
 	onRefresh    func()
+	cache        *TokenCache // shared with other processes; nil: none
+	cacheKey     string
 
 	mu        sync.Mutex
 	tok       *oauth2.Token
@@ -225,7 +227,7 @@ func (ts *TokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) 
 			f = &tokenFlight{done: make(chan struct{})}
 			ts.flight = f
 			ts.mu.Unlock()
-			f.tok, f.err = ts.refresh(ctx)
+			f.tok, f.err = ts.fetch(ctx)
 			ts.mu.Lock()
 			ts.flight = nil
 			if f.err == nil {
@@ -258,6 +260,64 @@ func (ts *TokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) 
 		}
 		return nil, f.err
 	}
+}
+
+// UseCache makes ts share its tokens through c with other processes: a
+// valid cached token is used instead of minting one, a minted one is
+// stored, and a rejected one removed. nil turns sharing off.
+func (ts *TokenSource) UseCache(c *TokenCache) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.cache = c
+	ts.cacheKey = cacheKey(ts.acc.clientID, ts.acc.url, ts.refreshToken)
+}
+
+// fetch returns the cached token when another process left a valid one,
+// else mints one (and caches it).
+func (ts *TokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
+	ts.mu.Lock()
+	cache, key := ts.cache, ts.cacheKey
+	ts.mu.Unlock()
+	if cache == nil {
+		return ts.refresh(ctx)
+	}
+	if c, ok := cache.load(key, ts.now()); ok {
+		ts.mu.Lock()
+		if c.APIDomain != "" {
+			ts.apiDomain = c.APIDomain
+		}
+		ts.mu.Unlock()
+		ts.acc.log.Debug().Time("expiry", c.Expiry).Msg("access token from the cache")
+		return tokenOf(c.AccessToken, c.APIDomain, c.Expiry), nil
+	}
+	tok, err := ts.refresh(ctx)
+	if err == nil {
+		cache.store(key, cachedToken{AccessToken: tok.AccessToken, APIDomain: ts.APIDomain(), Expiry: tok.Expiry})
+	}
+	return tok, err
+}
+
+// Refresh mints a new access token even when a valid one is at hand (in
+// memory or in the cache), and uses and caches it from then on. Failures
+// are *TokenError.
+func (ts *TokenSource) Refresh(ctx context.Context) (*oauth2.Token, error) {
+	tok, err := ts.refresh(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ts.mu.Lock()
+	ts.tok = tok
+	cache, key := ts.cache, ts.cacheKey
+	ts.mu.Unlock()
+	if cache != nil {
+		cache.store(key, cachedToken{AccessToken: tok.AccessToken, APIDomain: ts.APIDomain(), Expiry: tok.Expiry})
+	}
+	return tok, nil
+}
+
+func tokenOf(access, apiDomain string, expiry time.Time) *oauth2.Token {
+	tok := &oauth2.Token{AccessToken: access, TokenType: "Zoho-oauthtoken", Expiry: expiry}
+	return tok.WithExtra(map[string]any{"api_domain": apiDomain})
 }
 
 // refresh asks the accounts server for a new access token.
@@ -301,12 +361,17 @@ func (ts *TokenSource) refresh(ctx context.Context) (*oauth2.Token, error) {
 // Invalidate drops the cached token if it is access, so the next call
 // refreshes. Callers pass the token Zoho rejected; a token another caller
 // already replaced is left alone, so a burst of 401s costs one refresh.
+// The token leaves the on-disk cache too.
 func (ts *TokenSource) Invalidate(access string) {
 	ts.mu.Lock()
 	if ts.tok != nil && ts.tok.AccessToken == access {
 		ts.tok = nil
 	}
+	cache, key := ts.cache, ts.cacheKey
 	ts.mu.Unlock()
+	if cache != nil {
+		cache.drop(key, access)
+	}
 }
 
 // APIDomain returns the api_domain of the last token ("" before the first).

@@ -422,7 +422,8 @@ func TestInvalidTokenRefreshesOnce(t *testing.T) {
 }
 
 func TestTimeoutRetried(t *testing.T) {
-	c, w := setup(t, WithRequestTimeout(5*time.Millisecond))
+	// Long enough for the token request (bounded by it too) under -race.
+	c, w := setup(t, WithRequestTimeout(300*time.Millisecond))
 	var n atomic.Int64
 	w.mux.HandleFunc("GET /crm/v8/Leads/actions/count", func(rw http.ResponseWriter, r *http.Request) {
 		if n.Add(1) == 1 {
@@ -479,5 +480,63 @@ func TestObserverAndConcurrency(t *testing.T) {
 	}
 	if obs.calls.Load() != 6 || obs.tokens.Load() != 1 || obs.retries.Load() != 0 {
 		t.Errorf("observer saw %d calls, %d tokens, %d retries", obs.calls.Load(), obs.tokens.Load(), obs.retries.Load())
+	}
+}
+
+// withCOQL undoes setup's WithoutCOQL.
+func withCOQL() Option { return func(c *Client) error { c.noCOQL.Store(nil); return nil } }
+
+// COQL answers no rows either with 204 or with data:[] (reference §5.1:
+// unconfirmed which); both are an empty read. The query asks for what the
+// read needs: the columns, a WHERE (Zoho requires one), 2,000 rows.
+func TestCOQLEmptyAnswers(t *testing.T) {
+	c, w := setup(t, withCOQL())
+	w.mux.HandleFunc("GET /crm/v8/settings/fields", func(rw http.ResponseWriter, r *http.Request) { writeJSON(rw, 200, leadsFields) })
+	var queries []string
+	n := 0
+	w.mux.HandleFunc("POST /crm/v8/coql", func(rw http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Query string `json:"select_query"`
+		}
+		json.NewDecoder(r.Body).Decode(&body)
+		queries = append(queries, body.Query)
+		if n++; n%2 == 1 {
+			rw.WriteHeader(http.StatusNoContent)
+			return
+		}
+		writeJSON(rw, 200, map[string]any{"data": []any{}, "info": map[string]any{"count": 0, "more_records": false}})
+	})
+	ctx := context.Background()
+	for _, opts := range []zsync.ReadOptions{{}, {Since: time.Now()}, {Fields: []string{"Last_Name"}, Where: "Last_Name = 'x'"}, {Since: time.Now()}} {
+		recs, err := collect(c.Records(ctx, "Leads", opts))
+		if err != nil || len(recs) != 0 {
+			t.Errorf("%+v: %v %v", opts, recs, err)
+		}
+	}
+	want := []string{
+		"select Modified_Time from Leads where id is not null order by id asc limit 2000",
+		"select Modified_Time from Leads where Modified_Time >= '",
+		"select Modified_Time, Last_Name from Leads where (Last_Name = 'x') order by id asc limit 2000",
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(queries[i], w) {
+			t.Errorf("query %d = %q, want %q…", i, queries[i], w)
+		}
+	}
+	if got := c.Stats().Credits; got != 4*3+1 {
+		t.Errorf("credits %d, want 3 per 2,000-record query plus the metadata call", got)
+	}
+}
+
+func TestParseCount(t *testing.T) {
+	for raw, want := range map[string]int{`"1234"`: 1234, `1234`: 1234, `"0"`: 0} {
+		if n, err := parseCount(json.RawMessage(raw)); err != nil || n != want {
+			t.Errorf("%s: %d, %v", raw, n, err)
+		}
+	}
+	for _, raw := range []string{`"many"`, `null`, `1.5`} {
+		if _, err := parseCount(json.RawMessage(raw)); err == nil {
+			t.Errorf("%s: no error", raw)
+		}
 	}
 }

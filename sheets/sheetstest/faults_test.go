@@ -1,6 +1,7 @@
 package sheetstest
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -207,4 +208,38 @@ func equalRows(a, b [][]any) bool {
 		}
 	}
 	return true
+}
+
+// A hung write is never applied; a stalled one is applied, but its answer
+// never arrives. Either way the client only sees its own deadline.
+func TestHangAndStallFaults(t *testing.T) {
+	modes(t, Options{}, func(t *testing.T, e *env) {
+		write := func(v int) error {
+			ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+			defer cancel()
+			_, err := e.svc.Spreadsheets.Values.Update(e.id, "A1", &sheets.ValueRange{Values: [][]any{{v}}}).
+				ValueInputOption("RAW").Context(ctx).Do()
+			return err
+		}
+		if err := write(1); err != nil {
+			t.Fatal(err)
+		}
+		e.srv.InjectFault(Fault{Path: "/values/", Hang: true})
+		if err := write(2); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("hung write: %v, want the client's deadline", err)
+		}
+		if got := e.srv.Values(e.id, "Sheet1"); got[0][0] != float64(1) {
+			t.Fatalf("a hung write was applied: %v", got)
+		}
+		e.srv.InjectFault(Fault{Path: "/values/", Stall: true})
+		if err := write(3); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("stalled write: %v, want the client's deadline", err)
+		}
+		if got := e.srv.Values(e.id, "Sheet1"); got[0][0] != float64(3) {
+			t.Fatalf("a stalled write was not applied: %v", got)
+		}
+		if st := e.srv.Stats(); st.Faults != 2 {
+			t.Fatalf("faults %d, want 2", st.Faults)
+		}
+	})
 }

@@ -754,6 +754,10 @@ func (s *Server) serveCOQL(w http.ResponseWriter, q *coqlQuery) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	hasID := false
+	for _, col := range q.cols {
+		hasID = hasID || col.key == "id"
+	}
 	b := make([]byte, 0, 256*len(rows))
 	b = append(b, `{"data":[`...)
 	for i, r := range rows {
@@ -761,14 +765,18 @@ func (s *Server) serveCOQL(w http.ResponseWriter, q *coqlQuery) {
 			b = append(b, ',')
 		}
 		b = append(b, '{')
-		for _, col := range q.cols {
+		for i, col := range q.cols {
+			if i > 0 {
+				b = append(b, ',')
+			}
 			b = jsonenc.AppendString(b, col.key)
 			b = append(b, ':')
 			b = s.appendCOQLValue(b, s.pathValue(m, r, col.path))
-			b = append(b, ',')
 		}
-		b = append(b, `"id":`...)
-		b = jsonenc.AppendString(b, r.id)
+		if !hasID { // id always comes back
+			b = append(b, `,"id":`...)
+			b = jsonenc.AppendString(b, r.id)
+		}
 		b = append(b, '}')
 	}
 	s.stats.RecordsServed += len(rows)

@@ -179,6 +179,12 @@ func TestCOQLAnswers(t *testing.T) {
 			}
 		}
 	})
+	t.Run("id selected", func(t *testing.T) {
+		a := coql(t, s, at, "select id, Last_Name from Leads where id is not null limit 1")
+		if rows, _ := a.rows(t); len(rows) != 1 || len(rows[0]) != 2 || strings.Count(string(a.body), `"id"`) != 1 {
+			t.Fatalf("%s", a.body)
+		}
+	})
 	t.Run("limit forms", func(t *testing.T) {
 		ids := s.IDs("Leads")
 		for _, l := range []string{"limit 10, 5", "limit 5 offset 10"} {

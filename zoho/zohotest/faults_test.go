@@ -1,6 +1,7 @@
 package zohotest
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -208,4 +209,39 @@ func TestDailyCredits(t *testing.T) {
 	if a := get(t, s, mintToken(t, s), "/crm/v8/Leads?fields=Last_Name"); a.status != 200 {
 		t.Fatalf("a day later: %d %s", a.status, a.body)
 	}
+}
+
+// Hang holds a request without an answer until the client gives up; Stall
+// answers the headers and half the body, then nothing more.
+func TestHangAndStallFaults(t *testing.T) {
+	bothModes(t, Options{Records: map[string]int{"Leads": 5}}, func(t *testing.T, s *Server) {
+		at := mintToken(t, s)
+		call := func() (*http.Response, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			t.Cleanup(cancel)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.APIDomain()+"/crm/v8/Leads?fields=Last_Name", nil)
+			req.Header.Set("Authorization", "Zoho-oauthtoken "+at)
+			return s.HTTPClient().Do(req)
+		}
+		s.InjectFault(Fault{Path: "/crm/v8/Leads", Hang: true})
+		if resp, err := call(); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("hung call: %v, %v; want the client's deadline", resp, err)
+		}
+		s.InjectFault(Fault{Path: "/crm/v8/Leads", Stall: true})
+		resp, err := call()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("stalled call: headers %v, %v; want 200 headers", resp, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !errors.Is(err, context.DeadlineExceeded) || len(body) == 0 || int64(len(body)) >= resp.ContentLength {
+			t.Fatalf("stalled body: %d of %d bytes, %v; want part of it, then the deadline", len(body), resp.ContentLength, err)
+		}
+		if a := get(t, s, at, "/crm/v8/Leads?fields=Last_Name"); a.status != 200 {
+			t.Fatalf("after the faults: HTTP %d", a.status)
+		}
+		if n := s.Stats().FaultsInjected; n != 2 {
+			t.Fatalf("%d faults acted, want 2", n)
+		}
+	})
 }

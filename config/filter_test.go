@@ -1,0 +1,74 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/zoho2sheets/zoho2sheets/config"
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+)
+
+const twoViews = `spreadsheet_id: abc
+modules:
+  - module: Deals
+    sheet: Open pipeline
+    filter: Stage not in ('Closed Won', 'Closed Lost') and Amount >= 10000
+    columns: [{ header: Zoho ID, field: id }, { header: Industry, field: Account_Name.Industry }]
+  - module: Deals
+    sheet: Won this quarter
+    filter: |
+      Stage = 'Closed Won'
+      and Closing_Date between start_of_quarter and end_of_quarter
+      and Amont > 5
+    columns: [{ header: Zoho ID, field: id }]
+  - module: Deals
+    columns: [{ header: Zoho ID, field: id }]
+`
+
+func TestOneModuleSeveralTabs(t *testing.T) {
+	cfg := mustParse(t, twoViews, noEnv)
+	if len(cfg.Modules) != 3 {
+		t.Fatalf("%d entries, want 3", len(cfg.Modules))
+	}
+	for i, want := range []string{"Open pipeline", "Won this quarter", "Deals"} {
+		if cfg.Modules[i].Module != "Deals" || cfg.Modules[i].Sheet != want {
+			t.Errorf("entry %d: %s → %s, want Deals → %s", i, cfg.Modules[i].Module, cfg.Modules[i].Sheet, want)
+		}
+	}
+	if f := cfg.Modules[0].Filter; f == nil || !strings.HasPrefix(f.String(), "Stage not in") {
+		t.Errorf("filter of entry 0 = %v", f)
+	}
+	if cfg.Modules[2].Filter != nil {
+		t.Errorf("entry without filter has %v", cfg.Modules[2].Filter)
+	}
+}
+
+// TestLocateFilter: a field unknown to the live metadata is reported at the
+// file's line of the mistake, inside a block filter too.
+func TestLocateFilter(t *testing.T) {
+	cfg := mustParse(t, twoViews, noEnv)
+	schema := zsync.Schema{Module: "Deals", Fields: []zsync.Field{
+		{APIName: "Stage", DataType: "picklist"}, {APIName: "Amount", DataType: "currency"},
+		{APIName: "Closing_Date", DataType: "date"},
+	}}
+	_, err := cfg.Modules[1].Filter.Bind(schema)
+	if err == nil {
+		t.Fatal("Bind accepted an unknown field")
+	}
+	errs := config.ErrorList(cfg.LocateFilter(1, err))
+	if len(errs) != 1 {
+		t.Fatalf("want one error, got %v", err)
+	}
+	e := errs[0]
+	if e.Where != "m.yaml:12" || e.Key != "modules[1].filter" || !strings.Contains(e.Msg, "filter line 3, column 5: Amont: no such field") ||
+		!strings.Contains(e.Msg, "(module Deals)") || e.Hint != "did you mean Amount?" {
+		t.Errorf("got %s | %s | %s | %s", e.Where, e.Key, e.Msg, e.Hint)
+	}
+	// One-line filter: the entry's line, the column within the filter.
+	schema.Fields[1].DataType = "date"
+	_, err = cfg.Modules[0].Filter.Bind(schema)
+	errs = config.ErrorList(cfg.LocateFilter(0, err))
+	if len(errs) != 1 || errs[0].Where != "m.yaml:5" || !strings.Contains(errs[0].Msg, "filter column 58: 10000 is not a date value for Amount") {
+		t.Errorf("got %v", err)
+	}
+}
