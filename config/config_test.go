@@ -50,6 +50,7 @@ func TestParseValidFixture(t *testing.T) {
 		SpreadsheetID: "1AbC-dEf_123",
 		Schedule:      "@daily",
 		Timezone:      "America/New_York",
+		StatusTab:     "Sync status",
 		Modules: []config.Module{
 			{Module: "Leads", Sheet: "Leads", OnDelete: zsync.OnDeleteMark, MarkColumn: "Deleted in Zoho",
 				FullEvery: 9 * 24 * time.Hour, Columns: cols, Line: 10},

@@ -37,17 +37,26 @@ type plan struct {
 	structOnce bool // structure has non-idempotent requests
 	headers    map[int]string
 	rows       []plannedRow
-	colHdr     map[int]string // column → normalized header expected there
-	finalKeys  []string       // key of each row after the write
-	colOf      []int          // column of each of t.Columns
-	nUpdates   int            // rows[:nUpdates] are existing rows, the rest new ones
+	colHdr     map[int]string    // column → normalized header expected there
+	finalKeys  []string          // key of each row after the write
+	colOf      []int             // column of each of t.Columns
+	nUpdates   int               // rows[:nUpdates] are existing rows, the rest new ones
+	decor      []*sheets.Request // formats, header style, widths (format.go)
+	wholeFmt   map[int]bool      // columns decor formats whole
+	links      []*sheets.Request // cell links, sent after the values
 }
 
-func (p *plan) empty() bool { return len(p.structure) == 0 && len(p.headers) == 0 && len(p.rows) == 0 }
+func (p *plan) empty() bool {
+	return len(p.structure) == 0 && len(p.headers) == 0 && len(p.rows) == 0 && len(p.links) == 0
+}
 
 // plan compares the snapshot with the table and returns the writes.
 func (u *upsert) plan(sn *snapshot) (*plan, error) {
+	if u.t.Snapshot != nil {
+		return u.snapshotPlan(sn)
+	}
 	p := &plan{headers: map[int]string{}, colHdr: map[int]string{}}
+	p.counts.Diff = u.newDiff()
 	width := sn.width()
 	next := width
 	colOf := make([]int, len(u.hdr))
@@ -212,6 +221,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 				break // thinned: its cells were compared as they were read
 			}
 			if v := u.wantValue(i, j); !sn.same(r, colOf[j], v, col.Kind) {
+				u.noteChange(p.counts.Diff, k, col.Header, col.Kind, sn.cell(r, colOf[j]), v)
 				pr.cols = append(pr.cols, colOf[j])
 				pr.vals = append(pr.vals, v)
 				if !sn.isNumber(r, colOf[j]) {
@@ -240,6 +250,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 			continue
 		}
 		updates = append(updates, plannedRow{row: final(r), key: u.rowKey(sn, r, keyCol), cols: []int{markCol}, vals: []any{u.t.MarkText}})
+		u.noteChange(p.counts.Diff, u.rowKey(sn, r, keyCol), u.t.MarkColumn, zsync.KindText, sn.cell(r, markCol), u.t.MarkText)
 		p.counts.Marked++
 	}
 	// Repairs of records not in the table.
@@ -307,8 +318,16 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	for _, a := range adds {
 		p.finalKeys[a.row] = a.key
 	}
+	if p.counts.Diff != nil {
+		removed := make([]string, len(p.deleteRows))
+		for i, r := range p.deleteRows {
+			removed[i] = u.keyOf(sn.cell(r, keyCol))
+		}
+		u.noteRows(p.counts.Diff, adds[:p.counts.Added], removed)
+	}
 
-	if len(p.rows) == 0 && len(p.headers) == 0 && len(p.deleteRows) == 0 && len(u.reformat) == 0 {
+	u.decorate(sn, p, colOf, appendAt, appendAt+len(adds))
+	if len(p.rows) == 0 && len(p.headers) == 0 && len(p.deleteRows) == 0 && len(u.reformat) == 0 && len(p.decor) == 0 && len(p.links) == 0 {
 		return p, nil
 	}
 	if err := u.structure(sn, p, appendAt, appendAt+len(adds), next, colOf); err != nil {

@@ -292,6 +292,8 @@ func (c *call) v8(seg []string) {
 		c.settingsFields()
 	case len(seg) == 1 && seg[0] == "users":
 		c.listUsers()
+	case len(seg) == 1 && seg[0] == "org":
+		c.getOrg()
 	case seg[0] == "settings" || seg[0] == "" || len(seg) > 3:
 		c.fail(errInvalidURL())
 	default:
