@@ -80,6 +80,7 @@ type fakeSink struct {
 	saves     int
 	failWrite map[string]error
 	tabs      []zsync.Tab
+	created   int64 // tabs created so far: a new tab's sheetId is never one used before
 }
 
 func (f *fakeSink) Upsert(_ context.Context, t *zsync.Table, o zsync.UpsertOptions) (zsync.UpsertResult, error) {
@@ -91,7 +92,11 @@ func (f *fakeSink) Upsert(_ context.Context, t *zsync.Table, o zsync.UpsertOptio
 	res := zsync.UpsertResult{Added: t.Len(), Removed: len(t.Deleted)}
 	tab, how := zsync.FindTab(f.tabs, t.Sheet, t.SheetID, t.HasSheetID)
 	if how == zsync.TabMissing && !o.DryRun {
-		tab = zsync.Tab{ID: int64(len(f.tabs)) * 7, Title: t.Sheet} // ids need not follow order; 0 is one
+		for slices.ContainsFunc(f.tabs, func(x zsync.Tab) bool { return x.ID == f.created*7 }) {
+			f.created++
+		}
+		tab = zsync.Tab{ID: f.created * 7, Title: t.Sheet} // ids need not follow order; 0 is one
+		f.created++
 		f.tabs = append(f.tabs, tab)
 		res.Created = true
 	}

@@ -163,6 +163,11 @@ type ReadOptions struct {
 	// the reader ANDs it with its own conditions. Fields and Where may use
 	// related paths through up to two lookups ("Account_Name.Industry").
 	Where string
+	// WindowSince is set when Where is only an incremental change window
+	// (records changed, or whose related records changed, since it): a
+	// reader that cannot query with Where reads the records modified since
+	// WindowSince instead, and related records' changes wait for a full read.
+	WindowSince time.Time
 }
 
 // Source reads a CRM. zoho.Client implements it.
