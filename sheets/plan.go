@@ -314,8 +314,9 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	p.colOf, p.nUpdates = colOf, len(updates)
 
-	// Keys after the write, for verifying a write that removes rows.
-	if len(p.deleteRows) > 0 {
+	// Keys after the write, for verifying a write that removes rows and
+	// for the cell links of link columns (format.go).
+	if len(p.deleteRows) > 0 || u.hasLinks {
 		p.finalKeys = make([]string, appendAt+len(adds))
 		for r := 1; r < nrows; r++ {
 			if !del[r] {
