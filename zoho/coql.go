@@ -111,12 +111,14 @@ func (c *Client) planRead(ctx context.Context, module string, opts zsync.ReadOpt
 			cols[p] = f
 		}
 	}
-	if c.noCOQL.Load() != nil && opts.Where != "" && !opts.WindowSince.IsZero() {
-		// Only a change window: Modified_Time alone still finds every
-		// record changed itself (a renamed account waits for a full read).
+	plan := &readPlan{path: c.pathFor(opts.Fields, meta)}
+	if plan.path.Name != PathCOQL && opts.Where != "" && !opts.WindowSince.IsZero() {
+		// Only a change window, which Get Records cannot apply: it would
+		// read the whole module on every run. Modified_Time alone still
+		// finds every record changed itself; a related record's change (a
+		// renamed account) waits for the next full read.
 		opts.Where, opts.Since = "", opts.WindowSince
 	}
-	plan := &readPlan{path: c.pathFor(opts.Fields, meta)}
 	var coqlCols []string // what COQL reads
 	switch {
 	case plan.path.Name == PathCOQL:
