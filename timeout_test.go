@@ -24,7 +24,7 @@ func TestOnceFinishesDespiteHungRequests(t *testing.T) {
 	em.sheets.InjectFault(sheetstest.Fault{Path: "values:batchGet", Hang: true})
 	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/*", Hang: true}) // the first CRM call, whichever it is
 	start := time.Now()
-	code, out, errs := inProcess(t, em, nil, "--once", "--config", cfg, "--request-timeout", "300ms", "--log-format", "json")
+	code, out, errs := inProcess(t, em, nil, "--once", "--config", cfg, "--request-timeout", "500ms", "--log-format", "json")
 	if code != 0 {
 		t.Fatalf("run with hung requests: exit %d\n%s", code, errs)
 	}

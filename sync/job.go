@@ -83,6 +83,9 @@ type RunOptions struct {
 	Interrupt <-chan struct{}
 	// LeaseWait is how long to wait for another run's lease (Job.Lease).
 	LeaseWait time.Duration
+	// Deadline, when positive, bounds the run from the moment it holds
+	// the lease (see withDeadline); Summary.DeadlineExceeded says it hit.
+	Deadline time.Duration
 }
 
 // ProgressEvery is how many records are read between Progress calls.
@@ -135,6 +138,8 @@ type Summary struct {
 	Duration time.Duration
 	DryRun   bool
 	Modules  []ModuleSummary
+	// DeadlineExceeded: the run was stopped by RunOptions.Deadline.
+	DeadlineExceeded bool
 }
 
 // Failed returns the summaries of modules that failed.
@@ -178,6 +183,8 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 		return sum, err
 	}
 	defer j.releaseLease(ctx, lease)
+	ctx, stop := withDeadline(ctx, opts.Deadline, sum)
+	defer stop()
 	states, err := j.Sink.LoadState(ctx)
 	if err != nil {
 		return sum, fmt.Errorf("read sync state from the spreadsheet: %w", err)
@@ -278,6 +285,10 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	for _, n := range pl.notes {
 		j.note(&ms, log, n)
 	}
+	if pl.err != nil {
+		ms.Err = pl.err
+		return ms
+	}
 	// The field metadata comes first: the kinds it gives the columns are
 	// part of what the tab is built from, which decides the mode.
 	view, mapper, err := j.openView(readCtx, m, start)
@@ -325,7 +336,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 			ms.Err = j.readErr(opts, fmt.Errorf("read records: %w", err))
 			return ms
 		}
-		table.Rows = append(table.Rows, mapper.Row(rec))
+		table.Append(mapper.Row(rec))
 		if rec.Modified.After(cursor) {
 			cursor = rec.Modified
 		}
@@ -411,7 +422,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	st.LastError = ""
 	if ms.Mode == ModeFull {
 		st.LastFull = start
-		st.Rows = len(table.Rows)
+		st.Rows = table.Len()
 	} else {
 		st.Rows += res.Added - res.Removed
 	}

@@ -214,9 +214,9 @@ func left(changed []string, table *Table) int {
 	if len(changed) == 0 {
 		return 0
 	}
-	read := make(map[string]bool, len(table.Rows))
-	for _, r := range table.Rows {
-		read[r.Key] = true
+	read := make(map[string]bool, table.Len())
+	for i := range table.Len() {
+		read[table.RowKey(i)] = true
 	}
 	n := 0
 	for _, id := range changed {

@@ -148,7 +148,8 @@ func (s *tabSink) Upsert(_ context.Context, t *zsync.Table, _ zsync.UpsertOption
 	}
 	res.Tab = found
 	want := map[string]bool{}
-	for _, r := range t.Rows {
+	for i := range t.Len() {
+		r := t.Row(i, nil)
 		want[r.Key] = true
 		if _, had := tab[r.Key]; had {
 			res.Updated++

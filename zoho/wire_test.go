@@ -422,7 +422,8 @@ func TestInvalidTokenRefreshesOnce(t *testing.T) {
 }
 
 func TestTimeoutRetried(t *testing.T) {
-	c, w := setup(t, WithRequestTimeout(5*time.Millisecond))
+	// Long enough for the token request (bounded by it too) under -race.
+	c, w := setup(t, WithRequestTimeout(300*time.Millisecond))
 	var n atomic.Int64
 	w.mux.HandleFunc("GET /crm/v8/Leads/actions/count", func(rw http.ResponseWriter, r *http.Request) {
 		if n.Add(1) == 1 {
