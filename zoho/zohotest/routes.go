@@ -58,8 +58,18 @@ func newStats() Stats {
 		Responses: map[string]int{}, Statuses: map[int]int{}, Codes: map[string]int{}}
 }
 
+// settle waits a little for the requests in progress to be counted: a
+// request is counted after its handler returns, and a client that read the
+// whole answer does not wait for that.
+func (s *Server) settle() {
+	for end := time.Now().Add(20 * time.Millisecond); s.pending.Load() > 0 && time.Now().Before(end); {
+		time.Sleep(50 * time.Microsecond)
+	}
+}
+
 // Stats returns a copy of the counters.
 func (s *Server) Stats() Stats {
+	s.settle()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.stats
@@ -75,6 +85,7 @@ func (s *Server) Stats() Stats {
 
 // ResetStats zeroes the counters.
 func (s *Server) ResetStats() {
+	s.settle()
 	s.mu.Lock()
 	s.stats = newStats()
 	s.maxInFlight = 0
@@ -133,6 +144,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	path := r.URL.Path
 	crm := strings.HasPrefix(path, "/crm/")
+	s.pending.Add(1)
+	defer s.pending.Add(-1)
 	defer func() {
 		key := r.Method + " " + path
 		s.mu.Lock()

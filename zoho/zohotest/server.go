@@ -105,6 +105,7 @@ type Server struct {
 	served sync.WaitGroup
 
 	inFlight atomic.Int64
+	pending  atomic.Int64 // requests not counted in stats yet
 
 	mu           sync.Mutex
 	now          time.Time
