@@ -184,3 +184,56 @@ func TestCheckSaysWhereRelativeDatesResolve(t *testing.T) {
 		}
 	}
 }
+
+// TestViewBulkUpdateSharingOneModifiedTime: a mass update in Zoho gives
+// thousands of records one Modified_Time. On the next incremental run
+// every deal that left the view leaves and every one that entered
+// appears: no record is lost or doubled across COQL's 2,000-row pages.
+func TestViewBulkUpdateSharingOneModifiedTime(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Deals": 9000})
+	cfg := writeMapping(t, `spreadsheet_id: ${SPREADSHEET_ID}
+modules:
+  - module: Deals
+    sheet: Open
+    filter: Stage not in ('Closed Won', 'Closed Lost', 'Closed Lost to Competition')
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Stage, field: Stage }
+`)
+	if code, _, errs := runAt(t, em, "--once", "--config", cfg); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, errs)
+	}
+	_, rows := tab(t, em, "Open", "Zoho ID")
+	var open, closed []string
+	for _, id := range em.zoho.IDs("Deals") {
+		if _, ok := rows[id]; ok {
+			open = append(open, id)
+		} else {
+			closed = append(closed, id)
+		}
+	}
+	if len(open) < 2100 || len(closed) < 100 {
+		t.Fatalf("seed: %d open, %d closed deals", len(open), len(closed))
+	}
+	em.zoho.Advance(time.Hour)
+	for _, id := range open[:2100] { // one mass update: one Modified_Time
+		em.zoho.Update("Deals", id, map[string]any{"Stage": "Closed Won"})
+	}
+	for _, id := range closed[:100] {
+		em.zoho.Update("Deals", id, map[string]any{"Stage": "Qualification"})
+	}
+	code, _, errs := runAt(t, em, "--once", "--config", cfg, "--log-format", "json")
+	if code != 0 || !strings.Contains(errs, `"mode":"incremental"`) {
+		t.Fatalf("second run: exit %d, want incremental\n%s", code, errs)
+	}
+	_, rows = tab(t, em, "Open", "Zoho ID")
+	want := append(append([]string{}, open[2100:]...), closed[:100]...)
+	if n := len(em.sheets.Values(em.spreadsheetID, "Open")) - 1; n != len(want) || len(rows) != len(want) {
+		t.Errorf("Open holds %d rows of %d deals, want %d", n, len(rows), len(want))
+	}
+	for _, id := range want {
+		if _, ok := rows[id]; !ok {
+			t.Fatalf("open deal %s is missing", id)
+		}
+	}
+}
