@@ -237,3 +237,43 @@ modules:
 		}
 	}
 }
+
+// TestViewTodayEndsAtMidnightInTheMappingsZone: "created today" on a
+// datetime field follows the mapping's timezone: a lead created ten
+// minutes before midnight in Auckland leaves the view twenty minutes
+// later, with no record changed, although it is still the same day in UTC.
+func TestViewTodayEndsAtMidnightInTheMappingsZone(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 20})
+	cfg := writeMapping(t, `spreadsheet_id: ${SPREADSHEET_ID}
+timezone: Pacific/Auckland
+modules:
+  - module: Leads
+    sheet: New today
+    filter: Created_Time >= today
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Created, field: Created_Time }
+`)
+	auckland, _ := time.LoadLocation("Pacific/Auckland")
+	now := em.zoho.Now().In(auckland)
+	midnight := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, auckland)
+	em.zoho.Advance(midnight.Sub(now) - 10*time.Minute)
+	if utc := em.zoho.Now().UTC(); utc.Add(20*time.Minute).Day() != utc.Day() {
+		t.Fatalf("the test needs Auckland's midnight away from UTC's (now %s)", utc)
+	}
+	id := em.zoho.Create("Leads", map[string]any{"Last_Name": "Late", "Company": "Kiwi Ltd"})
+	if code, _, errs := runAt(t, em, "--once", "--config", cfg); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, errs)
+	}
+	if _, rows := tab(t, em, "New today", "Zoho ID"); len(rows) != 1 || rows[id] == nil {
+		t.Fatalf("before midnight New today holds %v, want only %s", sortedKeys(rows), id)
+	}
+	em.zoho.Advance(20 * time.Minute)
+	code, _, errs := runAt(t, em, "--once", "--config", cfg, "--log-format", "json")
+	if code != 0 || !strings.Contains(errs, "the filter's relative dates moved") {
+		t.Fatalf("run after midnight: exit %d, want a full read as the day moved\n%s", code, errs)
+	}
+	if _, rows := tab(t, em, "New today", "Zoho ID"); len(rows) != 0 {
+		t.Errorf("after midnight in Auckland New today holds %v, want none", sortedKeys(rows))
+	}
+}
