@@ -22,6 +22,13 @@ modules:
     columns:
       - { header: Zoho ID, field: id }
       - { header: Account, field: Account_Name }
+  - module: Contacts
+    sheet: Tagged # Tag: read through Get Records
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Name, field: Full_Name }
+      - { header: Account, field: Account_Name.name }
+      - { header: Tags, field: Tag.name, join: ", " }
 `)
 	if code, _, errs := runAt(t, em, "--once", "--config", cfg); code != 0 {
 		t.Fatalf("first run: exit %d\n%s", code, errs)
@@ -33,8 +40,12 @@ modules:
 	if code != 0 || !strings.Contains(errs, `"mode":"incremental"`) {
 		t.Fatalf("second run: exit %d, want incremental runs\n%s", code, errs)
 	}
-	for _, module := range []string{"Contacts", "Deals"} {
-		header, rows := tab(t, em, module, "Zoho ID")
+	for _, sheet := range []string{"Contacts", "Deals", "Tagged"} {
+		module := map[string]string{"Tagged": "Contacts"}[sheet]
+		if module == "" {
+			module = sheet
+		}
+		header, rows := tab(t, em, sheet, "Zoho ID")
 		n := 0
 		for id, row := range rows {
 			rec, _ := em.zoho.Record(module, id)
@@ -44,11 +55,14 @@ modules:
 			}
 			n++
 			if got := str(cell(header, row, "Account")); got != "Renamed Holding AG" {
-				t.Errorf("%s %s: Account = %q after the account was renamed", module, id, got)
+				t.Errorf("%s %s: Account = %q after the account was renamed", sheet, id, got)
+			}
+			if sheet == "Tagged" && str(cell(header, row, "Name")) != str(rec["Full_Name"]) {
+				t.Errorf("%s %s: Name = %q, want %q", sheet, id, str(cell(header, row, "Name")), str(rec["Full_Name"]))
 			}
 		}
 		if n == 0 {
-			t.Fatalf("no %s row of account %s: the test needs one", module, acct)
+			t.Fatalf("no %s row of account %s: the test needs one", sheet, acct)
 		}
 	}
 }

@@ -111,14 +111,12 @@ func (c *Client) planRead(ctx context.Context, module string, opts zsync.ReadOpt
 			cols[p] = f
 		}
 	}
-	plan := &readPlan{path: c.pathFor(opts.Fields, meta)}
-	if plan.path.Name != PathCOQL && opts.Where != "" && !opts.WindowSince.IsZero() {
-		// Only a change window, which Get Records cannot apply: it would
-		// read the whole module on every run. Modified_Time alone still
-		// finds every record changed itself; a related record's change (a
-		// renamed account) waits for the next full read.
+	if c.noCOQL.Load() != nil && opts.Where != "" && !opts.WindowSince.IsZero() {
+		// Only a change window: Modified_Time alone still finds every
+		// record changed itself (a renamed account waits for a full read).
 		opts.Where, opts.Since = "", opts.WindowSince
 	}
+	plan := &readPlan{path: c.pathFor(opts.Fields, meta)}
 	var coqlCols []string // what COQL reads
 	switch {
 	case plan.path.Name == PathCOQL:
@@ -148,10 +146,17 @@ func (c *Client) planRead(ctx context.Context, module string, opts zsync.ReadOpt
 		return plan, nil
 	}
 	var getPasses []pass
+	since := opts.Since
+	if opts.Where != "" && !opts.WindowSince.IsZero() {
+		since = opts.WindowSince // the rest is fetched by id: see window.go
+	}
 	for _, fields := range splitFields(plain) {
 		getPasses = append(getPasses, func(yield func(zsync.Record, error) bool) bool {
-			return c.readPass(ctx, module, fields, opts.Since, meta, yield)
+			return c.readPass(ctx, module, fields, since, meta, yield)
 		})
+	}
+	if opts.Where != "" && !opts.WindowSince.IsZero() {
+		coqlPasses, getPasses = c.fillWindow(ctx, module, plain, meta, coqlPasses, getPasses)
 	}
 	if opts.Where != "" {
 		// The filter's COQL pass goes first: it decides which records are read.
