@@ -97,6 +97,14 @@ func (u *upsert) snapshotPlan(sn *snapshot) (*plan, error) {
 	if err := u.structure(sn, p, appendAt, appendAt+len(adds), next, colOf); err != nil {
 		return nil, err
 	}
+	if _, isNew := p.headers[snapCol]; isNew {
+		p.structure = append(p.structure, &sheets.Request{RepeatCell: &sheets.RepeatCellRequest{
+			Range: &sheets.GridRange{SheetId: sn.sheetID(), StartRowIndex: 0, EndRowIndex: 1,
+				StartColumnIndex: int64(snapCol), EndColumnIndex: int64(snapCol + 1),
+				ForceSendFields: []string{"SheetId", "StartRowIndex", "StartColumnIndex"}},
+			Cell:   &sheets.CellData{UserEnteredFormat: &sheets.CellFormat{TextFormat: &sheets.TextFormat{Bold: true}}},
+			Fields: "userEnteredFormat.textFormat.bold"}})
+	}
 	if len(adds) > 0 {
 		// The stamp is a date cell, on every appended row.
 		p.structure = append(p.structure, &sheets.Request{RepeatCell: &sheets.RepeatCellRequest{

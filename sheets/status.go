@@ -129,15 +129,15 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 			Rows:  []*sheets.RowData{{Values: []*sheets.CellData{cd}}}, Fields: fields}})
 	}
 	for _, i := range newCols {
-		put(sheetID, 0, cols[i], &sheets.CellData{UserEnteredValue: text(statusHeaders[i]),
+		put(sheetID, 0, cols[i], &sheets.CellData{UserEnteredValue: strValue(statusHeaders[i]),
 			UserEnteredFormat: &sheets.CellFormat{TextFormat: &sheets.TextFormat{Bold: true}}}, "userEnteredValue,userEnteredFormat.textFormat.bold")
 	}
 	for i, r := range rows {
 		cells := []*sheets.CellData{
-			{UserEnteredValue: text(r.Tab)}, {UserEnteredValue: text(r.Module)}, s.timeCell(r.LastSuccess),
-			{UserEnteredValue: number(float64(r.Records))}, {UserEnteredValue: number(float64(r.Added))},
-			{UserEnteredValue: number(float64(r.Updated))}, {UserEnteredValue: number(float64(r.Removed))},
-			{UserEnteredValue: text(r.Result)}, s.timeCell(r.NextRun),
+			{UserEnteredValue: strValue(r.Tab)}, {UserEnteredValue: strValue(r.Module)}, s.timeCell(r.LastSuccess),
+			{UserEnteredValue: numValue(float64(r.Records))}, {UserEnteredValue: numValue(float64(r.Added))},
+			{UserEnteredValue: numValue(float64(r.Updated))}, {UserEnteredValue: numValue(float64(r.Removed))},
+			{UserEnteredValue: strValue(r.Result)}, s.timeCell(r.NextRun),
 		}
 		for j, cd := range cells {
 			fields := "userEnteredValue"
@@ -167,18 +167,18 @@ func (s *Spreadsheet) timeCell(t time.Time) *sheets.CellData {
 	if t.IsZero() {
 		return &sheets.CellData{}
 	}
-	return &sheets.CellData{UserEnteredValue: number(serial(t, s.loc)),
+	return &sheets.CellData{UserEnteredValue: numValue(serial(t, s.loc)),
 		UserEnteredFormat: &sheets.CellFormat{NumberFormat: &sheets.NumberFormat{Type: "DATE_TIME", Pattern: statusDatePattern}}}
 }
 
-func text(v string) *sheets.ExtendedValue {
+func strValue(v string) *sheets.ExtendedValue {
 	if v == "" {
 		return nil // clears the cell
 	}
 	return &sheets.ExtendedValue{StringValue: &v}
 }
 
-func number(f float64) *sheets.ExtendedValue { return &sheets.ExtendedValue{NumberValue: &f} }
+func numValue(f float64) *sheets.ExtendedValue { return &sheets.ExtendedValue{NumberValue: &f} }
 
 // batchGetValues reads ranges as unformatted values with date serials.
 func (s *Spreadsheet) batchGetValues(ctx context.Context, op string, ranges ...string) ([][][]any, error) {
