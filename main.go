@@ -168,8 +168,9 @@ Sync flags:
   --log-level L       debug, info (default), warn, error
   --metrics-addr A    daemon: serve /metrics and /healthz on A (e.g. :9090)
   --request-timeout D bound each request to Zoho or Google (default 2m Zoho, 4m Google)
-  --run-timeout D     stop a run that takes longer and alert (daemon default: the
-                      schedule's interval, at least 1h, at most 12h; --once: none)
+  --run-timeout D     stop a run that takes longer and alert; waiting for the lease does not
+                      count (daemon default: the schedule's interval, at least 1h, at most 12h;
+                      --once: none)
 
 Environment: ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN, ZOHO_DC,
 GOOGLE_CREDENTIALS_JSON or GOOGLE_APPLICATION_CREDENTIALS, and whatever ${VAR}s

@@ -220,13 +220,8 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 	r.log.Info().Bool("full", opts.Full).Time("since", opts.Since).Strs("modules", opts.Modules).
 		Bool("dry_run", opts.DryRun).Msg("run started")
 	r.metrics.RunStarted()
-	jobCtx := ctx
-	if r.deadline > 0 {
-		var cancel context.CancelFunc
-		jobCtx, cancel = context.WithTimeout(ctx, r.deadline)
-		defer cancel()
-	}
-	sum, err := r.job.Run(jobCtx, opts)
+	opts.Deadline = r.deadline // counted from when the run holds the lease
+	sum, err := r.job.Run(ctx, opts)
 	if busy := (*zsync.LeaseBusyError)(nil); errors.As(err, &busy) {
 		// Not a failure to alert on: the other run is doing the work.
 		r.log.Warn().Err(busy).Msg("another run holds the lease: nothing done")
@@ -234,7 +229,7 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 		r.metrics.RunDone(false, sum.Duration, r.e.now())
 		return sum, busy
 	}
-	if ctx.Err() == nil && errors.Is(jobCtx.Err(), context.DeadlineExceeded) {
+	if ctx.Err() == nil && sum.DeadlineExceeded {
 		err = &deadlineError{limit: r.deadline, err: err}
 	}
 	logSummary(r.log, sum)

@@ -24,7 +24,7 @@ func TestOnceFinishesDespiteHungRequests(t *testing.T) {
 	em.sheets.InjectFault(sheetstest.Fault{Path: "values:batchGet", Hang: true})
 	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/*", Hang: true}) // the first CRM call, whichever it is
 	start := time.Now()
-	code, out, errs := inProcess(t, em, nil, "--once", "--config", cfg, "--request-timeout", "300ms", "--log-format", "json")
+	code, out, errs := inProcess(t, em, nil, "--once", "--config", cfg, "--request-timeout", "500ms", "--log-format", "json")
 	if code != 0 {
 		t.Fatalf("run with hung requests: exit %d\n%s", code, errs)
 	}
@@ -50,7 +50,8 @@ func TestDaemonRunDeadlineRaisesAlert(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 3})
 	got := make(chan map[string]any, 4)
 	hook := newWebhook(t, got)
-	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/Leads", Hang: true, Times: -1})
+	// The Leads read hangs (COQL is the read path: Get Records is never asked).
+	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", BodyContains: "from Leads", Hang: true, Times: -1})
 	d := startDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), map[string]string{"ZOHO2SHEETS_WEBHOOK": hook},
 		"--run-timeout", "1s", "--request-timeout", "1h")
 	select {

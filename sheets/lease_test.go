@@ -113,10 +113,11 @@ func TestLeaseTakeRenewRelease(t *testing.T) {
 	writes := e.srv.Stats().Writes
 	_, err := b.l.TryLease(ctx)
 	busy := wantBusy(t, err, "alpha")
-	if !busy.Holder.Expires.Equal(la.Expires()) || len(busy.Holder.Owner) != 8 || busy.Holder.PID != 5 {
-		t.Errorf("holder %+v, want alpha's expiry %v and an 8-character owner", busy.Holder, la.Expires())
+	until := la.Expires().Add(sheets.DefaultLeaseSkew) // when beta may take it over
+	if !busy.Holder.Expires.Equal(until) || len(busy.Holder.Owner) != 8 || busy.Holder.PID != 5 {
+		t.Errorf("holder %+v, want alpha's expiry plus the skew %v and an 8-character owner", busy.Holder, until)
 	}
-	mustContain(t, err.Error(), "another run holds the lease until "+la.Expires().UTC().Format(time.RFC3339), "host alpha, pid 5, owner "+busy.Holder.Owner)
+	mustContain(t, err.Error(), "another run holds the lease until "+until.UTC().Format(time.RFC3339), "host alpha, pid 5, owner "+busy.Holder.Owner)
 	if n := e.srv.Stats().Writes - writes; n != 0 {
 		t.Errorf("finding the lease taken cost %d writes, want none", n)
 	}
@@ -162,7 +163,9 @@ func TestLeaseExpiredIsTakenOverAndTheOldHolderIsFenced(t *testing.T) {
 	b := e.newRun(t, "beta", newClock())
 	b.clock.advance(leaseTTL + sheets.DefaultLeaseSkew/2)
 	_, err := b.l.TryLease(ctx)
-	wantBusy(t, err, "alpha")
+	if busy := wantBusy(t, err, "alpha"); !busy.Holder.Expires.After(b.clock.Now()) {
+		t.Errorf("busy until %v, already past at %v: say when the lease may be taken over", busy.Holder.Expires, b.clock.Now())
+	}
 
 	// alpha hung (it did not renew); beta's clock passes expiry + skew.
 	b.clock.advance(sheets.DefaultLeaseSkew)
@@ -345,5 +348,82 @@ func TestLeaseRacingTakersExactlyOneWins(t *testing.T) {
 			}
 			return true
 		})
+	}
+}
+
+// A run that wrote as fast as Google's quota allows still renews its lease
+// in time: the renewal does not queue behind a minute's worth of writes,
+// which would take it past the fence and stop the run.
+func TestLeaseRenewalIsNotPacedBehindWrites(t *testing.T) {
+	e := newEnv(t, envOpt{})
+	clock := newClock()
+	tok := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: e.srv.IssueToken(saEmail)})
+	c, err := sheets.NewClient(context.Background(), sheets.WithTokenSource(tok), sheets.WithEndpoint(e.srv.URL()),
+		sheets.WithClock(clock.Now), sheets.WithSleep(clock.Sleep), sheets.WithQuota(0, sheets.DefaultWriteQuota),
+		sheets.WithHTTPClient(e.srv.HTTPClient()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := c.Open(context.Background(), e.id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	l, err := ss.NewLeaser(sheets.LeaseOptions{TTL: leaseTTL}).TryLease(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A third of the TTL later, the run writes a full minute's quota.
+	clock.advance(leaseTTL/3 - time.Second)
+	for range sheets.DefaultWriteQuota {
+		if err := ss.CheckWritable(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.advance(time.Second)
+	if err := l.Renew(ctx); err != nil {
+		t.Fatalf("renewal after a burst of writes: %v", err)
+	}
+	if err := ss.CheckWritable(ctx); err != nil {
+		t.Fatalf("a write after the renewal: %v", err)
+	}
+}
+
+// A renewal whose request hangs gives up at the fence, and the run writes
+// nothing more: it never waits on it past the time others may take over.
+func TestLeaseHungRenewalEndsAtTheFence(t *testing.T) {
+	e := newEnv(t, envOpt{})
+	tok := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: e.srv.IssueToken(saEmail)})
+	c, err := sheets.NewClient(context.Background(), sheets.WithTokenSource(tok), sheets.WithEndpoint(e.srv.URL()),
+		sheets.WithHTTPClient(e.srv.HTTPClient()), sheets.WithWriteRate(rate.Inf, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := c.Open(context.Background(), e.id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const ttl = 2 * time.Second
+	l, err := ss.NewLeaser(sheets.LeaseOptions{TTL: ttl}).TryLease(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.InjectFault(sheetstest.Fault{Path: ":batchUpdate", Hang: true, Times: 100})
+	start := time.Now()
+	err = l.Renew(ctx)
+	if took := time.Since(start); took > ttl {
+		t.Fatalf("the hung renewal took %s, past the lease's expiry", took)
+	}
+	if !errors.Is(err, zsync.ErrLeaseLost) {
+		t.Fatalf("hung renewal: %v, want ErrLeaseLost", err)
+	}
+	e.srv.ClearFaults()
+	writes := e.srv.Stats().Writes
+	if err := ss.CheckWritable(ctx); !errors.Is(err, zsync.ErrLeaseLost) {
+		t.Fatalf("a write after the hung renewal: %v, want ErrLeaseLost", err)
+	}
+	if n := e.srv.Stats().Writes - writes; n != 0 {
+		t.Fatalf("%d writes sent after the lease was lost", n)
 	}
 }

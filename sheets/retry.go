@@ -181,6 +181,9 @@ func (c *Client) call(ctx context.Context, name string, kind callKind, requests 
 // pace waits until the request's quota window has room, sleeping with
 // the injected sleep so that tests never wait.
 func (c *Client) pace(ctx context.Context, kind callKind) error {
+	if ctx.Value(unpacedKey{}) != nil {
+		return ctx.Err()
+	}
 	w := c.writes
 	if kind == kindRead {
 		w = c.reads

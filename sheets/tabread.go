@@ -22,25 +22,44 @@ func (u *upsert) read(ctx context.Context) (*snapshot, error) {
 	if sn.tab = findTab(ss, u.t.Sheet, u.sheetID, u.byID); sn.tab == nil {
 		return sn, nil
 	}
+	// A tab titled "leads" serves a mapping saying "Leads", and a renamed
+	// tab is written under its new title.
+	u.title, u.sheetID, u.byID = sn.tab.Title, sn.tab.SheetId, true
 	for _, sh := range ss.Sheets {
 		if sh.Properties == sn.tab {
 			sn.meta = sh.DeveloperMetadata // what format.go recorded
 		}
 	}
-	// A tab titled "leads" serves a mapping saying "Leads", and a renamed
-	// tab is written under its new title.
-	u.title, u.sheetID, u.byID = sn.tab.Title, sn.tab.SheetId, true
-	vr, err := u.batchGet(ctx, quoteTitle(u.title))
+	var filter rowFilter
+	// A snapshot tab is planned from its Snapshot and key columns, which
+	// thinning (made for a mirror's owned cells) would not keep.
+	if gp := sn.tab.GridProperties; gp != nil && gp.RowCount*gp.ColumnCount > keepAllCells && u.t.Snapshot == nil {
+		filter = u.thinFilter()
+	}
+	vr, err := u.filteredGet(ctx, filter, quoteTitle(u.title))
 	if err != nil {
 		return nil, err
 	}
-	sn.values = vr[0]
+	sn.g = vr[0]
 	return sn, nil
 }
 
 // batchGet reads ranges as unformatted values with date serials.
-func (u *upsert) batchGet(ctx context.Context, ranges ...string) ([][][]any, error) {
-	return u.s.batchGetValues(ctx, "read tab "+quoteTitle(u.title), ranges...)
+func (u *upsert) batchGet(ctx context.Context, ranges ...string) ([]*grid, error) {
+	return u.filteredGet(ctx, nil, ranges...)
+}
+
+// filteredGet is batchGet with the first range thinned by filter (may be nil).
+func (u *upsert) filteredGet(ctx context.Context, filter rowFilter, ranges ...string) ([]*grid, error) {
+	var out []*grid
+	err := u.s.c.call(ctx, "values.batchGet", kindRead, nil, func() (err error) {
+		out, err = u.s.getValues(ctx, ranges, filter)
+		return err
+	})
+	if err != nil {
+		return nil, u.s.apiErr("read tab "+quoteTitle(u.title), err)
+	}
+	return out, nil
 }
 
 // createTab adds the tab sized for the table, header row frozen.

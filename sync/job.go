@@ -101,6 +101,9 @@ type RunOptions struct {
 	Interrupt <-chan struct{}
 	// LeaseWait is how long to wait for another run's lease (Job.Lease).
 	LeaseWait time.Duration
+	// Deadline, when positive, bounds the run from the moment it holds
+	// the lease (see withDeadline); Summary.DeadlineExceeded says it hit.
+	Deadline time.Duration
 }
 
 // ProgressEvery is how many records are read between Progress calls.
@@ -158,6 +161,8 @@ type Summary struct {
 	Duration time.Duration
 	DryRun   bool
 	Modules  []ModuleSummary
+	// DeadlineExceeded: the run was stopped by RunOptions.Deadline.
+	DeadlineExceeded bool
 }
 
 // Failed returns the summaries of modules that failed.
@@ -201,6 +206,8 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 		return sum, err
 	}
 	defer j.releaseLease(ctx, lease)
+	ctx, stop := withDeadline(ctx, opts.Deadline, sum)
+	defer stop()
 	states, err := j.Sink.LoadState(ctx)
 	if err != nil {
 		return sum, fmt.Errorf("read sync state from the spreadsheet: %w", err)
@@ -302,6 +309,10 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	for _, n := range pl.notes {
 		j.note(&ms, log, n)
 	}
+	if pl.err != nil {
+		ms.Err = pl.err
+		return ms
+	}
 	// The field metadata comes first: the kinds it gives the columns are
 	// part of what the tab is built from, which decides the mode.
 	view, mapper, err := j.openView(readCtx, m, start)
@@ -356,7 +367,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 			ms.Err = j.readErr(opts, fmt.Errorf("read records: %w", err))
 			return ms
 		}
-		table.Rows = append(table.Rows, mapper.Row(rec))
+		table.Append(mapper.Row(rec))
 		if rec.Modified.After(cursor) {
 			cursor = rec.Modified
 		}
@@ -379,7 +390,8 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		ms.Err = fmt.Errorf("the read returned no records where the last snapshot had %d: no snapshot written", st.Rows)
 		return ms
 	}
-	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && !view.moves && table.Snapshot == nil {
+	// A view whose filter was just edited may rightly match nothing.
+	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && !view.moves && !slices.Contains(change.Settings, SettingFilter) && table.Snapshot == nil {
 		// An empty answer where the tab held rows is far more often a
 		// permission or API change than a CRM emptied overnight. A full
 		// reconcile would delete every row (and the notes people keep on
@@ -453,7 +465,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	st.LastOK, st.FailedSince = start, time.Time{}
 	if ms.Mode == ModeFull {
 		st.LastFull = start
-		st.Rows = len(table.Rows)
+		st.Rows = table.Len()
 	} else {
 		st.Rows += res.Added - res.Removed
 	}

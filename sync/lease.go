@@ -27,7 +27,7 @@ type LeaseHolder struct {
 	Host    string    // host name of the machine it runs on
 	PID     int       // its process id
 	Start   time.Time // when it took the lease
-	Expires time.Time // when the lease lapses unless renewed
+	Expires time.Time // when the lease lapses unless renewed: when another run may take it over
 }
 
 // String names the holder for people: "host ci-runner-7, pid 4242, owner 5f3a9c1e".

@@ -40,7 +40,7 @@ func TestJobSnapshotModule(t *testing.T) {
 	}
 	tb := sink.tables[len(sink.tables)-1]
 	want := &zsync.SnapshotTable{Date: zsync.Date{Year: 2026, Month: time.December, Day: 7}, Cutoff: zsync.Date{Year: 2026, Month: time.June, Day: 15}}
-	if tb.Snapshot == nil || *tb.Snapshot != *want || tb.Full || len(tb.Rows) != 2 || sum.Modules[0].Mode != zsync.ModeFull {
+	if tb.Snapshot == nil || *tb.Snapshot != *want || tb.Full || tb.Len() != 2 || sum.Modules[0].Mode != zsync.ModeFull {
 		t.Fatalf("table %+v snapshot %+v mode %s", tb, tb.Snapshot, sum.Modules[0].Mode)
 	}
 	if len(src.delSince) != 0 {

@@ -73,7 +73,7 @@ func TestOrgIsReadOnlyWhenAColumnNeedsIt(t *testing.T) {
 		t.Fatalf("a link column: %v, %d org reads, %d link reads", err, org.orgs, org.links)
 	}
 	tb := sink.tables[len(sink.tables)-2]
-	if tb.Sheet != "Leads" || tb.Rows[0].Cells[2].Link != "https://crm.zoho.eu/crm/org1/tab/Leads/1" || tb.RecordURL == nil {
+	if tb.Sheet != "Leads" || tb.Row(0, nil).Cells[2].Link != "https://crm.zoho.eu/crm/org1/tab/Leads/1" || tb.RecordURL == nil {
 		t.Fatalf("table %+v", tb)
 	}
 }

@@ -23,6 +23,25 @@ type placement struct {
 	// says.
 	replaced bool
 	notes    []note
+	// err, when set, fails the entry before it reads.
+	err error
+}
+
+// TabTakenError fails an entry whose tab, found by title, is the tab
+// another entry follows by sheetId: writing it would put one module's
+// records over another's rows.
+type TabTakenError struct {
+	Title string // the tab's title, the entry's configured title
+	Owner string // the configured title of the entry that follows it
+}
+
+func (e *TabTakenError) Error() string {
+	return fmt.Sprintf("the tab titled %q is the tab the sync writes for %q (a person renamed it): not writing into it", e.Title, e.Owner)
+}
+
+// Hint implements HintError.
+func (e *TabTakenError) Hint() string {
+	return fmt.Sprintf("in Google Sheets, rename that tab back to %q, or give it another title and the next run creates %q", e.Owner, e.Title)
 }
 
 // note is one line for the log and the run summary.
@@ -37,13 +56,16 @@ type note struct {
 //
 // A state stored per module by an older version goes to the module's first
 // tab entry (the only one such a version knew); saving that tab's state
-// removes it. A sheetId that now belongs to a tab carrying another entry's
-// configured title is not followed: that tab is the other entry's.
+// removes it. A sheetId that now belongs to a tab carrying the configured
+// title of another entry without a tab of its own is not followed: that
+// tab is the other entry's (see followed). A tab found by title that
+// another entry follows by sheetId is never written (TabTakenError).
 func (j *Job) place(states map[string]ModuleState, tabs []Tab) map[string]placement {
 	claimed := map[string]bool{}
 	for _, m := range j.Modules {
 		claimed[strings.ToLower(m.Sheet)] = true
 	}
+	followed, byID := j.followed(states, tabs)
 	out := map[string]placement{}
 	legacyTaken := map[string]bool{}
 	for _, m := range j.Modules {
@@ -60,9 +82,14 @@ func (j *Job) place(states map[string]ModuleState, tabs []Tab) map[string]placem
 		st.Module, st.Sheet = m.Module, m.Sheet
 		pl.state = st
 		pl.tab, pl.match = FindTab(tabs, m.Sheet, st.SheetID, st.HasSheetID())
-		if pl.match == TabByID && !strings.EqualFold(pl.tab.Title, m.Sheet) && claimed[strings.ToLower(pl.tab.Title)] {
+		if pl.match == TabByID && !followed[pl.tab.ID] {
 			pl.notes = append(pl.notes, note{warn: true, msg: fmt.Sprintf("the tab this entry wrote is now titled %q, which another entry of the mapping writes; using the tab titled %q", pl.tab.Title, m.Sheet)})
 			pl.tab, pl.match = FindTab(tabs, m.Sheet, 0, false)
+		}
+		if other, ok := byID[pl.tab.ID]; ok && pl.match == TabByTitle && other != m.Sheet {
+			pl.err = &TabTakenError{Title: pl.tab.Title, Owner: other}
+			out[m.Sheet] = pl
+			continue
 		}
 		switch {
 		case pl.match == TabByID && pl.tab.Title != st.SheetTitle:
@@ -82,6 +109,46 @@ func (j *Job) place(states map[string]ModuleState, tabs []Tab) map[string]placem
 		out[m.Sheet] = pl
 	}
 	return out
+}
+
+// followed tells which tabs found by a stored sheetId their entry follows
+// (followed, by sheetId) and which entry that is (byID: sheetId → the
+// entry's configured title).
+//
+// An entry follows its tab whatever a person renamed it to, except to the
+// configured title of another entry that has no tab of its own by sheetId:
+// that entry would look for the title and must find it. So two tabs whose
+// titles were swapped are each still followed by their own entry.
+func (j *Job) followed(states map[string]ModuleState, tabs []Tab) (followed map[int64]bool, byID map[int64]string) {
+	idTab := map[string]Tab{} // entry's configured title, lower case → its tab by sheetId
+	for _, m := range j.Modules {
+		if st, ok := states[m.Sheet]; ok && st.Sheet != "" && st.HasSheetID() {
+			if t, how := FindTab(tabs, "", st.SheetID, true); how == TabByID {
+				idTab[strings.ToLower(m.Sheet)] = t
+			}
+		}
+	}
+	followed, byID = map[int64]bool{}, map[int64]string{}
+	for _, m := range j.Modules {
+		t, ok := idTab[strings.ToLower(m.Sheet)]
+		if !ok {
+			continue
+		}
+		title := strings.ToLower(t.Title)
+		if _, hasOwn := idTab[title]; title != strings.ToLower(m.Sheet) && !hasOwn && j.configures(title) {
+			continue // the title's entry takes it
+		}
+		if _, dup := byID[t.ID]; !dup {
+			followed[t.ID], byID[t.ID] = true, m.Sheet
+		}
+	}
+	return followed, byID
+}
+
+// configures tells whether an entry of the mapping writes the tab titled
+// title (lower case).
+func (j *Job) configures(title string) bool {
+	return slices.ContainsFunc(j.Modules, func(m ModuleJob) bool { return strings.ToLower(m.Sheet) == title })
 }
 
 // orphanTab returns the current title of a tab of module that a state no

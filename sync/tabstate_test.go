@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -219,5 +220,77 @@ func TestJobSheetRenamedInMappingSaysHowToKeepTheOldTab(t *testing.T) {
 	}
 	if sum, _ = job.Run(context.Background(), zsync.RunOptions{}); len(sum.Modules[0].Notes) != 0 || sum.Modules[0].Mode != zsync.ModeIncremental {
 		t.Fatalf("then quiet and incremental: %s %q", sum.Modules[0].Mode, sum.Modules[0].Notes)
+	}
+}
+
+// Two tabs whose titles a person swapped are each still their entry's tab
+// (each state finds its own by sheetId): each entry follows its own, and
+// neither writes its records over the other's rows.
+func TestJobTabsThatSwappedTitlesAreEachFollowed(t *testing.T) {
+	now := t0
+	job, sink, _ := firstRun(t, &now)
+	leadsID, dealsID := sink.states["Leads"].SheetID, sink.states["Deals"].SheetID
+	sink.tabs = []zsync.Tab{{ID: leadsID, Title: "Deals"}, {ID: dealsID, Title: "Leads"}}
+	sum, err := job.Run(context.Background(), zsync.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []struct {
+		id    int64
+		title string
+	}{{leadsID, "Deals"}, {dealsID, "Leads"}} {
+		ms, tb := sum.Modules[i], sink.tables[len(sink.tables)-2+i]
+		if !tb.HasSheetID || tb.SheetID != want.id || ms.Mode != zsync.ModeIncremental {
+			t.Errorf("%s wrote sheetId %d (%v) in mode %s: want its own tab %d, incremental", ms.Module, tb.SheetID, tb.HasSheetID, ms.Mode, want.id)
+		}
+		if !hasNote(ms, `tab renamed to "`+want.title+`": following it`) {
+			t.Errorf("%s notes %q", ms.Module, ms.Notes)
+		}
+	}
+	if len(sink.tabs) != 2 {
+		t.Fatalf("tabs %v: no tab is created", sink.tabs)
+	}
+}
+
+// Three tabs renamed in a ring where one entry's title is free: no two
+// entries ever write one tab.
+func TestJobNeverWritesAnotherEntrysTabFoundByTitle(t *testing.T) {
+	now := t0
+	job, sink, src := firstRun(t, &now)
+	src.records["Contacts"] = []zsync.Record{rec("5", t0.Add(-time.Hour))}
+	job.Modules = append(job.Modules, zsync.ModuleJob{Module: "Contacts", Sheet: "Contacts", Columns: job.Modules[0].Columns})
+	if _, err := job.Run(context.Background(), zsync.RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int64{}
+	for _, m := range []string{"Leads", "Deals", "Contacts"} {
+		ids[m] = sink.states[m].SheetID
+	}
+	// Contacts is deleted; Deals is renamed "Contacts", Leads "Deals".
+	sink.tabs = []zsync.Tab{{ID: ids["Leads"], Title: "Deals"}, {ID: ids["Deals"], Title: "Contacts"}}
+	writes := len(sink.tables)
+	sum, _ := job.Run(context.Background(), zsync.RunOptions{})
+	by := map[int64]string{}
+	for _, tb := range sink.tables[writes:] {
+		id := tb.SheetID
+		if !tb.HasSheetID {
+			id = -1
+			for _, x := range sink.tabs {
+				if x.Title == tb.Sheet {
+					id = x.ID
+				}
+			}
+		}
+		if other, dup := by[id]; dup && id >= 0 {
+			t.Fatalf("tab %d written by %s and %s", id, other, tb.Sheet)
+		}
+		by[id] = tb.Sheet
+	}
+	if tb := sink.tables[writes]; tb.Sheet != "Leads" || !tb.HasSheetID || tb.SheetID != ids["Leads"] {
+		t.Errorf("Leads wrote %+v: want its own tab, now titled Deals", tb)
+	}
+	var taken *zsync.TabTakenError
+	if deals := sum.Modules[1]; !errors.As(deals.Err, &taken) || taken.Owner != "Leads" || !strings.Contains(zsync.Hint(deals.Err), `rename that tab back to "Leads"`) {
+		t.Errorf("Deals: err %v, want the tab named as Leads's with a fix", deals.Err)
 	}
 }
