@@ -59,6 +59,7 @@ type env struct {
 }
 
 func main() {
+	tuneGC(os.Getenv)
 	os.Exit(Main(context.Background(), os.Args[1:], osEnv()))
 }
 

@@ -160,7 +160,7 @@ func Parse(data []byte, filename string, getenv func(string) (string, bool)) (*C
 	if getenv == nil {
 		getenv = os.LookupEnv
 	}
-	d := &decoder{file: filename, getenv: getenv}
+	d := &decoder{file: filename, getenv: getenv, src: data}
 	cfg := d.decode(data)
 	if err := d.err(); err != nil {
 		return nil, err

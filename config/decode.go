@@ -30,6 +30,7 @@ var (
 // decoder walks the YAML node tree, collecting every problem it finds.
 type decoder struct {
 	file   string
+	src    []byte // the file's text (places folded filters' mistakes)
 	getenv func(string) (string, bool)
 	errs   []lineErr
 }

@@ -101,7 +101,6 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	rowOf := make(map[string]int, nrows) // key → its first row
 	more := map[string][]int{}           // key → its other rows (duplicates)
 	lossy := map[string]bool{}           // keys typed as numbers that lost digits and match no record
-	var tabKeys []string
 	for r := 1; r < nrows; r++ {
 		if k := u.rowKey(sn, r, keyCol); k != "" {
 			if f, ok := sn.cell(r, keyCol).(float64); ok && math.Abs(f) >= 1<<53 && keyText(f) == k {
@@ -111,7 +110,14 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 				more[k] = append(more[k], r)
 			} else {
 				rowOf[k] = r
-				tabKeys = append(tabKeys, k)
+			}
+		}
+	}
+	// tabKeys calls f with each key of the tab once, in row order.
+	tabKeys := func(f func(k string)) {
+		for r := 1; r < nrows; r++ {
+			if k := u.rowKey(sn, r, keyCol); k != "" && rowOf[k] == r {
+				f(k)
 			}
 		}
 	}
@@ -119,34 +125,34 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	// Rows to remove: duplicates, then deleted records.
 	del := map[int]bool{}
 	dups := 0
-	for _, k := range tabKeys {
+	tabKeys(func(k string) {
 		if _, want := u.want[k]; !want && !isRecordID(k) {
-			continue // a human's row ("Total", a note): not ours to dedupe
+			return // a human's row ("Total", a note): not ours to dedupe
 		}
 		for _, r := range more[k] {
 			del[r] = true
 			dups++
 		}
-	}
+	})
 	if dups > 0 {
 		u.s.c.log.Warn().Str("sheet", u.title).Int("rows", dups).Msg("sheets: duplicate keys in the tab; removing the lower duplicates")
 		p.counts.Removed += dups
 	}
 	var gone []string
-	for _, k := range tabKeys {
+	tabKeys(func(k string) {
 		if _, want := u.want[k]; want {
-			continue
+			return
 		}
 		if lossy[k] && !u.deleted[k] {
 			// A human typed an id that Sheets rounded: it may be a record
 			// still in Zoho, so the row (and the human's notes) stays.
 			u.s.c.log.Warn().Str("sheet", u.title).Str("key", k).Msg("sheets: a key cell holds a number that lost digits; leaving its row alone (type the id as text, e.g. with a leading ')")
-			continue
+			return
 		}
 		if u.deleted[k] || (u.t.Full && !u.restoreRow[k] && isRecordID(k)) {
 			gone = append(gone, k)
 		}
-	}
+	})
 	var marks []int // rows to mark
 	for _, k := range gone {
 		r := rowOf[k]
@@ -308,15 +314,18 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	p.colOf, p.nUpdates = colOf, len(updates)
 
-	// Keys after the write, for verification.
-	p.finalKeys = make([]string, appendAt+len(adds))
-	for r := 1; r < nrows; r++ {
-		if !del[r] {
-			p.finalKeys[final(r)] = u.rowKey(sn, r, keyCol)
+	// Keys after the write, for verifying a write that removes rows and
+	// for the cell links of link columns (format.go).
+	if len(p.deleteRows) > 0 || u.hasLinks {
+		p.finalKeys = make([]string, appendAt+len(adds))
+		for r := 1; r < nrows; r++ {
+			if !del[r] {
+				p.finalKeys[final(r)] = u.rowKey(sn, r, keyCol)
+			}
 		}
-	}
-	for _, a := range adds {
-		p.finalKeys[a.row] = a.key
+		for _, a := range adds {
+			p.finalKeys[a.row] = a.key
+		}
 	}
 	if p.counts.Diff != nil {
 		removed := make([]string, len(p.deleteRows))
