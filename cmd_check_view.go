@@ -90,5 +90,9 @@ func checkEntry(ctx context.Context, cfg *config.Config, i int, src zsync.Source
 		fail(fmt.Errorf("zoho: tab %q: count the records matching the filter: %w", m.Sheet, err))
 		return
 	}
-	pass("zoho: tab %q: filter matches %d record(s) now (where %s)", m.Sheet, n, where)
+	zoneNote := ""
+	if cfg.Timezone == "" && m.Filter.Moves() {
+		zoneNote = "; relative dates in UTC here, in the spreadsheet's time zone in runs: set timezone: to count as runs do"
+	}
+	pass("zoho: tab %q: filter matches %d record(s) now (where %s%s)", m.Sheet, n, where, zoneNote)
 }

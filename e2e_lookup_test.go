@@ -26,9 +26,10 @@ modules:
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%.3000s", r.code, r.stderr)
 	}
-	// 75 COQL queries of 2,000 at 3 credits, plus metadata and users.
-	if !strings.Contains(r.stderr, `"zoho_calls":77`) || !strings.Contains(r.stderr, `"zoho_credits":227`) {
-		t.Errorf("summary does not show 77 calls and 227 credits:\n%.3000s", r.stderr)
+	// 75 COQL queries of 2,000 at 3 credits, plus users and the metadata
+	// of Deals and of Accounts (whose renaming reaches the Account cells).
+	if !strings.Contains(r.stderr, `"zoho_calls":78`) || !strings.Contains(r.stderr, `"zoho_credits":228`) {
+		t.Errorf("summary does not show 78 calls and 228 credits:\n%.3000s", r.stderr)
 	}
 	header, rows := tab(t, em, "Deals", "Zoho ID")
 	if len(rows) != n {

@@ -55,7 +55,16 @@ func (d *decoder) filter(e entry, key string, m *Module) {
 		Multiline: strings.Contains(strings.TrimRight(s, "\n"), "\n")}
 	f, err := filter.New(s)
 	if err != nil {
+		n := len(d.errs)
 		d.addFilterErr(err, key, m.FilterAt)
+		if v.Style == 0 && strings.HasPrefix(v.LineComment, "#") {
+			// A plain scalar ends at " #": the rest of the filter was
+			// taken for a YAML comment.
+			for _, le := range d.errs[n:] {
+				le.err.Hint += "; note that # starts a YAML comment, so the filter ended before " + v.LineComment +
+					": write filter: | and the condition on the next line, indented"
+			}
+		}
 		return
 	}
 	m.Filter = f

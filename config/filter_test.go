@@ -72,3 +72,21 @@ func TestLocateFilter(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestFilterHashIsAYAMLComment: " #" in a plain filter starts a YAML
+// comment, which cuts the filter short; the error says so and how to
+// write it.
+func TestFilterHashIsAYAMLComment(t *testing.T) {
+	src := "spreadsheet_id: abc\nmodules:\n  - module: Deals\n    filter: Deal_Name = 'Deal #5'\n    columns: [{ header: Zoho ID, field: id }]\n"
+	_, err := config.Parse([]byte(src), "m.yaml", noEnv)
+	errs := config.ErrorList(err)
+	if len(errs) != 1 || errs[0].Where != "m.yaml:4" || !strings.Contains(errs[0].Msg, "never closed") ||
+		!strings.Contains(errs[0].Hint, "# starts a YAML comment") || !strings.Contains(errs[0].Hint, "filter: |") {
+		t.Fatalf("got %v", err)
+	}
+	// In a block the # is text.
+	src = strings.Replace(src, "filter: Deal_Name", "filter: |\n      Deal_Name", 1)
+	if cfg := mustParse(t, src, noEnv); cfg.Modules[0].Filter.String() != "Deal_Name = 'Deal #5'" {
+		t.Fatalf("block filter %q", cfg.Modules[0].Filter)
+	}
+}

@@ -106,10 +106,19 @@ func (b *Bound) check(c *Cond, s zsync.Schema) error {
 		}
 		if len(fp.Rest) > 0 {
 			hint := "filter on the field itself"
-			if classOf(fp.Field) == cLookup {
+			switch {
+			case fp.Field.DataType == "ownerlookup" || fp.Field.DataType == "userlookup":
+				hint = fmt.Sprintf("compare %s with a user's id: %s = '<user id>'", fp.Key, fp.Key)
+			case classOf(fp.Field) == cLookup:
 				hint = fmt.Sprintf("compare %s with a record id, or with a field of the related record", fp.Key)
 			}
 			return &SyntaxError{At: c.At, Msg: fmt.Sprintf("COQL cannot filter on %s", c.Field), Hint: hint}
+		}
+		if fp.Field.APIName == "Tag" {
+			// Not documented for COQL: zoho2sheets reads Tag through Get
+			// Records, which cannot filter.
+			return &SyntaxError{At: c.At, Msg: "COQL cannot filter on Tag",
+				Hint: "Zoho documents no Tag condition for COQL; filter on another field, or map Tag as a column and filter in the sheet"}
 		}
 		bd = bound{fp: fp, class: classOf(fp.Field)}
 		if bd.class == cNone {
@@ -134,7 +143,36 @@ func (b *Bound) check(c *Cond, s zsync.Schema) error {
 			return err
 		}
 	}
+	if (c.Op == OpBetween || c.Op == OpNotBetween) && descending(bd.class, c.Args[0], c.Args[1]) {
+		lo, hi := formatValue(c.Args[1]), formatValue(c.Args[0])
+		return &SyntaxError{At: c.Args[0].At, Msg: fmt.Sprintf("between %s and %s: the first value is the higher, so nothing is between them", hi, lo),
+			Hint: fmt.Sprintf("write the lower value first: %s %s %s and %s", c.Field, c.Op, lo, hi)}
+	}
 	return nil
+}
+
+// descending reports whether a is above b for sure: both numbers, both
+// dates, or both relative dates above on every day tried.
+func descending(cl class, a, b Value) bool {
+	switch {
+	case a.Kind == Number && b.Kind == Number:
+		x, err1 := strconv.ParseFloat(a.Text, 64)
+		y, err2 := strconv.ParseFloat(b.Text, 64)
+		return err1 == nil && err2 == nil && x > y
+	case a.Kind == String && b.Kind == String && cl == cDate:
+		return a.Text > b.Text // 'YYYY-MM-DD' sorts as text
+	case a.Kind == Relative && b.Kind == Relative:
+		// Months differ in length: above on every kind of day, or not said.
+		for _, at := range []time.Time{time.Date(2024, 1, 31, 12, 0, 0, 0, time.UTC),
+			time.Date(2023, 2, 28, 12, 0, 0, 0, time.UTC), time.Date(2024, 8, 14, 12, 0, 0, 0, time.UTC)} {
+			x, y := a.Rel.resolve(at), b.Rel.resolve(at)
+			if cl == cDateTime && !x.asInstant().After(y.asInstant()) || cl != cDateTime && !x.day.After(y.day) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // checkValue checks that v suits the field.
@@ -183,6 +221,15 @@ func checkValue(v Value, c *Cond, bd bound) error {
 	case cDateTime:
 		switch v.Kind {
 		case Relative:
+			if (c.Op == OpEq || c.Op == OpNe) && v.Rel.Anchor != "now" && !hasTimeUnit(v.Rel) {
+				// A day against a datetime is one instant (its first or,
+				// for end_of_…, its last second): = would match nearly nothing.
+				hint := fmt.Sprintf("for the whole day write (%s >= %s and %s < %s)", c.Field, v.Rel, c.Field, v.Rel.moved(1))
+				if strings.HasPrefix(v.Rel.Anchor, "end_of_") {
+					hint = fmt.Sprintf("for the whole day write (%s > %s and %s <= %s)", c.Field, v.Rel.moved(-1), c.Field, v.Rel)
+				}
+				return &SyntaxError{At: v.At, Msg: fmt.Sprintf("%s %s %s compares with a single second", c.Field, c.Op, v.Rel), Hint: hint}
+			}
 		case String:
 			if _, err := time.Parse(time.RFC3339, v.Text); err != nil {
 				hint := "write a date-time with its offset, e.g. '2024-06-30T09:00:00+02:00', or a relative date such as now - 2h"
@@ -200,6 +247,11 @@ func checkValue(v Value, c *Cond, bd bound) error {
 			Hint: fmt.Sprintf("write '%%%s%%' for contains, '%s%%' for starts with, or use = for an exact match", v.Text, v.Text)}
 	}
 	return nil
+}
+
+// moved is r moved by days.
+func (r Rel) moved(days int) Rel {
+	return Rel{Anchor: r.Anchor, Offsets: append(slices.Clone(r.Offsets), Offset{N: days, Unit: "d"})}
 }
 
 func hasTimeUnit(r Rel) bool {

@@ -160,6 +160,8 @@ func TestSyntaxErrors(t *testing.T) {
 		{"Amount > - 'x'", 1, 10, "expected a number after -", "-5"},
 		{"Stage ! 'x'", 1, 7, "! is not an operator", "!="},
 		{"Stage = 'x' or", 1, 15, "expected a field name but found end of filter", "API name"},
+		{"Amount >= 10,000", 1, 13, `unexpected ","`, "without thousands separators: 10000"},
+		{"Amount >= 10 000", 1, 14, `unexpected "000"`, "without thousands separators: 10000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
@@ -235,9 +237,24 @@ func TestBindErrors(t *testing.T) {
 		{"Closing_Date >= now - 2h", 17, "not a date value", "a date field holds days"},
 		{"Created_Time >= '2024-06-01'", 17, "not a datetime value", "'2024-06-01T00:00:00+00:00'"},
 		{"Created_Time >= 5", 17, "not a datetime value", "relative date"},
+		{"Amount between 10000 and 0", 16, "the first value is the higher", "Amount between 0 and 10000"},
+		{"Closing_Date between today and today - 30d", 22, "nothing is between them", "Closing_Date between today - 30d and today"},
+		{"Closing_Date not between '2024-12-31' and '2024-01-01'", 26, "the first value is the higher", "not between '2024-01-01' and '2024-12-31'"},
+		{"Created_Time between end_of_month and start_of_month", 22, "the first value is the higher", "between start_of_month and end_of_month"},
+		{"Created_Time = today", 16, "compares with a single second", "(Created_Time >= today and Created_Time < today + 1d)"},
+		{"Created_Time != yesterday - 1d", 17, "compares with a single second", "Created_Time < yesterday - 1d + 1d"},
+		{"Created_Time = end_of_month", 16, "compares with a single second", "(Created_Time > end_of_month - 1d and Created_Time <= end_of_month)"},
 		{"Account_Name = 'Zylker'", 16, "not a lookup value", "Account_Name.<field>"},
 		{"Deal_Name like 'Acme'", 16, "has no % wildcard", "'%Acme%'"},
 		{"Stage = 'a' and\nStag = 'b'", 1, "no such field", "Stage"},
+		{"Tag = 'VIP'", 1, "COQL cannot filter on Tag", "Tag"},
+		{"Owner.email = 'ann@zylker.com'", 1, "COQL cannot filter on Owner.email", "Owner = '"},
+	}
+	// Between's order that depends on the month is not an error.
+	if f, err := filter.New("Closing_Date between today + 1mo and today + 30d"); err != nil {
+		t.Fatal(err)
+	} else if _, err := f.Bind(deals); err != nil {
+		t.Errorf("between today + 1mo and today + 30d: %v", err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {

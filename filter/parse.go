@@ -26,8 +26,13 @@ func Parse(src string) (Node, error) {
 	}
 	if t := p.peek(); t.kind != tEOF {
 		hint := "join conditions with and / or"
-		if t.kind == tRParen {
+		switch {
+		case t.kind == tRParen:
 			hint = "this ) closes no ( : remove it"
+		case t.kind == tComma && p.toks[p.i-1].kind == tNumber && p.toks[p.i+1].kind == tNumber:
+			hint = fmt.Sprintf("write numbers without thousands separators: %s%s", p.toks[p.i-1].text, p.toks[p.i+1].text)
+		case t.kind == tNumber && p.toks[p.i-1].kind == tNumber:
+			hint = fmt.Sprintf("write numbers without thousands separators: %s%s", p.toks[p.i-1].text, t.text)
 		}
 		return nil, &SyntaxError{At: t.at, Msg: fmt.Sprintf("unexpected %s after a complete condition", describe(t)), Hint: hint}
 	}

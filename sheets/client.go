@@ -135,6 +135,7 @@ type Client struct {
 	observer   Observer
 
 	svc   *sheets.Service
+	api   *http.Client // svc's authorised client, for the reads decoded by hand (grid.go)
 	stats stats
 }
 
@@ -338,7 +339,7 @@ func NewClient(ctx context.Context, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sheets: create service: %w", err)
 	}
-	c.svc = svc
+	c.svc, c.api = svc, api
 	return c, nil
 }
 

@@ -318,15 +318,16 @@ func TestEmulatorHumanLayoutSurvives(t *testing.T) {
 
 // wide is a table whose records i%every == 0 (i = 1..n) are at version v:
 // with every 1 a run writes every row, with every 3 it is an incremental
-// run that leaves two records in three alone.
+// run that leaves two records in three alone. Its rows are appended
+// (packed), as the job's are.
 func wide(n, v, every int) *zsync.Table {
-	var rows []zsync.Row
+	tb := tbl()
 	for i := 1; i <= n; i++ {
 		if i%every == 0 {
-			rows = append(rows, wideRec(i, v))
+			tb.Append(wideRec(i, v))
 		}
 	}
-	return tbl(rows...)
+	return tb
 }
 
 func wideRec(i, v int) zsync.Row {

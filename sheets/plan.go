@@ -15,8 +15,12 @@ import (
 
 // plannedRow is the cells written into one row.
 type plannedRow struct {
-	row  int // row index after the structural batch
-	key  string
+	row int // row index after the structural batch
+	key string
+	// src, when not 0, is 1 + the index in the table of the row whose
+	// non-empty values are written (a new row): they are made when written
+	// (see upsert.each), not held here. cols/vals are further cells.
+	src  int
 	cols []int
 	vals []any
 	// needFmt are columns of an existing row whose cell held no number
@@ -35,11 +39,11 @@ type plan struct {
 	rows       []plannedRow
 	colHdr     map[int]string // column → normalized header expected there
 	finalKeys  []string       // key of each row after the write
-	data       [][]*sheets.ValueRange
-	cells      int
+	colOf      []int          // column of each of t.Columns
+	nUpdates   int            // rows[:nUpdates] are existing rows, the rest new ones
 }
 
-func (p *plan) empty() bool { return len(p.structure) == 0 && len(p.data) == 0 }
+func (p *plan) empty() bool { return len(p.structure) == 0 && len(p.headers) == 0 && len(p.rows) == 0 }
 
 // plan compares the snapshot with the table and returns the writes.
 func (u *upsert) plan(sn *snapshot) (*plan, error) {
@@ -77,27 +81,29 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	_, markOwned := u.owned[u.markHdr]
 	keyCol := colOf[u.t.Key]
 	p.keyCol = keyCol
-	if _, missing := p.headers[keyCol]; missing && len(sn.values) > 1 {
+	if _, missing := p.headers[keyCol]; missing && sn.rows() > 1 {
 		// Without its key column every record would be appended again.
 		return nil, errorf(u.op, fmt.Sprintf("put the header %q back above the record ids (or clear the tab)", u.t.Columns[u.t.Key].Header),
 			"the tab has rows but no key column %q", u.t.Columns[u.t.Key].Header)
 	}
 
-	nrows := len(sn.values)
+	nrows := sn.rows()
 	u.resolveNumKeys(sn, keyCol)
-	rowsOf := map[string][]int{}
-	lossy := map[string]bool{} // keys typed as numbers that lost digits and match no record
+	rowOf := make(map[string]int, nrows) // key → its first row
+	more := map[string][]int{}           // key → its other rows (duplicates)
+	lossy := map[string]bool{}           // keys typed as numbers that lost digits and match no record
 	var tabKeys []string
 	for r := 1; r < nrows; r++ {
-		v := sn.cell(r, keyCol)
-		if k := u.keyOf(v); k != "" {
-			if f, ok := v.(float64); ok && math.Abs(f) >= 1<<53 && keyText(f) == k {
+		if k := u.rowKey(sn, r, keyCol); k != "" {
+			if f, ok := sn.cell(r, keyCol).(float64); ok && math.Abs(f) >= 1<<53 && keyText(f) == k {
 				lossy[k] = true
 			}
-			if _, seen := rowsOf[k]; !seen {
+			if _, seen := rowOf[k]; seen {
+				more[k] = append(more[k], r)
+			} else {
+				rowOf[k] = r
 				tabKeys = append(tabKeys, k)
 			}
-			rowsOf[k] = append(rowsOf[k], r)
 		}
 	}
 
@@ -108,7 +114,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		if _, want := u.want[k]; !want && !isRecordID(k) {
 			continue // a human's row ("Total", a note): not ours to dedupe
 		}
-		for _, r := range rowsOf[k][1:] {
+		for _, r := range more[k] {
 			del[r] = true
 			dups++
 		}
@@ -134,7 +140,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	var marks []int // rows to mark
 	for _, k := range gone {
-		r := rowsOf[k][0]
+		r := rowOf[k]
 		switch u.onDelete {
 		case zsync.OnDeleteRemove:
 			del[r] = true
@@ -162,7 +168,16 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 
 	// Existing rows: cells that differ; new rows after the last used row.
 	appendAt := max(nrows-len(p.deleteRows), 1)
-	var updates, adds []plannedRow
+	// New rows go straight into p.rows after the updates (sized once: a
+	// full run into an empty tab plans a row per record).
+	nNew := 0
+	for _, k := range u.order {
+		if _, found := rowOf[k]; !found {
+			nNew++
+		}
+	}
+	var updates []plannedRow
+	adds := make([]plannedRow, 0, nNew)
 	colFor := func(h string) int {
 		if j, ok := u.owned[h]; ok {
 			return colOf[j]
@@ -173,29 +188,33 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		return sn.headerCol(h)
 	}
 	for _, k := range u.order {
-		vals := u.want[k]
-		rs, found := rowsOf[k]
+		i := u.want[k]
+		r, found := rowOf[k]
 		if !found {
-			pr := plannedRow{row: appendAt + len(adds), key: k}
-			for j, v := range vals {
-				if s, ok := v.(string); ok && s == "" {
-					continue
+			pr := plannedRow{row: appendAt + len(adds), key: k, src: i + 1}
+			if len(u.restore[k]) > 0 {
+				pr.src = 0
+				for j := range u.t.Columns {
+					if v := u.wantValue(i, j); !isEmptyWire(v) {
+						pr.cols = append(pr.cols, colOf[j])
+						pr.vals = append(pr.vals, v)
+					}
 				}
-				pr.cols = append(pr.cols, colOf[j])
-				pr.vals = append(pr.vals, v)
+				pr.addRestore(u.restore[k], colFor, nil, 0)
 			}
-			pr.addRestore(u.restore[k], colFor, nil, 0)
 			adds = append(adds, pr)
 			p.counts.Added++
 			continue
 		}
-		r := rs[0]
 		pr := plannedRow{row: final(r), key: k}
-		for j, v := range vals {
-			if have := sn.cell(r, colOf[j]); !sameValue(v, u.t.Columns[j].Kind, have) {
+		for j, col := range u.t.Columns {
+			if sn.matched(r) {
+				break // thinned: its cells were compared as they were read
+			}
+			if v := u.wantValue(i, j); !sn.same(r, colOf[j], v, col.Kind) {
 				pr.cols = append(pr.cols, colOf[j])
 				pr.vals = append(pr.vals, v)
-				if _, num := have.(float64); !num {
+				if !sn.isNumber(r, colOf[j]) {
 					pr.needFmt = append(pr.needFmt, colOf[j])
 				}
 			}
@@ -220,7 +239,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		if del[r] {
 			continue
 		}
-		updates = append(updates, plannedRow{row: final(r), key: u.keyOf(sn.cell(r, keyCol)), cols: []int{markCol}, vals: []any{u.t.MarkText}})
+		updates = append(updates, plannedRow{row: final(r), key: u.rowKey(sn, r, keyCol), cols: []int{markCol}, vals: []any{u.t.MarkText}})
 		p.counts.Marked++
 	}
 	// Repairs of records not in the table.
@@ -232,12 +251,12 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	sort.Strings(restoreKeys)
 	for _, k := range restoreKeys {
-		if rs, found := rowsOf[k]; found {
-			if del[rs[0]] {
+		if r, found := rowOf[k]; found {
+			if del[r] {
 				continue
 			}
-			pr := plannedRow{row: final(rs[0]), key: k}
-			pr.addRestore(u.restore[k], colFor, sn, rs[0])
+			pr := plannedRow{row: final(r), key: k}
+			pr.addRestore(u.restore[k], colFor, sn, r)
 			if len(pr.cols) > 0 {
 				updates = append(updates, pr)
 			}
@@ -251,7 +270,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	for _, c := range u.clears {
 		col := sn.headerCol(c.hdr)
-		if c.row < nrows && !del[c.row] && col >= 0 && u.keyOf(sn.cell(c.row, keyCol)) == "" && sameValue(c.val, zsync.KindText, sn.cell(c.row, col)) {
+		if c.row < nrows && !del[c.row] && col >= 0 && u.rowKey(sn, c.row, keyCol) == "" && sn.same(c.row, col, c.val, zsync.KindText) {
 			updates = append(updates, plannedRow{row: final(c.row), cols: []int{col}, vals: []any{""}})
 		}
 	}
@@ -271,13 +290,18 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		}
 	}
 	sort.Slice(updates, func(i, j int) bool { return updates[i].row < updates[j].row })
-	p.rows = append(updates, adds...)
+	if len(updates) == 0 {
+		p.rows = adds
+	} else {
+		p.rows = append(updates, adds...)
+	}
+	p.colOf, p.nUpdates = colOf, len(updates)
 
 	// Keys after the write, for verification.
 	p.finalKeys = make([]string, appendAt+len(adds))
 	for r := 1; r < nrows; r++ {
 		if !del[r] {
-			p.finalKeys[final(r)] = u.keyOf(sn.cell(r, keyCol))
+			p.finalKeys[final(r)] = u.rowKey(sn, r, keyCol)
 		}
 	}
 	for _, a := range adds {
@@ -290,8 +314,38 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	if err := u.structure(sn, p, appendAt, appendAt+len(adds), next, colOf); err != nil {
 		return nil, err
 	}
-	u.values(p, len(updates))
 	return p, nil
+}
+
+// isEmptyWire reports a wire value that writes nothing into a new row.
+func isEmptyWire(v any) bool {
+	s, ok := v.(string)
+	return v == nil || ok && s == ""
+}
+
+// each calls fn for every cell written into pr: the non-empty values of
+// its table row, then pr.cols.
+func (u *upsert) each(p *plan, pr *plannedRow, fn func(c int, v any)) {
+	if pr.src > 0 {
+		for j := range u.t.Columns {
+			if v := u.wantValue(pr.src-1, j); !isEmptyWire(v) {
+				fn(p.colOf[j], v)
+			}
+		}
+	}
+	for i, c := range pr.cols {
+		fn(c, pr.vals[i])
+	}
+}
+
+// rowKey is keyOf the key cell of row r, without copying a text key.
+func (u *upsert) rowKey(sn *snapshot, r, keyCol int) string { return u.gridKey(sn.g, r, keyCol) }
+
+func (u *upsert) gridKey(g *grid, r, keyCol int) string {
+	if s, ok := g.text(r, keyCol); ok {
+		return strings.TrimSpace(s)
+	}
+	return u.keyOf(g.at(r, keyCol))
 }
 
 // keyOf is the key of a key cell as read: its text, or the record a
@@ -319,7 +373,7 @@ func (u *upsert) resolveNumKeys(sn *snapshot, keyCol int) {
 		return
 	}
 	var nums []float64
-	for r := 1; r < len(sn.values); r++ {
+	for r := 1; r < sn.rows(); r++ {
 		f, ok := sn.cell(r, keyCol).(float64)
 		if !ok || math.Abs(f) < 1<<53 {
 			continue // small numbers are exact: keyText matches them
@@ -350,7 +404,7 @@ func (u *upsert) resolveNumKeys(sn *snapshot, keyCol int) {
 	for _, k := range u.order {
 		add(k)
 	}
-	for r := 1; r < len(sn.values); r++ {
+	for r := 1; r < sn.rows(); r++ {
 		if s, ok := sn.cell(r, keyCol).(string); ok {
 			add(strings.TrimSpace(s))
 		}
@@ -384,7 +438,7 @@ func (pr *plannedRow) addRestore(cells map[string]any, colFor func(string) int, 
 			continue
 		}
 		v := cells[h]
-		if sn != nil && sameValue(v, zsync.KindNumber, sn.cell(r, c)) {
+		if sn != nil && sn.same(r, c, v, zsync.KindNumber) {
 			continue
 		}
 		if sn == nil {

@@ -25,36 +25,35 @@ func (u *upsert) read(ctx context.Context) (*snapshot, error) {
 	// A tab titled "leads" serves a mapping saying "Leads", and a renamed
 	// tab is written under its new title.
 	u.title, u.sheetID, u.byID = sn.tab.Title, sn.tab.SheetId, true
-	vr, err := u.batchGet(ctx, quoteTitle(u.title))
+	var filter rowFilter
+	if gp := sn.tab.GridProperties; gp != nil && gp.RowCount*gp.ColumnCount > keepAllCells {
+		filter = u.thinFilter()
+	}
+	vr, err := u.filteredGet(ctx, filter, quoteTitle(u.title))
 	if err != nil {
 		return nil, err
 	}
-	sn.values = vr[0]
+	sn.g = vr[0]
 	return sn, nil
 }
 
 // batchGet reads ranges as unformatted values with date serials.
-func (u *upsert) batchGet(ctx context.Context, ranges ...string) ([][][]any, error) {
-	var resp *sheets.BatchGetValuesResponse
+func (u *upsert) batchGet(ctx context.Context, ranges ...string) ([]*grid, error) {
+	return u.filteredGet(ctx, nil, ranges...)
+}
+
+// filteredGet is batchGet with the first range thinned by filter (may be nil).
+func (u *upsert) filteredGet(ctx context.Context, filter rowFilter, ranges ...string) ([]*grid, error) {
+	var out []*grid
 	err := u.s.c.call(ctx, "values.batchGet", kindRead, nil, func() (err error) {
-		resp, err = u.s.c.svc.Spreadsheets.Values.BatchGet(u.s.id).Ranges(ranges...).
-			ValueRenderOption("UNFORMATTED_VALUE").DateTimeRenderOption("SERIAL_NUMBER").
-			MajorDimension("ROWS").Context(ctx).Do()
+		out, err = u.s.getValues(ctx, ranges, filter)
 		return err
 	})
 	if err != nil {
 		return nil, u.s.apiErr("read tab "+quoteTitle(u.title), err)
 	}
-	out := make([][][]any, len(ranges))
-	for i := range out {
-		if i < len(resp.ValueRanges) && resp.ValueRanges[i] != nil {
-			out[i] = toAny(resp.ValueRanges[i].Values)
-		}
-	}
 	return out, nil
 }
-
-func toAny(v [][]interface{}) [][]any { return v }
 
 // createTab adds the tab sized for the table, header row frozen.
 func (u *upsert) createTab(ctx context.Context, sn *snapshot) (*snapshot, error) {

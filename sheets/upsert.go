@@ -79,10 +79,10 @@ type upsert struct {
 	byID    bool
 	created bool
 
-	hdr      []string         // normalized headers of t.Columns
-	owned    map[string]int   // normalized header → index in t.Columns
-	order    []string         // keys of t.Rows, first appearance first
-	want     map[string][]any // key → wire values per column
+	hdr      []string       // normalized headers of t.Columns
+	owned    map[string]int // normalized header → index in t.Columns
+	order    []string       // keys of the table's rows, first appearance first
+	want     map[string]int // key → index of its row in the table (values are made on demand by wantValue)
 	deleted  map[string]bool
 	onDelete zsync.OnDelete
 	markHdr  string // normalized mark header ("" when not marking)
@@ -97,6 +97,9 @@ type upsert struct {
 	// the id exactly (Sheets turned 4150868000000224005 into 4.15086800000022e18)
 	// to the one record it can only be. Rebuilt by each plan.
 	numKey map[float64]string
+
+	cur    int       // 1 + the index of curRow in the table (0: none)
+	curRow zsync.Row // the packed row decoded last
 
 	requests, cells int
 }
@@ -118,7 +121,7 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 		return nil, fmt.Errorf("sheets: %s: table needs columns and a key column", op)
 	}
 	u := &upsert{s: s, t: t, opts: opts, title: t.Sheet, op: op,
-		owned: map[string]int{}, want: map[string][]any{}, deleted: map[string]bool{},
+		owned: map[string]int{}, want: make(map[string]int, t.Len()), order: make([]string, 0, t.Len()), deleted: map[string]bool{},
 		restore: map[string]map[string]any{}, restoreRow: map[string]bool{}, onDelete: t.OnDelete,
 		sheetID: t.SheetID, byID: t.HasSheetID}
 	for j, c := range t.Columns {
@@ -151,35 +154,26 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 	default:
 		return nil, &zsync.ConfigError{Where: "mapping", Key: "on_delete", Msg: fmt.Sprintf("unknown on_delete %q", t.OnDelete), Hint: "use remove, keep or mark"}
 	}
-	truncated := 0
-	for _, r := range t.Rows {
+	for i := range t.Len() {
+		r := u.tableRow(i)
 		k := strings.TrimSpace(r.Key)
 		if k == "" {
 			s.c.log.Warn().Str("sheet", t.Sheet).Msg("sheets: record without id skipped")
 			continue
 		}
-		vals := make([]any, len(t.Columns))
-		for j, col := range t.Columns {
-			var c zsync.Cell
-			if j < len(r.Cells) {
-				c = r.Cells[j]
+		for j, c := range r.Cells {
+			if j < len(t.Columns) && j != t.Key && c.Kind == zsync.KindText && len(c.S) > MaxCellChars {
+				if _, ok := truncate(c.S); !ok {
+					// Never log the text: it may be personal data.
+					s.c.log.Warn().Str("sheet", t.Sheet).Str("key", k).Str("column", t.Columns[j].Header).
+						Int("max_chars", MaxCellChars).Msg("sheets: text too long for a cell, truncated")
+				}
 			}
-			if j == t.Key {
-				c = zsync.Text(k) // the key cell is always the key's text
-			}
-			v, cut := wireValue(c, s.loc)
-			if cut {
-				truncated++
-				// Never log the text: it may be personal data.
-				s.c.log.Warn().Str("sheet", t.Sheet).Str("key", k).Str("column", col.Header).
-					Int("max_chars", MaxCellChars).Msg("sheets: text too long for a cell, truncated")
-			}
-			vals[j] = v
 		}
 		if _, seen := u.want[k]; !seen {
 			u.order = append(u.order, k)
 		}
-		u.want[k] = vals
+		u.want[k] = i // the last row of a key wins
 	}
 	for _, k := range t.Deleted {
 		if k = strings.TrimSpace(k); k != "" {
@@ -189,28 +183,92 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 	return u, nil
 }
 
-// snapshot is the tab as read before planning.
-type snapshot struct {
-	tab    *sheets.SheetProperties // nil: the tab does not exist
-	total  int64                   // grid cells of the whole spreadsheet
-	values [][]any
+// wantValue is the wire value of column j of the table's row i. Values
+// are made when needed rather than held for every row: a tab of a million
+// cells would hold a million boxed values.
+func (u *upsert) wantValue(i, j int) any {
+	r := u.tableRow(i)
+	var c zsync.Cell
+	if j == u.t.Key {
+		c = zsync.Text(strings.TrimSpace(r.Key)) // the key cell is always the key's text
+	} else if j < len(r.Cells) {
+		c = r.Cells[j]
+	}
+	v, _ := wireValue(c, u.s.loc)
+	return v
 }
 
+// tableRow returns row i of the table. Rows the job appended are packed
+// (zsync.Table.Append): the last one decoded is kept for the calls that
+// follow on the same row.
+func (u *upsert) tableRow(i int) *zsync.Row {
+	if i < len(u.t.Rows) {
+		return &u.t.Rows[i]
+	}
+	if u.cur != i+1 {
+		u.curRow = u.t.Row(i, u.curRow.Cells)
+		u.cur = i + 1
+	}
+	return &u.curRow
+}
+
+// snapshot is the tab as read before planning.
+type snapshot struct {
+	tab   *sheets.SheetProperties // nil: the tab does not exist
+	total int64                   // grid cells of the whole spreadsheet
+	g     *grid                   // the tab's values (nil: none)
+}
+
+// rows is the number of rows read, header included.
+func (sn *snapshot) rows() int { return sn.g.rows() }
+
 func (sn *snapshot) cell(r, c int) any {
-	if r < 0 || r >= len(sn.values) || c < 0 || c >= len(sn.values[r]) {
+	if sn.g == nil {
 		return nil
 	}
-	return sn.values[r][c]
+	return sn.g.at(r, c)
 }
+
+// same reports whether cell (r, c) already holds want (see sameValue).
+func (sn *snapshot) same(r, c int, want any, k zsync.Kind) bool {
+	if sn.g == nil {
+		return sameValue(want, k, nil)
+	}
+	return sn.g.same(r, c, want, k)
+}
+
+func (sn *snapshot) isNumber(r, c int) bool { return sn.g != nil && sn.g.isNumber(r, c) }
+
+// text returns cell (r, c)'s text without copying it (see grid.text).
+func (sn *snapshot) text(r, c int) (string, bool) {
+	if sn.g == nil {
+		return "", false
+	}
+	return sn.g.text(r, c)
+}
+
+// matched reports a thinned row whose owned cells held what the table
+// wants when read (see thinFilter).
+func (sn *snapshot) matched(r int) bool { return sn.g.matched(r) }
+
+// gone reports a cell the read dropped (see thinFilter): unknown, not empty.
+func (sn *snapshot) gone(r, c int) bool { return sn.g.gone(r, c) }
 
 func (sn *snapshot) header(c int) string { return normHeader(keyText(sn.cell(0, c))) }
 
-func (sn *snapshot) width() int {
-	w := 0
-	for _, r := range sn.values {
-		w = max(w, len(r))
+// headerWidth is the number of cells in the header row.
+func (sn *snapshot) headerWidth() int {
+	if sn.g == nil {
+		return 0
 	}
-	return w
+	return sn.g.rowWidth(0)
+}
+
+func (sn *snapshot) width() int {
+	if sn.g == nil {
+		return 0
+	}
+	return sn.g.width
 }
 
 func (sn *snapshot) sheetID() int64 {
@@ -236,10 +294,7 @@ func (sn *snapshot) grid() (rows, cols int64) {
 
 // headerCol returns the first column whose header is h, or -1.
 func (sn *snapshot) headerCol(h string) int {
-	if len(sn.values) == 0 {
-		return -1
-	}
-	for c := range sn.values[0] {
+	for c := range sn.headerWidth() {
 		if sn.header(c) == h {
 			return c
 		}
@@ -250,7 +305,7 @@ func (sn *snapshot) headerCol(h string) int {
 // headerCol2 returns the second column whose header is h, or -1.
 func (sn *snapshot) headerCol2(h string) int {
 	if c := sn.headerCol(h); c >= 0 {
-		for c++; c < len(sn.values[0]); c++ {
+		for c++; c < sn.headerWidth(); c++ {
 			if sn.header(c) == h {
 				return c
 			}
@@ -262,7 +317,7 @@ func (sn *snapshot) headerCol2(h string) int {
 // rowOf returns the first row (≥1) whose key column holds k (as read by
 // keyOf), or -1.
 func (sn *snapshot) rowOf(keyCol int, k string, keyOf func(any) string) int {
-	for r := 1; r < len(sn.values); r++ {
+	for r := 1; r < sn.rows(); r++ {
 		if keyOf(sn.cell(r, keyCol)) == k {
 			return r
 		}

@@ -12,19 +12,19 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 	if err != nil {
 		return false, err
 	}
+	hdrs := make([]string, got[0].rowWidth(0))
+	for c := range hdrs {
+		hdrs[c] = normHeader(keyText(got[0].at(0, c)))
+	}
 	hdrAt := func(c int) string {
-		if len(got[0]) > 0 && c < len(got[0][0]) {
-			return normHeader(keyText(got[0][0][c]))
+		if c < len(hdrs) {
+			return hdrs[c]
 		}
 		return ""
 	}
-	keyAt := func(r int) string {
-		if r < len(got[1]) && len(got[1][r]) > 0 {
-			return keyText(got[1][r][0])
-		}
-		return ""
-	}
+	keyAt := func(r int) string { return keyText(got[1].at(r, 0)) }
 	damaged := false
+	lost := 0 // values to put back that the thinned read did not keep
 	for c, h := range p.headers {
 		if hdrAt(c) != normHeader(h) {
 			damaged = true
@@ -41,41 +41,46 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 		if c < 0 || r < 0 {
 			return nil, false
 		}
+		if sn.gone(r, c) {
+			lost++
+			return nil, false
+		}
 		v := sn.cell(r, c)
 		if v == nil {
 			v = ""
 		}
 		return v, true
 	}
-	for _, pr := range p.rows {
+	for i := range p.rows {
+		pr := &p.rows[i]
 		pk := keyAt(pr.row)
-		for i, c := range pr.cols {
+		u.each(p, pr, func(c int, v any) {
 			ph := hdrAt(c)
 			if pk == pr.key && ph == p.colHdr[c] {
-				continue
+				return
 			}
 			damaged = true
 			switch {
 			case ph == "":
 			case pk == "":
-				u.clears = append(u.clears, posClear{row: pr.row, hdr: ph, val: pr.vals[i]})
+				u.clears = append(u.clears, posClear{row: pr.row, hdr: ph, val: v})
 			default:
 				if _, want := u.want[pk]; want {
 					if _, owned := u.owned[ph]; owned {
-						continue // rewritten from the table anyway
+						return // rewritten from the table anyway
 					}
 				}
 				if v, ok := orig(pk, ph); ok {
 					u.setRestore(pk, ph, v)
 				}
 			}
-		}
+		})
 	}
 	if len(p.deleteRows) > 0 {
 		// A sort between reading and deleting rows removes the wrong ones:
 		// put back every record that should still be there.
 		present := map[string]bool{}
-		for r := 1; r < len(got[1]); r++ {
+		for r := 1; r < got[1].rows(); r++ {
 			present[keyAt(r)] = true
 		}
 		for _, k := range p.finalKeys[1:] {
@@ -88,7 +93,7 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 				continue // a row we appended: the table re-adds it
 			}
 			u.restoreRow[k] = true
-			for c := range sn.values[0] {
+			for c := range sn.headerWidth() {
 				h := sn.header(c)
 				if h == "" {
 					continue
@@ -98,11 +103,17 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 						continue
 					}
 				}
-				if v := sn.cell(r, c); v != nil && v != "" {
+				if sn.gone(r, c) {
+					lost++
+				} else if v := sn.cell(r, c); v != nil && v != "" {
 					u.setRestore(k, h, v)
 				}
 			}
 		}
+	}
+	if lost > 0 {
+		u.s.c.log.Warn().Str("sheet", u.title).Int("cells", lost).
+			Msg("sheets: rows moved while writing put values on records this run did not read in full; they are put right by the next full run (--full)")
 	}
 	return damaged, nil
 }

@@ -64,6 +64,11 @@ func (u *upsert) structure(sn *snapshot, p *plan, appendAt, needRows, needCols i
 			if pr.row < appendAt && !newCol && !slices.Contains(pr.needFmt, c) {
 				continue
 			}
+			if pr.src > 0 {
+				if _, num := u.wantValue(pr.src-1, j).(float64); num {
+					rows = append(rows, pr.row)
+				}
+			}
 			for i, pc := range pr.cols {
 				if _, num := pr.vals[i].(float64); pc == c && num {
 					rows = append(rows, pr.row)
@@ -119,20 +124,24 @@ func dimRange(sheetID int64, dim string, start, end int) *sheets.DimensionRange 
 		ForceSendFields: []string{"SheetId", "StartIndex"}}
 }
 
-// values fills p.data: header cells, one range per updated row (null
-// skips the cells in between, which keeps other columns untouched), and
-// blocks of new rows, split into requests under maxPayload.
-func (u *upsert) values(p *plan, nUpdates int) {
-	var batches [][]*sheets.ValueRange
+// batches calls send with each values:batchUpdate request's data: header
+// cells, one range per updated row (null skips the cells in between, which
+// keeps other columns untouched), and blocks of new rows, split into
+// requests under maxPayload. Each request is built only when its turn
+// comes, so the values of a whole tab are never held at once.
+func (u *upsert) batches(p *plan, send func([]*sheets.ValueRange) error) error {
 	var cur []*sheets.ValueRange
 	size := 0
-	add := func(vr *sheets.ValueRange, n int) {
+	add := func(vr *sheets.ValueRange, n int) error {
 		if size+n > maxPayload && len(cur) > 0 {
-			batches = append(batches, cur)
+			if err := send(cur); err != nil {
+				return err
+			}
 			cur, size = nil, 0
 		}
 		cur = append(cur, vr)
 		size += n
+		return nil
 	}
 	hcols := make([]int, 0, len(p.headers))
 	for c := range p.headers {
@@ -140,10 +149,12 @@ func (u *upsert) values(p *plan, nUpdates int) {
 	}
 	sort.Ints(hcols)
 	for _, c := range hcols {
-		add(&sheets.ValueRange{Range: a1Cell(u.title, 0, c), Values: [][]any{{p.headers[c]}}}, 64+len(p.headers[c]))
-		p.cells++
+		if err := add(&sheets.ValueRange{Range: a1Cell(u.title, 0, c), Values: [][]any{{p.headers[c]}}}, 64+len(p.headers[c])); err != nil {
+			return err
+		}
 	}
-	for _, pr := range p.rows[:nUpdates] {
+	for i := range p.rows[:p.nUpdates] {
+		pr := &p.rows[i]
 		lo, hi := slices.Min(pr.cols), slices.Max(pr.cols)
 		row := make([]any, hi-lo+1)
 		n := 64
@@ -152,48 +163,63 @@ func (u *upsert) values(p *plan, nUpdates int) {
 			n += approxSize(pr.vals[i])
 		}
 		n += 5 * (len(row) - len(pr.cols))
-		p.cells += len(pr.cols)
-		add(&sheets.ValueRange{Range: a1Block(u.title, pr.row, lo, pr.row, hi), Values: [][]any{row}}, n)
+		if err := add(&sheets.ValueRange{Range: a1Block(u.title, pr.row, lo, pr.row, hi), Values: [][]any{row}}, n); err != nil {
+			return err
+		}
 	}
-	adds := p.rows[nUpdates:]
+	adds := p.rows[p.nUpdates:]
 	if len(adds) > 0 {
 		lo, hi := -1, -1
-		for _, pr := range adds {
-			for _, c := range pr.cols {
-				if lo < 0 || c < lo {
-					lo = c
+		span := func(c int) {
+			if lo < 0 || c < lo {
+				lo = c
+			}
+			hi = max(hi, c)
+		}
+		for i := range adds {
+			if adds[i].src > 0 {
+				for _, c := range p.colOf {
+					span(c)
 				}
-				hi = max(hi, c)
+			}
+			for _, c := range adds[i].cols {
+				span(c)
 			}
 		}
 		var block [][]any
 		start, bsize := adds[0].row, 64
-		flush := func() {
-			if len(block) > 0 {
-				add(&sheets.ValueRange{Range: a1Block(u.title, start, lo, start+len(block)-1, hi), Values: block}, bsize)
+		flush := func() error {
+			if len(block) == 0 {
+				return nil
 			}
+			return add(&sheets.ValueRange{Range: a1Block(u.title, start, lo, start+len(block)-1, hi), Values: block}, bsize)
 		}
-		for _, pr := range adds {
+		for i := range adds {
+			pr := &adds[i]
 			row := make([]any, hi-lo+1)
-			n := 4 + 5*(len(row)-len(pr.cols))
-			for i, c := range pr.cols {
-				row[c-lo] = pr.vals[i]
-				n += approxSize(pr.vals[i])
-			}
-			p.cells += len(pr.cols)
+			n := 4
+			u.each(p, pr, func(c int, v any) {
+				row[c-lo] = v
+				n += approxSize(v) - 5
+			})
+			n += 5 * len(row)
 			if bsize+n > maxPayload-size && len(block) > 0 {
-				flush()
+				if err := flush(); err != nil {
+					return err
+				}
 				block, start, bsize = nil, pr.row, 64
 			}
 			block = append(block, row)
 			bsize += n
 		}
-		flush()
+		if err := flush(); err != nil {
+			return err
+		}
 	}
 	if len(cur) > 0 {
-		batches = append(batches, cur)
+		return send(cur)
 	}
-	p.data = batches
+	return nil
 }
 
 // unchanged re-reads the header row and the key column and reports whether
@@ -208,34 +234,15 @@ func (u *upsert) unchanged(ctx context.Context, sn *snapshot, p *plan) (bool, er
 		return false, err
 	}
 	got = append(got, nil)
-	var hdr []any
-	if len(got[0]) > 0 {
-		hdr = got[0][0]
-	}
-	var want []any
-	if len(sn.values) > 0 {
-		want = sn.values[0]
-	}
-	for c := range max(len(hdr), len(want)) {
-		var h, w any
-		if c < len(hdr) {
-			h = hdr[c]
-		}
-		if c < len(want) {
-			w = want[c]
-		}
-		if normHeader(keyText(h)) != normHeader(keyText(w)) {
+	for c := range max(got[0].rowWidth(0), sn.headerWidth()) {
+		if normHeader(keyText(got[0].at(0, c))) != normHeader(keyText(sn.cell(0, c))) {
 			return false, nil
 		}
 	}
 	keys := got[1]
-	n := max(len(keys), len(sn.values))
+	n := max(keys.rows(), sn.rows())
 	for r := 1; r < n; r++ {
-		var k any
-		if r < len(keys) && len(keys[r]) > 0 {
-			k = keys[r][0]
-		}
-		if u.keyOf(k) != u.keyOf(sn.cell(r, p.keyCol)) {
+		if u.gridKey(keys, r, 0) != u.rowKey(sn, r, p.keyCol) {
 			return false, nil
 		}
 	}
@@ -253,18 +260,19 @@ func (u *upsert) write(ctx context.Context, p *plan) error {
 			return err
 		}
 	}
-	for i, batch := range p.data {
-		req := &sheets.BatchUpdateValuesRequest{ValueInputOption: "RAW", Data: batch}
+	sent := 0
+	return u.batches(p, func(batch []*sheets.ValueRange) error {
+		body := encodeValueRanges(batch)
 		err := u.s.c.call(ctx, "values.batchUpdate", kindWrite, &u.requests, u.s.fenced(ctx, func() error {
-			_, err := u.s.c.svc.Spreadsheets.Values.BatchUpdate(u.s.id, req).Context(ctx).Do()
-			return err
+			return u.s.postValues(ctx, body)
 		}))
 		if err != nil {
-			if i > 0 {
-				u.s.c.log.Warn().Str("sheet", u.title).Int("batches_written", i).Msg("sheets: write stopped part way; the next run completes it")
+			if sent > 0 {
+				u.s.c.log.Warn().Str("sheet", u.title).Int("batches_written", sent).Msg("sheets: write stopped part way; the next run completes it")
 			}
 			return u.s.apiErr(u.op, err)
 		}
+		sent++
 		for _, vr := range batch {
 			for _, row := range vr.Values {
 				for _, v := range row {
@@ -274,6 +282,6 @@ func (u *upsert) write(ctx context.Context, p *plan) error {
 				}
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }

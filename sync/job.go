@@ -336,7 +336,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 			ms.Err = j.readErr(opts, fmt.Errorf("read records: %w", err))
 			return ms
 		}
-		table.Rows = append(table.Rows, mapper.Row(rec))
+		table.Append(mapper.Row(rec))
 		if rec.Modified.After(cursor) {
 			cursor = rec.Modified
 		}
@@ -352,7 +352,8 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		log.Info().Int("records", n).Msg("changed records no longer match the filter: their rows leave the tab per on_delete")
 	}
 	deletedSince := ms.Since
-	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && !view.moves {
+	// A view whose filter was just edited may rightly match nothing.
+	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && !view.moves && !slices.Contains(change.Settings, SettingFilter) {
 		// An empty answer where the tab held rows is far more often a
 		// permission or API change than a CRM emptied overnight. A full
 		// reconcile would delete every row (and the notes people keep on
@@ -421,7 +422,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	st.LastError = ""
 	if ms.Mode == ModeFull {
 		st.LastFull = start
-		st.Rows = len(table.Rows)
+		st.Rows = table.Len()
 	} else {
 		st.Rows += res.Added - res.Removed
 	}

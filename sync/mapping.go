@@ -171,7 +171,13 @@ func NewSchemaMapper(specs []ColumnSpec, schema Schema) (*Mapper, error) {
 				seenField[fp.Key] = true
 				m.fields = append(m.fields, fp.Key)
 			}
-			for _, r := range fp.Relations {
+			rels := fp.Relations
+			if namesRelated(fp) {
+				// The cell shows the related record's name: renaming the
+				// account changes it, the deal itself is not modified.
+				rels = append(slices.Clone(rels), fp.Key)
+			}
+			for _, r := range rels {
 				if !slices.Contains(m.relations, r) {
 					m.relations = append(m.relations, r)
 				}
@@ -205,6 +211,12 @@ func isLookup(dataType string) bool {
 		return true
 	}
 	return false
+}
+
+// namesRelated reports whether a path shows a lookup's display name
+// (Account_Name, Account_Name.name), which is the related record's field.
+func namesRelated(fp FieldPath) bool {
+	return traversable(&fp.Field) && (len(fp.Rest) == 0 || len(fp.Rest) == 1 && lookupKey(fp.Rest[0]) == 1)
 }
 
 // lookupKey returns 0, 1, 2 for the id, name and email of a Lookup, -1 for

@@ -41,8 +41,10 @@ type Table struct {
 	Columns    []Column // owned columns, in mapping order
 	Key        int      // index in Columns of the key (Zoho id) column
 
-	// Rows are the records to insert or update, keyed by Row.Key.
-	Rows []Row
+	// Rows are the records to insert or update, keyed by Row.Key. Rows
+	// added with Append are held apart, packed; Len and Row see both.
+	Rows   []Row
+	packed rowStore
 	// Deleted are keys of records deleted in the CRM.
 	Deleted []string
 	// Full means Rows is every record of the module: a row in the tab whose
@@ -58,6 +60,31 @@ type Table struct {
 	// deleted records when OnDelete is mark.
 	MarkColumn string
 	MarkText   string
+}
+
+// Append adds a row, packed: a table of a whole module holds a quarter of
+// the memory of Rows. Read it back with Row.
+func (t *Table) Append(r Row) { t.packed.add(r) }
+
+// Len is the number of rows: Rows, then the appended ones.
+func (t *Table) Len() int { return len(t.Rows) + t.packed.len() }
+
+// Row returns row i of Len, Rows first. The cells of an appended row are
+// decoded into buf (reused when large enough); its strings share the
+// table's memory and its times are in UTC.
+func (t *Table) Row(i int, buf []Cell) Row {
+	if i < len(t.Rows) {
+		return t.Rows[i]
+	}
+	return t.packed.row(i-len(t.Rows), buf)
+}
+
+// RowKey returns the key of row i of Len, without decoding its cells.
+func (t *Table) RowKey(i int) string {
+	if i < len(t.Rows) {
+		return t.Rows[i].Key
+	}
+	return t.packed.key(i - len(t.Rows))
 }
 
 // UpsertOptions tunes one Sink.Upsert call.
@@ -136,6 +163,11 @@ type ReadOptions struct {
 	// the reader ANDs it with its own conditions. Fields and Where may use
 	// related paths through up to two lookups ("Account_Name.Industry").
 	Where string
+	// WindowSince is set when Where is only an incremental change window
+	// (records changed, or whose related records changed, since it): a
+	// reader that cannot query with Where reads the records modified since
+	// WindowSince instead, and related records' changes wait for a full read.
+	WindowSince time.Time
 }
 
 // Source reads a CRM. zoho.Client implements it.

@@ -85,6 +85,11 @@ func (j *Job) openView(ctx context.Context, m ModuleJob, now time.Time) (*view, 
 	if m.Filter != nil {
 		paths = append(paths, m.Filter.Paths()...)
 	}
+	for _, c := range m.Columns {
+		// A lookup's name is its record's: load that module's metadata too,
+		// to watch its Modified_Time (a path that leads nowhere is ignored).
+		paths = append(paths, c.Field+".Modified_Time")
+	}
 	schema, err := LoadSchema(ctx, j.Source, m.Module, paths)
 	if err != nil {
 		return nil, nil, err
@@ -153,7 +158,7 @@ func (v *view) read(base ReadOptions) ReadOptions {
 	case window != "" && v.where != "":
 		ro.Since, ro.Where = time.Time{}, "("+v.where+") and "+window
 	case window != "":
-		ro.Since, ro.Where = time.Time{}, window
+		ro.Since, ro.Where, ro.WindowSince = time.Time{}, window, base.Since
 	default:
 		ro.Where = v.where
 	}
@@ -209,9 +214,9 @@ func left(changed []string, table *Table) int {
 	if len(changed) == 0 {
 		return 0
 	}
-	read := make(map[string]bool, len(table.Rows))
-	for _, r := range table.Rows {
-		read[r.Key] = true
+	read := make(map[string]bool, table.Len())
+	for i := range table.Len() {
+		read[table.RowKey(i)] = true
 	}
 	n := 0
 	for _, id := range changed {

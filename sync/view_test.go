@@ -148,7 +148,8 @@ func (s *tabSink) Upsert(_ context.Context, t *zsync.Table, _ zsync.UpsertOption
 	}
 	res.Tab = found
 	want := map[string]bool{}
-	for _, r := range t.Rows {
+	for i := range t.Len() {
+		r := t.Row(i, nil)
 		want[r.Key] = true
 		if _, had := tab[r.Key]; had {
 			res.Updated++
@@ -559,5 +560,28 @@ func TestViewRecordChangedDuringTheRunStays(t *testing.T) {
 	run(t, j)
 	if got := strings.Join(sink.keys("Pipeline"), ","); got != "d1,d2,d4" {
 		t.Errorf("tab holds %s, want d1,d2,d4 (d4 still matches)", got)
+	}
+}
+
+// TestViewFilterEditedToMatchNothing: a filter edited so that no record
+// matches now empties the tab; an empty answer is what the user asked for,
+// not a sign of lost permissions.
+func TestViewFilterEditedToMatchNothing(t *testing.T) {
+	_, sink, j, now := viewWorld(t, "Amount >= 100", zsync.OnDeleteRemove)
+	run(t, j)
+	if got := strings.Join(sink.keys("Pipeline"), ","); got != "d1,d3,d4" {
+		t.Fatalf("tab holds %s, want d1,d3,d4", got)
+	}
+	*now = now.Add(time.Hour)
+	j.Modules[0].Filter = mustFilter(t, "Amount >= 1000000")
+	if ms := run(t, j).Modules[0]; ms.Mode != zsync.ModeFull || ms.Err != nil {
+		t.Fatalf("run after the edit: mode %s, error %v", ms.Mode, ms.Err)
+	}
+	if got := strings.Join(sink.keys("Pipeline"), ","); got != "" {
+		t.Errorf("tab holds %s after its filter was edited to match nothing", got)
+	}
+	*now = now.Add(time.Hour)
+	if ms := run(t, j).Modules[0]; ms.Mode != zsync.ModeIncremental {
+		t.Errorf("the run after is %s, want incremental (the edit is settled)", ms.Mode)
 	}
 }

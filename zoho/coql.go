@@ -111,6 +111,11 @@ func (c *Client) planRead(ctx context.Context, module string, opts zsync.ReadOpt
 			cols[p] = f
 		}
 	}
+	if c.noCOQL.Load() != nil && opts.Where != "" && !opts.WindowSince.IsZero() {
+		// Only a change window: Modified_Time alone still finds every
+		// record changed itself (a renamed account waits for a full read).
+		opts.Where, opts.Since = "", opts.WindowSince
+	}
 	plan := &readPlan{path: c.pathFor(opts.Fields, meta)}
 	var coqlCols []string // what COQL reads
 	switch {

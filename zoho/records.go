@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/zoho2sheets/zoho2sheets/internal/jsonscan"
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
 
@@ -333,7 +334,9 @@ func (c *Client) recordsPageOnce(ctx context.Context, op, path string, q url.Val
 // record at a time.
 func decodeRecords(body io.Reader, op string, meta map[string]zsync.Field, buf []zsync.Record) ([]zsync.Record, pageInfo, error) {
 	var info pageInfo
-	dec := json.NewDecoder(body)
+	// The page is scanned, not decoded into a map per record: each value's
+	// JSON goes straight to decodeValue (about half the allocations).
+	sc := jsonscan.New(body)
 	bad := func(err error) ([]zsync.Record, pageInfo, error) {
 		var ne *netError
 		if errors.As(err, &ne) {
@@ -341,42 +344,35 @@ func decodeRecords(body io.Reader, op string, meta map[string]zsync.Field, buf [
 		}
 		return buf, info, fmt.Errorf("zoho: %s: decode answer: %w", op, err)
 	}
-	if err := expectDelim(dec, '{'); err != nil {
-		return bad(err)
+	var key, raw []byte
+	if !sc.Expect('{') {
+		return bad(sc.Err())
 	}
-	m := make(map[string]json.RawMessage, 16)
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return bad(err)
-		}
-		switch t {
+	for sc.More('}') {
+		key, _ = sc.Key(key[:0])
+		switch string(key) {
 		case "data":
-			if err := expectDelim(dec, '['); err != nil {
-				return bad(err)
+			if !sc.Expect('[') {
+				break
 			}
-			for dec.More() {
-				clear(m)
-				if err := dec.Decode(&m); err != nil {
-					return bad(err)
+			for sc.More(']') {
+				var rec zsync.Record
+				if rec, key, raw = scanRecord(sc, meta, key, raw); sc.Err() == nil {
+					buf = append(buf, rec)
 				}
-				buf = append(buf, toRecord(m, meta))
-			}
-			if err := expectDelim(dec, ']'); err != nil {
-				return bad(err)
 			}
 		case "info":
-			if err := dec.Decode(&info); err != nil {
-				return bad(err)
+			var ok bool
+			if raw, ok = sc.Raw(raw[:0]); ok {
+				if err := json.Unmarshal(raw, &info); err != nil {
+					return bad(err)
+				}
 			}
 		default:
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return bad(err)
-			}
+			sc.Skip()
 		}
 	}
-	if err := expectDelim(dec, '}'); err != nil {
+	if err := sc.Err(); err != nil {
 		return bad(err)
 	}
 	return buf, info, nil
@@ -395,38 +391,73 @@ func expectDelim(dec *json.Decoder, d json.Delim) error {
 
 var datetimeField = zsync.Field{DataType: "datetime"}
 
+// scanRecord reads one record object from sc; key and raw are scratch
+// buffers, returned for reuse.
+func scanRecord(sc *jsonscan.Scanner, meta map[string]zsync.Field, key, raw []byte) (zsync.Record, []byte, []byte) {
+	rec := zsync.Record{Fields: make(map[string]zsync.Value, len(meta)/4+4)}
+	if !sc.Expect('{') {
+		return rec, key, raw
+	}
+	for sc.More('}') {
+		var ok bool
+		if key, ok = sc.Key(key[:0]); !ok {
+			break
+		}
+		if raw, ok = sc.Raw(raw[:0]); !ok {
+			break
+		}
+		setField(&rec, key, raw, meta)
+	}
+	return rec, key, raw
+}
+
 // toRecord decodes one record's JSON fields. $-prefixed keys are Zoho's
 // read-only meta and are dropped.
 func toRecord(m map[string]json.RawMessage, meta map[string]zsync.Field) zsync.Record {
 	rec := zsync.Record{Fields: make(map[string]zsync.Value, len(m))}
 	for k, raw := range m {
-		if len(k) > 0 && k[0] == '$' {
-			continue
-		}
-		if k == "id" {
-			id, ok := jsonString(raw)
-			if !ok {
-				id = string(raw)
-			}
-			rec.ID = id
-			rec.Fields[k] = id
-			continue
-		}
-		var fp *zsync.Field
-		if f, ok := meta[k]; ok {
-			fp = &f
-		} else if k == "Modified_Time" || k == "Created_Time" {
-			fp = &datetimeField
-		}
-		v := decodeValue(raw, fp)
-		if k == "Modified_Time" {
-			if t, ok := v.(time.Time); ok {
-				rec.Modified = t
-			}
-		}
-		rec.Fields[k] = v
+		setField(&rec, []byte(k), raw, meta)
 	}
 	return rec
+}
+
+// setField decodes one JSON field of a record into rec. $-prefixed keys
+// are Zoho's read-only meta and are dropped.
+func setField(rec *zsync.Record, k, raw []byte, meta map[string]zsync.Field) {
+	if len(k) > 0 && k[0] == '$' {
+		return
+	}
+	if string(k) == "id" {
+		id, ok := jsonString(raw)
+		if !ok {
+			id = string(raw)
+		}
+		rec.ID = id
+		rec.Fields["id"] = id
+		return
+	}
+	var (
+		fp   *zsync.Field
+		name string
+	)
+	if f, ok := meta[string(k)]; ok {
+		fp, name = &f, f.APIName // the metadata's string: no copy of the key per record
+		if name != string(k) {
+			name = string(k) // a related path (Account_Name.Industry) keyed by its path
+		}
+	} else {
+		name = string(k)
+		if name == "Modified_Time" || name == "Created_Time" {
+			fp = &datetimeField
+		}
+	}
+	v := decodeValue(raw, fp)
+	if name == "Modified_Time" {
+		if t, ok := v.(time.Time); ok {
+			rec.Modified = t
+		}
+	}
+	rec.Fields[name] = v
 }
 
 // Deleted streams the records of a module deleted since a time (all since

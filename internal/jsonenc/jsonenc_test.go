@@ -2,6 +2,8 @@ package jsonenc
 
 import (
 	"encoding/json"
+	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -37,4 +39,21 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("%q: %q != %q", s, got, want)
 		}
 	})
+}
+
+func TestAppendFloatMatchesEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	fs := []float64{0, 1, -1, 0.1, 1e-7, 1e-6, 123456789012345680, 1e20, 1e21, 4150868000000224005, math.MaxFloat64, math.SmallestNonzeroFloat64, 45306.999988426}
+	for range 10000 {
+		fs = append(fs, math.Float64frombits(r.Uint64()), r.NormFloat64()*math.Pow(10, float64(r.IntN(60)-30)))
+	}
+	for _, f := range fs {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			continue
+		}
+		want, _ := json.Marshal(f)
+		if got := AppendFloat(nil, f); string(got) != string(want) {
+			t.Fatalf("AppendFloat(%v) = %s, encoding/json %s", f, got, want)
+		}
+	}
 }

@@ -649,7 +649,10 @@ func errOperator(path *coqlPath, op string) *apiError {
 
 func likeable(f *fieldSpec) bool {
 	switch f.dataType {
-	case "text", "textarea", "email", "phone", "website", "picklist", "autonumber":
+	case "text", "textarea", "email", "phone", "website", "picklist", "autonumber",
+		// The reference is silent; the emulator chooses to match the
+		// values joined by ";", as = does.
+		"multiselectpicklist":
 		return true
 	}
 	return false
@@ -706,7 +709,7 @@ func (p *coqlParser) value(path *coqlPath, op string) (any, *apiError) {
 		}
 		return t.text, nil
 	case "boolean":
-		if op != "=" && op != "!=" {
+		if op != "=" { // booleans take = only (§5.1.1)
 			return nil, errOperator(path, op)
 		}
 		switch strings.ToLower(t.text) {
@@ -924,6 +927,12 @@ func (s *Server) coqlMatch(m *module, r *record, c *coqlCond) bool {
 			a, _ := v.(string)
 			w, _ := want.(string)
 			return compareIDs(a, w), true
+		}
+		if a, ok := v.(string); ok && likeable(f) {
+			// Text compares ignoring case, as like does (the reference is
+			// silent; Zoho's criteria ignore case).
+			w, ok := want.(string)
+			return strings.Compare(strings.ToLower(a), strings.ToLower(w)), ok
 		}
 		return compareValues(v, want)
 	}

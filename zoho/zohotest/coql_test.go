@@ -94,6 +94,7 @@ func TestCOQLRejectsLikeZoho(t *testing.T) {
 		{"greater on text", "select Last_Name from Leads where Last_Name > 'a'", 400, "INVALID_QUERY", map[string]any{"operator": ">"}},
 		{"like on a number", "select Last_Name from Leads where No_of_Employees like '1%'", 400, "INVALID_QUERY", nil},
 		{"boolean with <", "select Last_Name from Leads where Email_Opt_Out < true", 400, "INVALID_QUERY", nil},
+		{"boolean with !=", "select Last_Name from Leads where Email_Opt_Out != true", 400, "INVALID_QUERY", map[string]any{"operator": "!="}},
 		{"duplicate alias", "select Last_Name as 'x', Email as 'x' from Leads where id is not null", 400, "DUPLICATE_ALIAS", nil},
 		{"duplicate column", "select Last_Name, Last_Name from Leads where id is not null", 400, "DUPLICATE_DATA", nil},
 		{"empty alias", "select Last_Name as '' from Leads where id is not null", 400, "INVALID_ALIAS", nil},
@@ -145,6 +146,47 @@ func TestCOQLRejectsLikeZoho(t *testing.T) {
 			t.Fatalf("with both: HTTP %d %s", a.status, a.body)
 		}
 	})
+}
+
+// A multi-select picklist takes like, matched against its values joined
+// by ";" as COQL writes them in a condition (Languages = 'English;German').
+func TestCOQLLikeOnMultiSelect(t *testing.T) {
+	s := newServer(t, Options{NoListener: true, Records: map[string]int{"Leads": 200}})
+	at := mintToken(t, s)
+	rows, _ := coql(t, s, at, "select Languages from Leads where Languages like '%German%' limit 2000").rows(t)
+	want := 0
+	for _, id := range s.IDs("Leads") {
+		r, _ := s.Record("Leads", id)
+		langs, _ := r["Languages"].([]any)
+		for _, l := range langs {
+			if l == "German" {
+				want++
+				break
+			}
+		}
+	}
+	if want == 0 || len(rows) != want {
+		t.Fatalf("like '%%German%%' returned %d rows, want the %d leads speaking German", len(rows), want)
+	}
+}
+
+// Text compares ignoring case, with = and in as with like.
+func TestCOQLTextIgnoresCase(t *testing.T) {
+	s := newServer(t, Options{NoListener: true, Records: map[string]int{"Deals": 200}})
+	at := mintToken(t, s)
+	won, _ := coql(t, s, at, "select Stage from Deals where Stage = 'Closed Won' limit 2000").rows(t)
+	if len(won) == 0 {
+		t.Fatal("no won deal in the seed")
+	}
+	for _, q := range []string{"Stage = 'closed won'", "Stage in ('CLOSED WON', 'nothing')", "Stage like 'closed w%'"} {
+		rows, _ := coql(t, s, at, "select Stage from Deals where "+q+" limit 2000").rows(t)
+		if len(rows) != len(won) {
+			t.Errorf("%s: %d rows, want the %d of Stage = 'Closed Won'", q, len(rows), len(won))
+		}
+	}
+	if rows, _ := coql(t, s, at, "select Stage from Deals where Stage != 'closed won' limit 2000").rows(t); len(rows) != 200-len(won) {
+		t.Errorf("!= 'closed won': %d rows, want %d", len(rows), 200-len(won))
+	}
 }
 
 // mintWith mints an access token carrying only scopes.

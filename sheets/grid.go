@@ -1,0 +1,298 @@
+package sheets
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"unsafe"
+
+	"github.com/zoho2sheets/zoho2sheets/internal/jsonscan"
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+)
+
+// grid is one range of values as read (UNFORMATTED_VALUE, rows major),
+// held compactly: per cell a kind byte and one word, text in one shared
+// arena. A 1,000,000-cell tab is ~9 bytes a cell plus its text, in three
+// pointer-free slices the garbage collector never scans, instead of a
+// boxed value per cell.
+type grid struct {
+	start []uint32 // start[r] is the index in kinds/words of row r's first cell; one extra at the end
+	kinds []cellKind
+	words []uint64 // text: offset<<32 | length in arena; number: its bits; bool: 0 or 1
+	arena []byte
+	width int // cells in the longest row
+
+	// filter, when set, thins rows as they are read (see rowFilter).
+	filter rowFilter
+	// droppable[c] is true for a column whose cells a thin row lost.
+	droppable []bool
+	thin      []uint64 // bit r: row r was thinned
+	match     []uint64 // bit r: the cells row r lost held what the table wants
+}
+
+// rowFilter decides at the end of each row after the header which of its
+// cells to keep. drop (nil: keep every cell) names the columns whose
+// cells are dropped; matched says they held what the table wants. It may
+// set g.droppable on its first call.
+type rowFilter func(g *grid, r int) (drop func(c int) bool, matched bool)
+
+func bit(bits []uint64, i int) bool { return i>>6 < len(bits) && bits[i>>6]&(1<<(i&63)) != 0 }
+
+func setBit(bits *[]uint64, i int) {
+	for len(*bits) <= i>>6 {
+		*bits = append(*bits, 0)
+	}
+	(*bits)[i>>6] |= 1 << (i & 63)
+}
+
+// gone reports whether cell (r, c) was dropped by the filter: its value is
+// unknown, not empty.
+func (g *grid) gone(r, c int) bool {
+	return g != nil && bit(g.thin, r) && c >= 0 && c < len(g.droppable) && g.droppable[c]
+}
+
+// matched reports whether row r's dropped cells held what the table wants.
+func (g *grid) matched(r int) bool { return g != nil && bit(g.match, r) }
+
+// thinRow drops the cells of row r that drop names (the row's text starts
+// at textStart in the arena, which is compacted).
+func (g *grid) thinRow(r int, drop func(int) bool, textStart int, matched bool) {
+	s, e := int(g.start[r]), int(g.start[r+1])
+	at, last := textStart, s-1
+	for i := s; i < e; i++ {
+		if drop(i - s) {
+			g.kinds[i], g.words[i] = cellNull, 0
+			continue
+		}
+		if g.kinds[i] == cellText {
+			n := copy(g.arena[at:], g.bytes(i)) // moves text down: copy handles the overlap
+			g.words[i] = uint64(at)<<32 | uint64(n)
+			at += n
+		}
+		last = i
+	}
+	g.arena = g.arena[:at]
+	g.kinds, g.words = g.kinds[:last+1], g.words[:last+1]
+	g.start[r+1] = uint32(last + 1)
+	setBit(&g.thin, r)
+	if matched {
+		setBit(&g.match, r)
+	}
+}
+
+type cellKind uint8
+
+const (
+	cellNull cellKind = iota
+	cellText
+	cellNumber
+	cellBool
+)
+
+func (g *grid) rows() int {
+	if g == nil || len(g.start) == 0 {
+		return 0
+	}
+	return len(g.start) - 1
+}
+
+// rowWidth is the number of cells row r holds (trailing empty cells are
+// not sent).
+func (g *grid) rowWidth(r int) int {
+	if r < 0 || r >= g.rows() {
+		return 0
+	}
+	return int(g.start[r+1] - g.start[r])
+}
+
+// index returns the position of cell (r, c) in kinds/words, or -1.
+func (g *grid) index(r, c int) int {
+	if c < 0 || c >= g.rowWidth(r) {
+		return -1
+	}
+	return int(g.start[r]) + c
+}
+
+func (g *grid) bytes(i int) []byte {
+	w := g.words[i]
+	off, n := w>>32, w&0xffffffff
+	return g.arena[off : off+n]
+}
+
+// at returns cell (r, c) as the API client would have decoded it: string,
+// float64, bool or nil (missing or null).
+func (g *grid) at(r, c int) any {
+	i := g.index(r, c)
+	if i < 0 {
+		return nil
+	}
+	switch g.kinds[i] {
+	case cellText:
+		return string(g.bytes(i))
+	case cellNumber:
+		return math.Float64frombits(g.words[i])
+	case cellBool:
+		return g.words[i] == 1
+	}
+	return nil
+}
+
+// text returns the text of cell (r, c) without copying it: a view of the
+// arena, which is never written once the read is done.
+func (g *grid) text(r, c int) (string, bool) {
+	i := g.index(r, c)
+	if i < 0 || g.kinds[i] != cellText {
+		return "", false
+	}
+	b := g.bytes(i)
+	if len(b) == 0 {
+		return "", true
+	}
+	return unsafe.String(&b[0], len(b)), true
+}
+
+// same reports sameValue(want, k, at(r, c)) without boxing the cell.
+func (g *grid) same(r, c int, want any, k zsync.Kind) bool {
+	i := g.index(r, c)
+	if i < 0 {
+		return sameValue(want, k, nil)
+	}
+	switch g.kinds[i] {
+	case cellText:
+		if w, ok := want.(string); ok {
+			return string(g.bytes(i)) == w
+		}
+		return want == nil
+	case cellNumber:
+		return sameValue(want, k, math.Float64frombits(g.words[i]))
+	case cellBool:
+		return sameValue(want, k, g.words[i] == 1)
+	}
+	return sameValue(want, k, nil)
+}
+
+// isNumber reports whether cell (r, c) holds a number.
+func (g *grid) isNumber(r, c int) bool {
+	i := g.index(r, c)
+	return i >= 0 && g.kinds[i] == cellNumber
+}
+
+// decodeValueRanges reads the answer of values:batchGet (rows major) from
+// r into one grid per value range, without holding the body or a boxed
+// value per cell. n is the number of ranges asked for; filter, when not
+// nil, thins the first range's rows as they are read.
+func decodeValueRanges(r io.Reader, n int, filter rowFilter) ([]*grid, error) {
+	out := make([]*grid, n)
+	sc := jsonscan.New(r)
+	var key []byte
+	if !sc.Expect('{') {
+		return nil, sc.Err()
+	}
+	for sc.More('}') {
+		key, _ = sc.Key(key[:0])
+		if string(key) != "valueRanges" {
+			sc.Skip()
+			continue
+		}
+		if !sc.Expect('[') {
+			break
+		}
+		for i := 0; sc.More(']'); i++ {
+			g := &grid{}
+			if i == 0 {
+				g.filter = filter
+			}
+			if i < n {
+				out[i] = g
+			}
+			if !sc.Expect('{') {
+				break
+			}
+			for sc.More('}') {
+				key, _ = sc.Key(key[:0])
+				if string(key) != "values" {
+					sc.Skip()
+					continue
+				}
+				if err := g.decodeRows(sc); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i] == nil {
+			out[i] = &grid{}
+		}
+	}
+	return out, nil
+}
+
+// decodeRows reads [[cell, …], …] into g.
+func (g *grid) decodeRows(sc *jsonscan.Scanner) error {
+	if !sc.Expect('[') {
+		return sc.Err()
+	}
+	var lit []byte
+	g.start = append(g.start[:0], 0)
+	for sc.More(']') {
+		if !sc.Expect('[') {
+			break
+		}
+		textStart := len(g.arena)
+		for sc.More(']') {
+			switch c := sc.Peek(); {
+			case c == '"':
+				off := len(g.arena)
+				var ok bool
+				if g.arena, ok = sc.String(g.arena); !ok {
+					break
+				}
+				if uint64(len(g.arena)) >= 1<<32 {
+					return fmt.Errorf("the tab holds more than 4 GB of text")
+				}
+				g.kinds = append(g.kinds, cellText)
+				g.words = append(g.words, uint64(off)<<32|uint64(len(g.arena)-off))
+			default:
+				var ok bool
+				if lit, ok = sc.Literal(lit[:0]); !ok {
+					break
+				}
+				switch string(lit) {
+				case "true":
+					g.kinds = append(g.kinds, cellBool)
+					g.words = append(g.words, 1)
+				case "false":
+					g.kinds = append(g.kinds, cellBool)
+					g.words = append(g.words, 0)
+				case "null":
+					g.kinds = append(g.kinds, cellNull)
+					g.words = append(g.words, 0)
+				default:
+					f, err := strconv.ParseFloat(string(lit), 64)
+					if err != nil {
+						return fmt.Errorf("a cell holds %q, not a JSON value", lit)
+					}
+					g.kinds = append(g.kinds, cellNumber)
+					g.words = append(g.words, math.Float64bits(f))
+				}
+			}
+		}
+		if len(g.kinds) >= math.MaxUint32 {
+			return fmt.Errorf("the range holds more than %d cells", uint32(math.MaxUint32))
+		}
+		g.start = append(g.start, uint32(len(g.kinds)))
+		r := len(g.start) - 2
+		if g.filter != nil && r > 0 && sc.Err() == nil {
+			if drop, matched := g.filter(g, r); drop != nil {
+				g.thinRow(r, drop, textStart, matched)
+			}
+		}
+		g.width = max(g.width, g.rowWidth(r))
+	}
+	return sc.Err()
+}

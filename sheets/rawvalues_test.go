@@ -1,0 +1,31 @@
+package sheets
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/api/sheets/v4"
+)
+
+// The hand-encoded request must say what the generated client would.
+func TestEncodeValueRangesMatchesClient(t *testing.T) {
+	data := []*sheets.ValueRange{
+		{Range: "'Leads'!A1", Values: [][]any{{"Zoho ID"}}},
+		{Range: "'Le\"ads'!B2:E2", Values: [][]any{{"=IMPORTDATA(\"x\")", nil, 1.5, true}}},
+		{Range: "'Leads'!A3:C4", Values: [][]any{{"Zoë 🚀\n\u2028", 45306.5, false}, {"", -0.000001, 1e21}}},
+	}
+	got := encodeValueRanges(data)
+	want, err := json.Marshal(&sheets.BatchUpdateValuesRequest{ValueInputOption: "RAW", Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g, w any
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Fatalf("invalid JSON %s: %v", got, err)
+	}
+	json.Unmarshal(want, &w)
+	if d := cmp.Diff(w, g); d != "" {
+		t.Errorf("request differs from the client's (-client +ours):\n%s", d)
+	}
+}
