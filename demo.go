@@ -158,6 +158,11 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	printSummary(out, sum)
 	fmt.Fprintf(out, "\n%s\n", g.Table(id, "Leads"))
 	fmt.Fprintln(out, "The lead whose company starts with \"=\" is stored as text, not a formula.")
+	fmt.Fprintln(out, "Revenue is a currency cell in the org's currency; a name ending in ↗ links to the lead in Zoho CRM:")
+	fmt.Fprintf(out, "   %s\n", g.Cell(id, "Leads", 1, indexOf(vals[0], "Name")).Hyperlink)
+	fmt.Fprintf(out, "The Zoho ID header's note: %q\n\n", g.Cell(id, "Leads", 0, 0).Note)
+	fmt.Fprintln(out, "== 5. What the team sees first: the status tab (one row per synced tab, updated every run)")
+	fmt.Fprintf(out, "\n%s", g.Table(id, "Sync status"))
 	return nil
 }
 

@@ -203,7 +203,9 @@ func TestSecondRunWaitsForTheLeaseOrExits75(t *testing.T) {
 	if code != exitLeaseBusy {
 		t.Fatalf("exit %d, want %d:\n%s", code, exitLeaseBusy, errs)
 	}
-	until := l.Expires().Add(sheets.DefaultLeaseSkew).UTC().Format(time.RFC3339) // when it may be taken over
+	// The message names when the lease may be taken over: its expiry plus
+	// the clock difference allowed between machines.
+	until := l.Expires().Add(sheets.DefaultLeaseSkew).UTC().Format(time.RFC3339)
 	for _, want := range []string{"another run holds the lease until " + until, "host backfill-box, pid 4242, owner ", "Try: ", "--wait"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)

@@ -59,6 +59,7 @@ type env struct {
 }
 
 func main() {
+	tuneGC(os.Getenv)
 	os.Exit(Main(context.Background(), os.Args[1:], osEnv()))
 }
 
@@ -160,6 +161,7 @@ Sync flags:
   --since DATE        backfill records modified since DATE (2006-01-02 or RFC 3339)
   --module NAME       limit the run to a module (repeatable)
   --dry-run           read and plan, print what would change, write nothing
+  --dry-run-limit N   dry run: show up to N changed cells per tab (default 20)
   --wait DURATION     wait up to DURATION (e.g. 15m) for another run's lease; default 0
                       with --once, until shortly before the next scheduled run for the daemon;
                       a dry run takes no lease and ignores it

@@ -22,6 +22,13 @@ modules:
     columns:
       - { header: Zoho ID, field: id }
       - { header: Account, field: Account_Name }
+  - module: Contacts
+    sheet: Tagged # Tag: read through Get Records
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Name, field: Full_Name }
+      - { header: Account, field: Account_Name.name }
+      - { header: Tags, field: Tag.name, join: ", " }
 `)
 	if code, _, errs := runAt(t, em, "--once", "--config", cfg); code != 0 {
 		t.Fatalf("first run: exit %d\n%s", code, errs)
@@ -33,8 +40,12 @@ modules:
 	if code != 0 || !strings.Contains(errs, `"mode":"incremental"`) {
 		t.Fatalf("second run: exit %d, want incremental runs\n%s", code, errs)
 	}
-	for _, module := range []string{"Contacts", "Deals"} {
-		header, rows := tab(t, em, module, "Zoho ID")
+	for _, sheet := range []string{"Contacts", "Deals", "Tagged"} {
+		module := map[string]string{"Tagged": "Contacts"}[sheet]
+		if module == "" {
+			module = sheet
+		}
+		header, rows := tab(t, em, sheet, "Zoho ID")
 		n := 0
 		for id, row := range rows {
 			rec, _ := em.zoho.Record(module, id)
@@ -44,11 +55,14 @@ modules:
 			}
 			n++
 			if got := str(cell(header, row, "Account")); got != "Renamed Holding AG" {
-				t.Errorf("%s %s: Account = %q after the account was renamed", module, id, got)
+				t.Errorf("%s %s: Account = %q after the account was renamed", sheet, id, got)
+			}
+			if sheet == "Tagged" && str(cell(header, row, "Name")) != str(rec["Full_Name"]) {
+				t.Errorf("%s %s: Name = %q, want %q", sheet, id, str(cell(header, row, "Name")), str(rec["Full_Name"]))
 			}
 		}
 		if n == 0 {
-			t.Fatalf("no %s row of account %s: the test needs one", module, acct)
+			t.Fatalf("no %s row of account %s: the test needs one", sheet, acct)
 		}
 	}
 }
@@ -182,5 +196,98 @@ func TestCheckSaysWhereRelativeDatesResolve(t *testing.T) {
 		if code != 0 || strings.Contains(out, note) != (tz == "") {
 			t.Errorf("timezone %q: exit %d, note shown %v\n%s%s", tz, code, strings.Contains(out, note), out, errs)
 		}
+	}
+}
+
+// TestViewBulkUpdateSharingOneModifiedTime: a mass update in Zoho gives
+// thousands of records one Modified_Time. On the next incremental run
+// every deal that left the view leaves and every one that entered
+// appears: no record is lost or doubled across COQL's 2,000-row pages.
+func TestViewBulkUpdateSharingOneModifiedTime(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Deals": 9000})
+	cfg := writeMapping(t, `spreadsheet_id: ${SPREADSHEET_ID}
+modules:
+  - module: Deals
+    sheet: Open
+    filter: Stage not in ('Closed Won', 'Closed Lost', 'Closed Lost to Competition')
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Stage, field: Stage }
+`)
+	if code, _, errs := runAt(t, em, "--once", "--config", cfg); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, errs)
+	}
+	_, rows := tab(t, em, "Open", "Zoho ID")
+	var open, closed []string
+	for _, id := range em.zoho.IDs("Deals") {
+		if _, ok := rows[id]; ok {
+			open = append(open, id)
+		} else {
+			closed = append(closed, id)
+		}
+	}
+	if len(open) < 2100 || len(closed) < 100 {
+		t.Fatalf("seed: %d open, %d closed deals", len(open), len(closed))
+	}
+	em.zoho.Advance(time.Hour)
+	for _, id := range open[:2100] { // one mass update: one Modified_Time
+		em.zoho.Update("Deals", id, map[string]any{"Stage": "Closed Won"})
+	}
+	for _, id := range closed[:100] {
+		em.zoho.Update("Deals", id, map[string]any{"Stage": "Qualification"})
+	}
+	code, _, errs := runAt(t, em, "--once", "--config", cfg, "--log-format", "json")
+	if code != 0 || !strings.Contains(errs, `"mode":"incremental"`) {
+		t.Fatalf("second run: exit %d, want incremental\n%s", code, errs)
+	}
+	_, rows = tab(t, em, "Open", "Zoho ID")
+	want := append(append([]string{}, open[2100:]...), closed[:100]...)
+	if n := len(em.sheets.Values(em.spreadsheetID, "Open")) - 1; n != len(want) || len(rows) != len(want) {
+		t.Errorf("Open holds %d rows of %d deals, want %d", n, len(rows), len(want))
+	}
+	for _, id := range want {
+		if _, ok := rows[id]; !ok {
+			t.Fatalf("open deal %s is missing", id)
+		}
+	}
+}
+
+// TestViewTodayEndsAtMidnightInTheMappingsZone: "created today" on a
+// datetime field follows the mapping's timezone: a lead created ten
+// minutes before midnight in Auckland leaves the view twenty minutes
+// later, with no record changed, although it is still the same day in UTC.
+func TestViewTodayEndsAtMidnightInTheMappingsZone(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 20})
+	cfg := writeMapping(t, `spreadsheet_id: ${SPREADSHEET_ID}
+timezone: Pacific/Auckland
+modules:
+  - module: Leads
+    sheet: New today
+    filter: Created_Time >= today
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Created, field: Created_Time }
+`)
+	auckland, _ := time.LoadLocation("Pacific/Auckland")
+	now := em.zoho.Now().In(auckland)
+	midnight := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, auckland)
+	em.zoho.Advance(midnight.Sub(now) - 10*time.Minute)
+	if utc := em.zoho.Now().UTC(); utc.Add(20*time.Minute).Day() != utc.Day() {
+		t.Fatalf("the test needs Auckland's midnight away from UTC's (now %s)", utc)
+	}
+	id := em.zoho.Create("Leads", map[string]any{"Last_Name": "Late", "Company": "Kiwi Ltd"})
+	if code, _, errs := runAt(t, em, "--once", "--config", cfg); code != 0 {
+		t.Fatalf("first run: exit %d\n%s", code, errs)
+	}
+	if _, rows := tab(t, em, "New today", "Zoho ID"); len(rows) != 1 || rows[id] == nil {
+		t.Fatalf("before midnight New today holds %v, want only %s", sortedKeys(rows), id)
+	}
+	em.zoho.Advance(20 * time.Minute)
+	code, _, errs := runAt(t, em, "--once", "--config", cfg, "--log-format", "json")
+	if code != 0 || !strings.Contains(errs, "the filter's relative dates moved") {
+		t.Fatalf("run after midnight: exit %d, want a full read as the day moved\n%s", code, errs)
+	}
+	if _, rows := tab(t, em, "New today", "Zoho ID"); len(rows) != 0 {
+		t.Errorf("after midnight in Auckland New today holds %v, want none", sortedKeys(rows))
 	}
 }

@@ -28,6 +28,7 @@ type syncFlags struct {
 	since       time.Time
 	modules     multiFlag
 	dryRun      bool
+	dryRunLimit int
 	logFormat   string
 	logLevel    string
 	metricsAddr string
@@ -65,6 +66,7 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	fs.StringVar(&since, "since", "", "backfill records modified since this date")
 	fs.Var(&f.modules, "module", "limit the run to this module (repeatable)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "plan and print, write nothing")
+	fs.IntVar(&f.dryRunLimit, "dry-run-limit", DefaultDryRunLimit, "dry run: changed cells (and added/removed rows) shown per tab")
 	fs.StringVar(&f.logFormat, "log-format", "auto", "json, console or auto")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "daemon: serve /metrics and /healthz here")
@@ -87,6 +89,9 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 			return nil, err
 		}
 		f.since = t
+	}
+	if err := checkDryRunLimit(fs, f); err != nil {
+		return nil, err
 	}
 	if f.full && !f.since.IsZero() {
 		return nil, usageErr("cannot combine --full with --since: --full re-reads everything")
@@ -162,7 +167,7 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	if !f.once && notifier != nil && cfg.Alerts.Digest {
 		r.digest = &alert.Digest{Since: e.now()}
 	}
-	opts := zsync.RunOptions{Full: f.full, Since: f.since, Modules: f.modules, DryRun: f.dryRun, LeaseWait: f.wait}
+	opts := zsync.RunOptions{Full: f.full, Since: f.since, Modules: f.modules, DryRun: f.dryRun, DiffLimit: f.dryRunLimit, LeaseWait: f.wait}
 	if f.once {
 		interrupt := make(chan struct{})
 		stop := watchSignals(ctx, e, log, interrupt)
@@ -330,6 +335,7 @@ func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr str
 		r.log.Info().Str("addr", ln.Addr().String()).Msg("serving /metrics and /healthz")
 	}
 
+	r.job.NextRun = func() time.Time { return sched.Next(r.e.now()) } // shown in the status tab
 	busy := make(chan struct{}, 1)
 	c := cron.New(cron.WithLocation(time.Local))
 	c.Schedule(sched, cron.FuncJob(func() {

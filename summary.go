@@ -23,14 +23,15 @@ func logSummary(log zerolog.Logger, s *zsync.Summary) {
 				ev = ev.Str("hint", h)
 			}
 		}
-		ev.Str("module", m.Module).Str("sheet", m.Sheet).Str("mode", string(m.Mode)).
+		ev = ev.Str("module", m.Module).Str("sheet", m.Sheet).Str("mode", string(m.Mode)).
 			Int("read", m.Read).Int("deletions", m.Deleted).
 			Int("added", m.Result.Added).Int("updated", m.Result.Updated).
 			Int("removed", m.Result.Removed).Int("marked", m.Result.Marked).
 			Int("unchanged", m.Result.Unchanged).Int("cells_written", m.Result.CellsWritten).
 			Int("zoho_calls", m.SourceCalls).Int("zoho_credits", m.SourceCredits).Int("sheets_requests", m.SinkRequests).
 			Strs("notes", m.Notes).
-			Dur("duration", m.Duration).Bool("dry_run", s.DryRun).Msg("summary")
+			Dur("duration", m.Duration).Bool("dry_run", s.DryRun)
+		logDiff(ev, m.Result.Diff).Msg("summary")
 	}
 	log.Info().Int("modules", len(s.Modules)).Int("failed", len(s.Failed())).
 		Dur("duration", s.Duration).Bool("dry_run", s.DryRun).Msg("run finished")
@@ -38,6 +39,9 @@ func logSummary(log zerolog.Logger, s *zsync.Summary) {
 
 // printSummary writes the run summary as a plain table.
 func printSummary(w io.Writer, s *zsync.Summary) {
+	if s.DryRun {
+		printDiff(w, s)
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	verb := ""
 	if s.DryRun {

@@ -194,7 +194,9 @@ func TestRenamedTabIsFollowed(t *testing.T) {
 	}
 	var titles []string
 	for _, s := range em.sheets.Sheets(em.spreadsheetID) {
-		titles = append(titles, s.Title)
+		if s.Title != "Sync status" {
+			titles = append(titles, s.Title)
+		}
 	}
 	if slices.Contains(titles, "Leads") || len(titles) != 3 {
 		t.Fatalf("tabs %v: the renamed tab must be the only Leads tab", titles)
@@ -265,7 +267,9 @@ func TestModuleStateOfOlderVersionIsMigrated(t *testing.T) {
 	assertExact(t, em, "Leads", map[string]func(map[string]any) any{"Name": field("Full_Name"), "Status": field("Lead_Status")}, noted)
 	var keys []string
 	for _, m := range em.sheets.Metadata(em.spreadsheetID) {
-		keys = append(keys, m.Key)
+		if m.Key != "zoho2sheets.formats" { // each tab's record of its formats
+			keys = append(keys, m.Key)
+		}
 	}
 	slices.Sort(keys)
 	if want := []string{sheets.TabStateKeyPrefix + "Deals", sheets.TabStateKeyPrefix + "Leads"}; !slices.Equal(keys, want) {

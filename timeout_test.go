@@ -50,7 +50,8 @@ func TestDaemonRunDeadlineRaisesAlert(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 3})
 	got := make(chan map[string]any, 4)
 	hook := newWebhook(t, got)
-	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/Leads", Hang: true, Times: -1})
+	// Every CRM call hangs, whichever read path (COQL or Get Records) the run takes.
+	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/*", Hang: true, Times: -1})
 	d := startDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), map[string]string{"ZOHO2SHEETS_WEBHOOK": hook},
 		"--run-timeout", "1s", "--request-timeout", "1h")
 	select {

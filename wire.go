@@ -114,12 +114,14 @@ func wire(ctx context.Context, cfg *config.Config, e env, log zerolog.Logger, m 
 	}
 	job := newJob(cfg, zc, ss, log, e)
 	job.Timezone = ss.TimeZone()
+	job.Org = zc // currency formats and record links
 	job.Calls = func() (int, int) {
 		st := ss.Stats()
 		return zc.Stats().Calls, st.ReadRequests + st.WriteRequests
 	}
 	job.Credits = func() int { return zc.Stats().Credits }
 	job.Lease = &zsync.LeasePolicy{Leaser: ss.NewLeaser(sheets.LeaseOptions{}), Poll: e.leasePoll, Logger: log, Now: e.now}
+	job.Status, job.StatusTab = ss, cfg.StatusTab
 	return &wiring{zoho: zc, sheet: ss, job: job}, nil
 }
 
@@ -128,7 +130,7 @@ func newJob(cfg *config.Config, src zsync.Source, sink zsync.Sink, log zerolog.L
 	for i, m := range cfg.Modules {
 		mj := zsync.ModuleJob{
 			Module: m.Module, Sheet: m.Sheet, Columns: m.Specs(),
-			OnDelete: m.OnDelete, MarkColumn: m.MarkColumn, FullEvery: m.FullEvery,
+			OnDelete: m.OnDelete, MarkColumn: m.MarkColumn, FullEvery: m.FullEvery, Snapshot: m.Snapshot,
 		}
 		if m.Filter != nil { // a nil *filter.Filter would be a non-nil interface
 			mj.Filter = locatedFilter{m.Filter, cfg, i}

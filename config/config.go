@@ -53,6 +53,9 @@ type Config struct {
 		// Digest asks for a daily success digest as well as failure alerts.
 		Digest bool
 	}
+	// StatusTab is the title of the tab every run updates with each synced
+	// tab's freshness (default zsync.DefaultStatusTab); "" when switched off.
+	StatusTab string
 	// Modules are the modules to sync, in file order.
 	Modules []Module
 }
@@ -76,6 +79,8 @@ type Module struct {
 	MarkColumn string
 	// FullEvery, when positive, forces a periodic full reconcile.
 	FullEvery time.Duration
+	// Snapshot, when set (mode: snapshot), makes the tab a history.
+	Snapshot *zsync.SnapshotSpec
 	// Columns are the mapped columns in sheet order; exactly one maps id.
 	Columns []Column
 	// Line is the line of the module's entry in the file.
@@ -88,6 +93,8 @@ type Column struct {
 	Field  string // dotted field path; "id" is the record id
 	Join   string // separator for array values ("" means ", ")
 	Type   string // "" (infer) or text, number, bool, date, datetime
+	Format string // Sheets number-format pattern ("" = from Zoho's field metadata)
+	Link   bool   // cells link to their record in the CRM
 	Line   int    // line of the column's entry in the file
 }
 
@@ -95,7 +102,7 @@ type Column struct {
 func (m Module) Specs() []zsync.ColumnSpec {
 	out := make([]zsync.ColumnSpec, len(m.Columns))
 	for i, c := range m.Columns {
-		out[i] = zsync.ColumnSpec{Header: c.Header, Field: c.Field, Join: c.Join, Type: c.Type}
+		out[i] = zsync.ColumnSpec{Header: c.Header, Field: c.Field, Join: c.Join, Type: c.Type, Format: c.Format, Link: c.Link}
 	}
 	return out
 }
@@ -153,7 +160,7 @@ func Parse(data []byte, filename string, getenv func(string) (string, bool)) (*C
 	if getenv == nil {
 		getenv = os.LookupEnv
 	}
-	d := &decoder{file: filename, getenv: getenv}
+	d := &decoder{file: filename, getenv: getenv, src: data}
 	cfg := d.decode(data)
 	if err := d.err(); err != nil {
 		return nil, err

@@ -50,6 +50,7 @@ func TestParseValidFixture(t *testing.T) {
 		SpreadsheetID: "1AbC-dEf_123",
 		Schedule:      "@daily",
 		Timezone:      "America/New_York",
+		StatusTab:     "Sync status",
 		Modules: []config.Module{
 			{Module: "Leads", Sheet: "Leads", OnDelete: zsync.OnDeleteMark, MarkColumn: "Deleted in Zoho",
 				FullEvery: 9 * 24 * time.Hour, Columns: cols, Line: 10},
@@ -295,7 +296,7 @@ modules:
     filter: >
       ` + strings.Repeat("Amount > 1 or ", 20) + `Amount > 2
     columns: [{ header: Zoho ID, field: id }]
-`, "m.yaml:4", "modules[0].filter", "more than 20 conditions", "COQL allows 25"},
+`, "m.yaml:5", "modules[0].filter", "more than 20 conditions", "COQL allows 25"},
 		{"filter is a list", `spreadsheet_id: abc
 modules:
   - module: Deals

@@ -19,17 +19,18 @@ import (
 
 // Keys allowed at each level, in the order a hint lists them.
 var (
-	rootKeys   = []string{"spreadsheet_id", "schedule", "timezone", "zoho", "alerts", "modules"}
+	rootKeys   = []string{"spreadsheet_id", "schedule", "timezone", "zoho", "alerts", "status_tab", "modules"}
 	zohoKeys   = []string{"data_center"}
 	alertKeys  = []string{"webhook", "digest"}
-	moduleKeys = []string{"module", "sheet", "on_delete", "mark_column", "full_every", "columns", "filter"}
-	columnKeys = []string{"header", "field", "join", "type"}
+	moduleKeys = []string{"module", "sheet", "on_delete", "mark_column", "full_every", "columns", "filter", "mode", "every", "keep"}
+	columnKeys = []string{"header", "field", "join", "type", "format", "link"}
 	onDeletes  = []string{string(zsync.OnDeleteRemove), string(zsync.OnDeleteKeep), string(zsync.OnDeleteMark)}
 )
 
 // decoder walks the YAML node tree, collecting every problem it finds.
 type decoder struct {
 	file   string
+	src    []byte // the file's text (places folded filters' mistakes)
 	getenv func(string) (string, bool)
 	errs   []lineErr
 }
@@ -132,7 +133,45 @@ func (d *decoder) decode(data []byte) *Config {
 	} else if f.missing("modules") {
 		d.add(root, "modules", "missing", "add a modules: list with at least one module, e.g. - module: Leads")
 	}
+	cfg.StatusTab = zsync.DefaultStatusTab
+	if e, ok := f.get("status_tab"); ok {
+		cfg.StatusTab = d.statusTab(e, cfg.Modules)
+	}
 	return cfg
+}
+
+// statusTab reads status_tab: a tab title, true (the default title) or
+// false (no status tab).
+func (d *decoder) statusTab(e entry, mods []Module) string {
+	const hint = `write a tab title such as status_tab: "Sync status", or status_tab: false to have none`
+	n := resolve(e.val)
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
+		if d.boolean(e, "status_tab") {
+			return zsync.DefaultStatusTab
+		}
+		return ""
+	}
+	s, ok := d.str(e, "status_tab")
+	if !ok {
+		return ""
+	}
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		d.add(n, "status_tab", "empty tab title", hint)
+		return ""
+	case len([]rune(s)) > 100:
+		d.add(n, "status_tab", fmt.Sprintf("tab title of %d characters (Google allows 100)", len([]rune(s))), hint)
+		return ""
+	}
+	for _, m := range mods {
+		if strings.EqualFold(m.Sheet, s) {
+			d.add(n, "status_tab", fmt.Sprintf("%q is also the tab of module %s (line %d)", s, m.Module, m.Line),
+				"give the status tab a title of its own")
+			return ""
+		}
+	}
+	return s
 }
 
 // entry is one key and its value in a mapping.
@@ -509,6 +548,7 @@ func (d *decoder) modules(n *yaml.Node) []Module {
 		} else if f.missing("columns") {
 			d.add(item, p+".columns", "missing", "add columns:, starting with - { header: Zoho ID, field: id }")
 		}
+		d.snapshot(f, p, &m)
 		if m.MarkColumn != "" {
 			for _, c := range m.Columns {
 				if strings.EqualFold(c.Header, m.MarkColumn) {
@@ -608,6 +648,9 @@ func (d *decoder) columns(e entry, mp string) []Column {
 				}
 			}
 		}
+		if item.Kind == yaml.MappingNode {
+			d.columnLook(item, cp, &c)
+		}
 		if c.Header == "" {
 			c.Header = c.Field
 		}
@@ -661,4 +704,100 @@ func (d *decoder) fieldPath(n *yaml.Node, cp string, c *Column) bool {
 		return false
 	}
 	return true
+}
+
+// columnLook reads a column's format: and link: keys. A format is taken
+// as written (no ${VAR} expansion: "$"#,##0.00 is a pattern, not a
+// variable) and checked, so a typo fails here, with its line, rather
+// than in Google's answer.
+func (d *decoder) columnLook(item *yaml.Node, cp string, c *Column) {
+	for i := 0; i+1 < len(item.Content); i += 2 {
+		k, v := item.Content[i], resolve(item.Content[i+1])
+		switch k.Value {
+		case "format":
+			if v.Kind != yaml.ScalarNode {
+				d.add(v, cp+".format", fmt.Sprintf("must be a single value, not %s", kindName(v)), `write a pattern in quotes, e.g. format: "#,##0.00"`)
+				continue
+			}
+			val := v.Value
+			if isNull(v) {
+				val = ""
+			}
+			if err := zsync.CheckNumberFormat(val); err != nil {
+				d.add(v, cp+".format", err.Error(),
+					`write a Sheets number format in quotes, e.g. "#,##0.00", "\"€\"#,##0", "0.0%" or "yyyy-mm-dd"; leave format out for the one Zoho's field implies`)
+				continue
+			}
+			c.Format = val
+		case "link":
+			c.Link = d.boolean(entry{k, item.Content[i+1]}, cp+".link")
+		}
+	}
+}
+
+// snapshot reads mode:, every: and keep: of a module entry. A snapshot tab
+// is a history that is only appended to, so on_delete, mark_column and
+// full_every, which say how a mirror follows the CRM, do not apply.
+func (d *decoder) snapshot(f *fieldSet, p string, m *Module) {
+	mode := "mirror"
+	var modeNode *yaml.Node
+	if e, ok := f.get("mode"); ok {
+		modeNode = resolve(e.val)
+		if s, ok := d.str(e, p+".mode"); ok {
+			switch v := strings.ToLower(strings.TrimSpace(s)); v {
+			case "", "mirror":
+			case "snapshot":
+				mode = v
+			default:
+				hint := "use mirror (the tab follows the CRM, the default) or snapshot (every run appends the records as of now)"
+				if sg := suggest(v, []string{"mirror", "snapshot"}); sg != "" {
+					hint = "did you mean " + sg + "? " + hint
+				}
+				d.add(modeNode, p+".mode", fmt.Sprintf("unknown mode %q", s), hint)
+				return
+			}
+		}
+	}
+	if mode != "snapshot" {
+		for _, k := range []string{"every", "keep"} {
+			if e, ok := f.get(k); ok {
+				d.add(resolve(e.key), p+"."+k, "set, but mode is not snapshot", "add mode: snapshot, or remove "+k)
+			}
+		}
+		return
+	}
+	sp := &zsync.SnapshotSpec{Every: zsync.PeriodDay}
+	if e, ok := f.get("every"); ok {
+		if s, ok := d.str(e, p+".every"); ok {
+			switch v := zsync.Period(strings.ToLower(strings.TrimSpace(s))); v {
+			case zsync.PeriodDay, zsync.PeriodWeek:
+				sp.Every = v
+			default:
+				d.add(resolve(e.val), p+".every", fmt.Sprintf("%q is not a snapshot period", s),
+					"use 1d (one snapshot per calendar day) or 1w (one per ISO week, Monday to Sunday)")
+			}
+		}
+	}
+	if e, ok := f.get("keep"); ok {
+		if s, ok := d.str(e, p+".keep"); ok {
+			const hint = "write how long snapshots are kept in days or weeks, e.g. keep: 26w or keep: 90d; leave it out to keep all"
+			dur, err := parseEvery(strings.TrimSpace(s))
+			switch {
+			case err != nil:
+				d.add(resolve(e.val), p+".keep", err.Error(), hint)
+			case dur%(24*time.Hour) != 0:
+				d.add(resolve(e.val), p+".keep", fmt.Sprintf("%q is not a whole number of days", s), hint)
+			case int(dur/(24*time.Hour)) < sp.Every.Length():
+				d.add(resolve(e.val), p+".keep", fmt.Sprintf("%q keeps less than one snapshot period (%s)", s, sp.Every), hint)
+			default:
+				sp.KeepDays = int(dur / (24 * time.Hour))
+			}
+		}
+	}
+	for _, k := range []string{"on_delete", "mark_column", "full_every"} {
+		if e, ok := f.get(k); ok {
+			d.add(resolve(e.key), p+"."+k, "does not apply to a snapshot tab (rows are only ever appended)", "remove "+k+", or map the module to a mirror tab of its own for it")
+		}
+	}
+	m.Snapshot, m.OnDelete, m.MarkColumn, m.FullEvery = sp, zsync.OnDeleteKeep, "", 0
 }

@@ -44,6 +44,7 @@ var crmFields = map[string][]zsync.Field{
 		{APIName: "Deal_Name", DataType: "text", JSONType: "string"},
 		{APIName: "Stage", DataType: "picklist", JSONType: "string"},
 		{APIName: "Amount", DataType: "currency", JSONType: "double"},
+		{APIName: "Probability", DataType: "percent", JSONType: "double"},
 		{APIName: "Closing_Date", DataType: "date", JSONType: "string"},
 		{APIName: "Account_Name", DataType: "lookup", JSONType: "jsonobject"},
 		{APIName: "Owner", DataType: "ownerlookup", JSONType: "jsonobject"},
@@ -65,7 +66,7 @@ func TestShippedMapping(t *testing.T) {
 	for _, m := range cfg.Modules {
 		got = append(got, fmt.Sprintf("%s->%s %s %v", m.Module, m.Sheet, m.OnDelete, m.FullEvery))
 	}
-	want := []string{"Leads->Leads mark 168h0m0s", "Contacts->Contacts remove 0s", "Deals->Pipeline keep 24h0m0s"}
+	want := []string{"Leads->Leads mark 168h0m0s", "Contacts->Contacts remove 0s", "Deals->Pipeline keep 24h0m0s", "Deals->Pipeline history keep 0s"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("modules (-want +got):\n%s", d)
 	}
@@ -116,7 +117,7 @@ modules:
 	_, err := config.Parse([]byte(src), "mapping.yaml", func(string) (string, bool) { return "", false })
 	fmt.Println(err)
 	// Output:
-	// mapping.yaml:5: modules[0].on_delet: unknown key (did you mean on_delete? valid keys here: module, sheet, on_delete, mark_column, full_every, columns, filter)
+	// mapping.yaml:5: modules[0].on_delet: unknown key (did you mean on_delete? valid keys here: module, sheet, on_delete, mark_column, full_every, columns, filter, mode, every, keep)
 	// mapping.yaml:8: modules[0].columns[1].type: unknown type "money" (use one of text, number, bool, date, datetime, or leave type out to infer it from Zoho)
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -20,14 +21,61 @@ type FilterPlace struct {
 	Block bool
 	// Multiline is true when the filter text has more than one line.
 	Multiline bool
+	// Folded places a folded block (filter: >), whose lines YAML joined
+	// with spaces: where each file line starts in the filter's one line.
+	Folded []FoldedLine
 }
+
+// FoldedLine is a file line of a folded filter: Line of the file starts
+// at column Col of the filter.
+type FoldedLine struct{ Col, Line int }
 
 // fileLine is the file line of a position in the filter.
 func (p FilterPlace) fileLine(at filter.Pos) int {
-	if p.Block {
+	switch {
+	case p.Block:
 		return p.Line + at.Line
+	case len(p.Folded) > 0 && at.Line == 1:
+		line := p.Folded[0].Line
+		for _, f := range p.Folded {
+			if f.Col <= at.Col {
+				line = f.Line
+			}
+		}
+		return line
 	}
 	return p.Line
+}
+
+// foldedLines maps a folded block's text back to the file lines after
+// line: only for the plain case (lines joined by single spaces), checked
+// against value; nil otherwise.
+func foldedLines(src []byte, line int, value string) []FoldedLine {
+	lines := strings.Split(string(src), "\n")
+	var out []FoldedLine
+	var texts []string
+	indent, col := -1, 1
+	for i := line; i < len(lines); i++ {
+		l := strings.TrimRight(lines[i], "\r")
+		text := strings.TrimLeft(l, " ")
+		if text == "" {
+			break
+		}
+		n := len(l) - len(text)
+		if indent < 0 {
+			indent = n
+		}
+		if n < indent {
+			break
+		}
+		out = append(out, FoldedLine{Col: col, Line: i + 1})
+		texts = append(texts, l[indent:])
+		col += utf8.RuneCountInString(l[indent:]) + 1
+	}
+	if strings.Join(texts, " ") != strings.TrimRight(value, "\n") {
+		return nil
+	}
+	return out
 }
 
 // where describes a position within the filter, for messages.
@@ -53,6 +101,9 @@ func (d *decoder) filter(e entry, key string, m *Module) {
 	}
 	m.FilterAt = FilterPlace{Line: v.Line, Block: v.Style&yaml.LiteralStyle != 0,
 		Multiline: strings.Contains(strings.TrimRight(s, "\n"), "\n")}
+	if v.Style&yaml.FoldedStyle != 0 {
+		m.FilterAt.Folded = foldedLines(d.src, v.Line, s)
+	}
 	f, err := filter.New(s)
 	if err != nil {
 		n := len(d.errs)

@@ -90,3 +90,23 @@ func TestFilterHashIsAYAMLComment(t *testing.T) {
 		t.Fatalf("block filter %q", cfg.Modules[0].Filter)
 	}
 }
+
+// TestFoldedFilterMistakeAtItsLine: a folded block (filter: >) joins its
+// lines with spaces; a mistake is still reported at the file's line where
+// it is written.
+func TestFoldedFilterMistakeAtItsLine(t *testing.T) {
+	src := "spreadsheet_id: abc\nmodules:\n  - module: Deals\n    filter: >\n      Stage = 'Closed Won'\n      and Amount >= tody\n    columns: [{ header: Zoho ID, field: id }]\n"
+	_, err := config.Parse([]byte(src), "m.yaml", noEnv)
+	errs := config.ErrorList(err)
+	if len(errs) != 1 || errs[0].Where != "m.yaml:6" || !strings.Contains(errs[0].Msg, "tody is not a value") {
+		t.Fatalf("syntax mistake: %v", err)
+	}
+	src = strings.Replace(src, "tody", "5\n      and Amont > 1", 1)
+	cfg := mustParse(t, src, noEnv)
+	schema := zsync.Schema{Module: "Deals", Fields: []zsync.Field{{APIName: "Stage", DataType: "picklist"}, {APIName: "Amount", DataType: "currency"}}}
+	_, err = cfg.Modules[0].Filter.Bind(schema)
+	errs = config.ErrorList(cfg.LocateFilter(0, err))
+	if len(errs) != 1 || errs[0].Where != "m.yaml:7" || !strings.Contains(errs[0].Msg, "Amont") {
+		t.Fatalf("unknown field: %v", errs)
+	}
+}

@@ -444,7 +444,7 @@ type Spreadsheet struct {
 
 var _ zsync.Sink = (*Spreadsheet)(nil)
 
-const propsFields = "spreadsheetId,properties(title,timeZone,locale),sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount,frozenRowCount)))"
+const propsFields = "spreadsheetId,properties(title,timeZone,locale),sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount,frozenRowCount)),developerMetadata(metadataId,metadataKey,metadataValue))"
 
 // Open reads the spreadsheet's properties. idOrURL is a bare id or the
 // spreadsheet's URL; tz is the IANA zone datetimes are written in ("" = the

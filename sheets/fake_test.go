@@ -212,7 +212,13 @@ func (f *fakeSheets) serve(w http.ResponseWriter, r *http.Request) {
 		ss := &sheets.Spreadsheet{SpreadsheetId: id, Properties: &sheets.SpreadsheetProperties{Title: f.title, TimeZone: f.tz}}
 		for _, t := range f.tabs {
 			pr := t.props
-			ss.Sheets = append(ss.Sheets, &sheets.Sheet{Properties: &pr})
+			sh := &sheets.Sheet{Properties: &pr}
+			for _, m := range f.meta {
+				if l := m.Location; l != nil && !l.Spreadsheet && l.DimensionRange == nil && l.SheetId == pr.SheetId {
+					sh.DeveloperMetadata = append(sh.DeveloperMetadata, m)
+				}
+			}
+			ss.Sheets = append(ss.Sheets, sh)
 		}
 		reply(ss)
 	case rest == "values:batchGet":
@@ -284,6 +290,10 @@ func (f *fakeSheets) serve(w http.ResponseWriter, r *http.Request) {
 			case rq.UpdateSheetProperties != nil:
 				t := f.byID(rq.UpdateSheetProperties.Properties.SheetId)
 				t.props.GridProperties.FrozenRowCount = rq.UpdateSheetProperties.Properties.GridProperties.FrozenRowCount
+			case rq.UpdateDimensionProperties != nil, rq.UpdateCells != nil:
+				// presentation only (widths, links)
+			case rq.RepeatCell != nil && (rq.RepeatCell.Cell.UserEnteredFormat == nil || rq.RepeatCell.Cell.UserEnteredFormat.NumberFormat == nil):
+				// presentation only (bold header, links)
 			case rq.RepeatCell != nil:
 				g := rq.RepeatCell.Range
 				t := f.byID(g.SheetId)

@@ -37,17 +37,26 @@ type plan struct {
 	structOnce bool // structure has non-idempotent requests
 	headers    map[int]string
 	rows       []plannedRow
-	colHdr     map[int]string // column → normalized header expected there
-	finalKeys  []string       // key of each row after the write
-	colOf      []int          // column of each of t.Columns
-	nUpdates   int            // rows[:nUpdates] are existing rows, the rest new ones
+	colHdr     map[int]string    // column → normalized header expected there
+	finalKeys  []string          // key of each row after the write
+	colOf      []int             // column of each of t.Columns
+	nUpdates   int               // rows[:nUpdates] are existing rows, the rest new ones
+	decor      []*sheets.Request // formats, header style, widths (format.go)
+	wholeFmt   map[int]bool      // columns decor formats whole
+	links      []*sheets.Request // cell links, sent after the values
 }
 
-func (p *plan) empty() bool { return len(p.structure) == 0 && len(p.headers) == 0 && len(p.rows) == 0 }
+func (p *plan) empty() bool {
+	return len(p.structure) == 0 && len(p.headers) == 0 && len(p.rows) == 0 && len(p.links) == 0
+}
 
 // plan compares the snapshot with the table and returns the writes.
 func (u *upsert) plan(sn *snapshot) (*plan, error) {
+	if u.t.Snapshot != nil {
+		return u.snapshotPlan(sn)
+	}
 	p := &plan{headers: map[int]string{}, colHdr: map[int]string{}}
+	p.counts.Diff = u.newDiff()
 	width := sn.width()
 	next := width
 	colOf := make([]int, len(u.hdr))
@@ -92,7 +101,6 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	rowOf := make(map[string]int, nrows) // key → its first row
 	more := map[string][]int{}           // key → its other rows (duplicates)
 	lossy := map[string]bool{}           // keys typed as numbers that lost digits and match no record
-	var tabKeys []string
 	for r := 1; r < nrows; r++ {
 		if k := u.rowKey(sn, r, keyCol); k != "" {
 			if f, ok := sn.cell(r, keyCol).(float64); ok && math.Abs(f) >= 1<<53 && keyText(f) == k {
@@ -102,7 +110,14 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 				more[k] = append(more[k], r)
 			} else {
 				rowOf[k] = r
-				tabKeys = append(tabKeys, k)
+			}
+		}
+	}
+	// tabKeys calls f with each key of the tab once, in row order.
+	tabKeys := func(f func(k string)) {
+		for r := 1; r < nrows; r++ {
+			if k := u.rowKey(sn, r, keyCol); k != "" && rowOf[k] == r {
+				f(k)
 			}
 		}
 	}
@@ -110,34 +125,34 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	// Rows to remove: duplicates, then deleted records.
 	del := map[int]bool{}
 	dups := 0
-	for _, k := range tabKeys {
+	tabKeys(func(k string) {
 		if _, want := u.want[k]; !want && !isRecordID(k) {
-			continue // a human's row ("Total", a note): not ours to dedupe
+			return // a human's row ("Total", a note): not ours to dedupe
 		}
 		for _, r := range more[k] {
 			del[r] = true
 			dups++
 		}
-	}
+	})
 	if dups > 0 {
 		u.s.c.log.Warn().Str("sheet", u.title).Int("rows", dups).Msg("sheets: duplicate keys in the tab; removing the lower duplicates")
 		p.counts.Removed += dups
 	}
 	var gone []string
-	for _, k := range tabKeys {
+	tabKeys(func(k string) {
 		if _, want := u.want[k]; want {
-			continue
+			return
 		}
 		if lossy[k] && !u.deleted[k] {
 			// A human typed an id that Sheets rounded: it may be a record
 			// still in Zoho, so the row (and the human's notes) stays.
 			u.s.c.log.Warn().Str("sheet", u.title).Str("key", k).Msg("sheets: a key cell holds a number that lost digits; leaving its row alone (type the id as text, e.g. with a leading ')")
-			continue
+			return
 		}
 		if u.deleted[k] || (u.t.Full && !u.restoreRow[k] && isRecordID(k)) {
 			gone = append(gone, k)
 		}
-	}
+	})
 	var marks []int // rows to mark
 	for _, k := range gone {
 		r := rowOf[k]
@@ -212,6 +227,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 				break // thinned: its cells were compared as they were read
 			}
 			if v := u.wantValue(i, j); !sn.same(r, colOf[j], v, col.Kind) {
+				u.noteChange(p.counts.Diff, k, col.Header, col.Kind, sn.cell(r, colOf[j]), v)
 				pr.cols = append(pr.cols, colOf[j])
 				pr.vals = append(pr.vals, v)
 				if !sn.isNumber(r, colOf[j]) {
@@ -240,6 +256,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 			continue
 		}
 		updates = append(updates, plannedRow{row: final(r), key: u.rowKey(sn, r, keyCol), cols: []int{markCol}, vals: []any{u.t.MarkText}})
+		u.noteChange(p.counts.Diff, u.rowKey(sn, r, keyCol), u.t.MarkColumn, zsync.KindText, sn.cell(r, markCol), u.t.MarkText)
 		p.counts.Marked++
 	}
 	// Repairs of records not in the table.
@@ -297,18 +314,29 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	p.colOf, p.nUpdates = colOf, len(updates)
 
-	// Keys after the write, for verification.
-	p.finalKeys = make([]string, appendAt+len(adds))
-	for r := 1; r < nrows; r++ {
-		if !del[r] {
-			p.finalKeys[final(r)] = u.rowKey(sn, r, keyCol)
+	// Keys after the write, for verifying a write that removes rows and
+	// for the cell links of link columns (format.go).
+	if len(p.deleteRows) > 0 || u.hasLinks {
+		p.finalKeys = make([]string, appendAt+len(adds))
+		for r := 1; r < nrows; r++ {
+			if !del[r] {
+				p.finalKeys[final(r)] = u.rowKey(sn, r, keyCol)
+			}
+		}
+		for _, a := range adds {
+			p.finalKeys[a.row] = a.key
 		}
 	}
-	for _, a := range adds {
-		p.finalKeys[a.row] = a.key
+	if p.counts.Diff != nil {
+		removed := make([]string, len(p.deleteRows))
+		for i, r := range p.deleteRows {
+			removed[i] = u.keyOf(sn.cell(r, keyCol))
+		}
+		u.noteRows(p.counts.Diff, adds[:p.counts.Added], removed)
 	}
 
-	if len(p.rows) == 0 && len(p.headers) == 0 && len(p.deleteRows) == 0 && len(u.reformat) == 0 {
+	u.decorate(sn, p, colOf, appendAt, appendAt+len(adds))
+	if len(p.rows) == 0 && len(p.headers) == 0 && len(p.deleteRows) == 0 && len(u.reformat) == 0 && len(p.decor) == 0 && len(p.links) == 0 {
 		return p, nil
 	}
 	if err := u.structure(sn, p, appendAt, appendAt+len(adds), next, colOf); err != nil {

@@ -22,6 +22,11 @@ func (u *upsert) read(ctx context.Context) (*snapshot, error) {
 	if sn.tab = findTab(ss, u.t.Sheet, u.sheetID, u.byID); sn.tab == nil {
 		return sn, nil
 	}
+	for _, sh := range ss.Sheets {
+		if sh.Properties == sn.tab {
+			sn.meta = sh.DeveloperMetadata // what format.go recorded
+		}
+	}
 	// A tab titled "leads" serves a mapping saying "Leads", and a renamed
 	// tab is written under its new title.
 	u.title, u.sheetID, u.byID = sn.tab.Title, sn.tab.SheetId, true

@@ -38,7 +38,10 @@ const maxRounds = 4
 //     values:batchUpdate requests as the 2 MB payload allows;
 //   - the key column and header row are re-read right before writing (the
 //     plan is redone if a human changed them) and after writing; values that
-//     a concurrent sort or insert made land on another record are repaired.
+//     a concurrent sort or insert made land on another record are repaired;
+//   - number formats, a bold header, column widths and cell links come
+//     from the table's columns (format.go); a snapshot table (t.Snapshot)
+//     is appended to as a history instead (snapshot.go).
 //
 // With opts.DryRun nothing is written; the result says what would change.
 // Duplicate rows removed are counted in Removed. Errors implement
@@ -101,6 +104,9 @@ type upsert struct {
 	cur    int       // 1 + the index of curRow in the table (0: none)
 	curRow zsync.Row // the packed row decoded last
 
+	links    map[string]map[int]string // key → column → cell link
+	hasLinks bool                      // some link column has links to write
+
 	requests, cells int
 }
 
@@ -123,7 +129,8 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 	u := &upsert{s: s, t: t, opts: opts, title: t.Sheet, op: op,
 		owned: map[string]int{}, want: make(map[string]int, t.Len()), order: make([]string, 0, t.Len()), deleted: map[string]bool{},
 		restore: map[string]map[string]any{}, restoreRow: map[string]bool{}, onDelete: t.OnDelete,
-		sheetID: t.SheetID, byID: t.HasSheetID}
+		sheetID: t.SheetID, byID: t.HasSheetID,
+		links: map[string]map[int]string{}, hasLinks: t.RecordURL != nil}
 	for j, c := range t.Columns {
 		h := normHeader(c.Header)
 		if h == "" {
@@ -168,6 +175,15 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 					s.c.log.Warn().Str("sheet", t.Sheet).Str("key", k).Str("column", t.Columns[j].Header).
 						Int("max_chars", MaxCellChars).Msg("sheets: text too long for a cell, truncated")
 				}
+			}
+			// Links of rows packed by the job come from t.RecordURL (see
+			// linkOf); only a table without it carries them per cell.
+			if j < len(t.Columns) && t.Columns[j].Link && c.Link != "" && t.RecordURL == nil {
+				if u.links[k] == nil {
+					u.links[k] = map[int]string{}
+				}
+				u.links[k][j] = c.Link
+				u.hasLinks = true
 			}
 		}
 		if _, seen := u.want[k]; !seen {
@@ -214,9 +230,10 @@ func (u *upsert) tableRow(i int) *zsync.Row {
 
 // snapshot is the tab as read before planning.
 type snapshot struct {
-	tab   *sheets.SheetProperties // nil: the tab does not exist
-	total int64                   // grid cells of the whole spreadsheet
-	g     *grid                   // the tab's values (nil: none)
+	tab   *sheets.SheetProperties     // nil: the tab does not exist
+	total int64                       // grid cells of the whole spreadsheet
+	g     *grid                       // the tab's values (nil: none)
+	meta  []*sheets.DeveloperMetadata // the tab's sheet-level metadata
 }
 
 // rows is the number of rows read, header included.

@@ -53,15 +53,17 @@ func (u *upsert) structure(sn *snapshot, p *plan, appendAt, needRows, needCols i
 	// needs no structural request, and a human's own date format is
 	// respected.
 	for j, col := range u.t.Columns {
-		nf := numberFormat(col.Kind)
-		if nf == nil {
+		nf := u.colFormat(j)
+		if nf == nil || p.wholeFmt[colOf[j]] {
 			continue
 		}
 		c := colOf[j]
 		_, newCol := p.headers[c]
 		var rows []int
 		for _, pr := range p.rows {
-			if pr.row < appendAt && !newCol && !slices.Contains(pr.needFmt, c) {
+			// Only a date needs its format on a cell filled later (a bare
+			// serial reads 45306); other formats go to new rows only.
+			if pr.row < appendAt && !newCol && (numberFormat(col.Kind) == nil || !slices.Contains(pr.needFmt, c)) {
 				continue
 			}
 			if pr.src > 0 {
@@ -96,7 +98,7 @@ func (u *upsert) structure(sn *snapshot, p *plan, appendAt, needRows, needCols i
 		if needRows <= 1 {
 			break
 		}
-		f := &sheets.CellFormat{NumberFormat: numberFormat(u.t.Columns[j].Kind)}
+		f := &sheets.CellFormat{NumberFormat: u.colFormat(j)}
 		if f.NumberFormat == nil {
 			f = &sheets.CellFormat{} // with the field mask: clears the format
 		}
@@ -106,6 +108,7 @@ func (u *upsert) structure(sn *snapshot, p *plan, appendAt, needRows, needCols i
 				ForceSendFields: []string{"SheetId", "StartColumnIndex"}},
 			Cell: &sheets.CellData{UserEnteredFormat: f}, Fields: "userEnteredFormat.numberFormat"}})
 	}
+	p.structure = append(p.structure, p.decor...)
 	return nil
 }
 
@@ -249,8 +252,13 @@ func (u *upsert) unchanged(ctx context.Context, sn *snapshot, p *plan) (bool, er
 	return true, nil
 }
 
-// write sends the structural batch, then the value batches.
+// write sends the structural batch, then the value batches, then the
+// cell links (in the structural batch when they are few: one request less).
 func (u *upsert) write(ctx context.Context, p *plan) error {
+	links := linkBatches(p.links)
+	if len(links) == 1 && len(p.structure) > 0 && len(links[0]) < 50 {
+		p.structure, links = append(p.structure, links[0]...), nil
+	}
 	if len(p.structure) > 0 {
 		kind := kindWrite
 		if p.structOnce {
@@ -261,7 +269,7 @@ func (u *upsert) write(ctx context.Context, p *plan) error {
 		}
 	}
 	sent := 0
-	return u.batches(p, func(batch []*sheets.ValueRange) error {
+	err := u.batches(p, func(batch []*sheets.ValueRange) error {
 		body := encodeValueRanges(batch)
 		err := u.s.c.call(ctx, "values.batchUpdate", kindWrite, &u.requests, u.s.fenced(ctx, func() error {
 			return u.s.postValues(ctx, body)
@@ -284,4 +292,15 @@ func (u *upsert) write(ctx context.Context, p *plan) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// Links are cell formats: setting one again is harmless, so a retry
+	// or a rerun after a failure here is safe.
+	for _, batch := range links {
+		if err := u.s.batchUpdate(ctx, u.op, kindWrite, &u.requests, batch); err != nil {
+			return err
+		}
+	}
+	return nil
 }

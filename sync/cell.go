@@ -34,6 +34,9 @@ type Cell struct {
 	F    float64
 	S    string
 	T    time.Time
+	// Link, when set, is the address the cell links to (a record in the
+	// CRM's web UI).
+	Link string
 }
 
 // Text returns a text cell.

@@ -30,6 +30,8 @@ type TabSpec struct {
 	// relative dates ("" otherwise): when today - 90d moves, the rows that
 	// aged out or in are found by a full read of the view.
 	Filter, Window string
+	// Snapshot describes a snapshot tab ("" for a mirror).
+	Snapshot string
 }
 
 // SpecColumn is one mapped column as far as it decides cells.
@@ -43,7 +45,7 @@ type SpecColumn struct {
 // NewTabSpec describes the tab of m: specs are m's columns, cols the
 // mapper's resolved columns (same order), tz the zone of datetimes.
 func NewTabSpec(m ModuleJob, cols []Column, tz, markText string) TabSpec {
-	s := TabSpec{Timezone: tz, OnDelete: m.OnDelete, MarkColumn: m.MarkColumn, MarkText: markText}
+	s := TabSpec{Timezone: tz, OnDelete: m.OnDelete, MarkColumn: m.MarkColumn, MarkText: markText, Snapshot: m.Snapshot.String()}
 	for i, c := range cols {
 		sc := SpecColumn{Header: c.Header, Kind: c.Kind}
 		if i < len(m.Columns) {
@@ -65,6 +67,7 @@ const (
 	SettingMarkColumn = "mark_column"
 	SettingFilter     = "filter"
 	SettingWindow     = "window" // the filter's relative dates, resolved
+	SettingMode       = "mode"
 )
 
 // settings are the tab-wide entries of the fingerprint, by name.
@@ -84,7 +87,7 @@ func (s TabSpec) settings() [][2]string {
 		mark = strings.ToLower(strings.TrimSpace(s.MarkColumn)) + "\x00" + s.MarkText
 	}
 	return [][2]string{{SettingTimezone, tz}, {SettingOnDelete, string(od)}, {SettingMarkColumn, mark},
-		{SettingFilter, s.Filter}, {SettingWindow, s.Window}}
+		{SettingFilter, s.Filter}, {SettingWindow, s.Window}, {SettingMode, s.Snapshot}}
 }
 
 // key identifies the column in the fingerprint: headers are matched

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -24,6 +25,9 @@ type ModuleJob struct {
 	Columns    []ColumnSpec
 	OnDelete   OnDelete
 	MarkColumn string
+	// Snapshot, when set, makes the tab a history of snapshots instead of
+	// a mirror: every run reads all records and appends them.
+	Snapshot *SnapshotSpec
 	// FullEvery, when positive, makes a run a full reconcile once the last
 	// full run is at least this old. Zoho formula fields change without
 	// bumping Modified_Time, so incremental runs alone drift.
@@ -64,6 +68,17 @@ type Job struct {
 	// Lease, when set, makes every run that writes hold the sink's run
 	// lease (see LeasePolicy).
 	Lease *LeasePolicy
+	// Org, when set, gives currency columns the org's currency format and
+	// link columns their links; without it currency columns get no format
+	// of their own and link columns no links.
+	Org  OrgSource
+	orgs orgCache
+	// Status, when set with StatusTab, gets the status rows at the end of
+	// every run that writes, success or failure, while the run still
+	// holds its lease. NextRun, when set, is the next scheduled run.
+	Status    StatusSink
+	StatusTab string
+	NextRun   func() time.Time
 }
 
 // RunOptions change what one run does.
@@ -77,6 +92,9 @@ type RunOptions struct {
 	Modules []string
 	// DryRun reads and plans but writes nothing, not even the cursor.
 	DryRun bool
+	// DiffLimit, in a dry run, is how many added rows, removed rows and
+	// changed cells each module's result previews (UpsertResult.Diff).
+	DiffLimit int
 	// Interrupt, when closed, asks the run to stop at the next safe point:
 	// before a module starts, or while it is still reading. A write that has
 	// begun is always finished.
@@ -130,6 +148,11 @@ type ModuleSummary struct {
 	// and the run summary: "tab renamed to "Leads (EU)": following it",
 	// "mapping changed: 2 columns added (Phone, Email) → full read".
 	Notes []string
+	// State is the module's sync state after the run (as saved, or as it
+	// would have been saved when the sheet itself failed); KeyHeader is the
+	// header of the tab's key column. The status tab shows them.
+	State     ModuleState
+	KeyHeader string
 }
 
 // Summary is the outcome of one run.
@@ -212,6 +235,7 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 			errs = append(errs, &ModuleError{Module: m.Module, Err: ms.Err})
 		}
 	}
+	j.writeStatus(ctx, sum)
 	return sum, errors.Join(errs...)
 }
 
@@ -243,7 +267,7 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts RunOptions) (ms ModuleSummary) {
 	start := j.now()
 	st := pl.state
-	ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet}
+	ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, State: st, KeyHeader: keyHeader(m.Columns)}
 	log := j.Logger.With().Str("module", m.Module).Str("sheet", m.Sheet).Logger()
 	var src0, sink0, cred0 int
 	if j.Calls != nil {
@@ -264,7 +288,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		if ms.Err != nil {
 			log.Error().Err(ms.Err).Str("mode", string(ms.Mode)).Msg("module failed")
 			if !opts.DryRun && !errors.Is(ms.Err, ErrInterrupted) {
-				j.recordFailure(ctx, st, m.Module, ms.Err)
+				ms.State = j.recordFailure(ctx, st, m.Module, ms.Err)
 			}
 		}
 	}()
@@ -296,11 +320,15 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		ms.Err = j.readErr(opts, err)
 		return ms
 	}
+	j.decorate(readCtx, m.Module, mapper, log)
 	spec := NewTabSpec(m, mapper.Columns(), j.Timezone, view.markText())
 	spec.Filter, spec.Window = view.text, view.window
 	change := CompareFingerprint(st.Fingerprint, spec)
 	var why note
 	ms.Mode, ms.Since, why = j.mode(m, st, opts, start, pl, change)
+	if m.Snapshot != nil {
+		ms.Mode, ms.Since = ModeFull, time.Time{} // a snapshot is of every record
+	}
 	if why.msg != "" {
 		j.note(&ms, log, why)
 	}
@@ -316,13 +344,16 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	table := &Table{
 		Sheet: m.Sheet, Columns: mapper.Columns(), Key: mapper.Key(),
 		Full: ms.Mode == ModeFull, OnDelete: m.OnDelete,
-		MarkColumn: m.MarkColumn, MarkText: view.markText(),
+		MarkColumn: m.MarkColumn, MarkText: view.markText(), RecordURL: mapper.link,
 	}
 	if pl.match != TabMissing {
 		table.SheetID, table.HasSheetID = pl.tab.ID, true
 	}
 	if table.Full {
 		table.Reformat = change.Reformat
+	}
+	if m.Snapshot != nil {
+		table.Full, table.Snapshot = false, m.Snapshot.table(start, j.Timezone)
 	}
 	cursor := st.Cursor
 	changed, err := j.changedIDs(readCtx, m.Module, view, ms.Since)
@@ -352,8 +383,15 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		log.Info().Int("records", n).Msg("changed records no longer match the filter: their rows leave the tab per on_delete")
 	}
 	deletedSince := ms.Since
+	if table.Snapshot != nil && ms.Read == 0 && st.Rows > 0 && view.text == "" {
+		// Far more often a permission or API change than a CRM emptied
+		// overnight: an empty snapshot would replace this period's rows.
+		// (A filter may well match nothing this week.)
+		ms.Err = fmt.Errorf("the read returned no records where the last snapshot had %d: no snapshot written", st.Rows)
+		return ms
+	}
 	// A view whose filter was just edited may rightly match nothing.
-	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && !view.moves && !slices.Contains(change.Settings, SettingFilter) {
+	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && !view.moves && !slices.Contains(change.Settings, SettingFilter) && table.Snapshot == nil {
 		// An empty answer where the tab held rows is far more often a
 		// permission or API change than a CRM emptied overnight. A full
 		// reconcile would delete every row (and the notes people keep on
@@ -363,7 +401,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		table.Full = false
 		deletedSince = st.LastFull
 	}
-	if !table.Full {
+	if !table.Full && table.Snapshot == nil {
 		for d, err := range j.Source.Deleted(readCtx, m.Module, deletedSince) {
 			if err != nil {
 				ms.Err = j.readErr(opts, fmt.Errorf("read deleted records: %w", err))
@@ -387,7 +425,11 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 
 	// From here on the write runs to completion on the caller's context:
 	// an interrupt never leaves a half-written tab.
-	res, err := j.Sink.Upsert(ctx, table, UpsertOptions{DryRun: opts.DryRun})
+	uo := UpsertOptions{DryRun: opts.DryRun}
+	if opts.DryRun {
+		uo.DiffLimit = opts.DiffLimit
+	}
+	res, err := j.Sink.Upsert(ctx, table, uo)
 	ms.Result = res
 	if err != nil {
 		ms.Err = fmt.Errorf("write tab %q: %w", m.Sheet, err)
@@ -420,12 +462,14 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	st.LastRun = start
 	st.LastStatus = "ok"
 	st.LastError = ""
+	st.LastOK, st.FailedSince = start, time.Time{}
 	if ms.Mode == ModeFull {
 		st.LastFull = start
 		st.Rows = table.Len()
 	} else {
 		st.Rows += res.Added - res.Removed
 	}
+	ms.State = st
 	if err := j.Sink.SaveState(ctx, st); err != nil {
 		ms.Err = fmt.Errorf("save sync state (the tab was written; the next run re-reads the same window): %w", err)
 		return ms
@@ -445,10 +489,14 @@ func (j *Job) readErr(opts RunOptions, err error) error {
 }
 
 // recordFailure stores the failure in the tab's state (st.Sheet), leaving
-// its cursor where it was. It is best effort: the sheet may be what failed.
-func (j *Job) recordFailure(ctx context.Context, st ModuleState, module string, err error) {
+// its cursor where it was, and returns the state. It is best effort: the
+// sheet may be what failed.
+func (j *Job) recordFailure(ctx context.Context, st ModuleState, module string, err error) ModuleState {
 	st.Module = module
 	st.LastRun = j.now()
+	if st.FailedSince.IsZero() || st.LastStatus != "failed" {
+		st.FailedSince = st.LastRun
+	}
 	st.LastStatus = "failed"
 	st.LastError = err.Error()
 	if len(st.LastError) > 500 {
@@ -457,6 +505,17 @@ func (j *Job) recordFailure(ctx context.Context, st ModuleState, module string, 
 	if serr := j.Sink.SaveState(ctx, st); serr != nil {
 		j.Logger.Debug().Err(serr).Str("module", module).Msg("could not record the failure in the sync state")
 	}
+	return st
+}
+
+// keyHeader is the header of the column that maps the record id.
+func keyHeader(cols []ColumnSpec) string {
+	for _, c := range cols {
+		if c.Field == KeyField {
+			return strings.TrimSpace(c.Header)
+		}
+	}
+	return ""
 }
 
 // mode decides how the tab is read, and says why when the reason is

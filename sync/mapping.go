@@ -25,6 +25,11 @@ type ColumnSpec struct {
 	// Type forces the cell type: text, number, bool, date or datetime.
 	// Empty infers it from the field's Zoho data_type.
 	Type string
+	// Format is a number-format pattern ("#,##0.00", "yyyy-mm-dd") that
+	// replaces the one inferred from the field's metadata.
+	Format string
+	// Link makes each cell a link to its record in the CRM's web UI.
+	Link bool
 }
 
 // DefaultJoin separates the elements of an array value in one cell.
@@ -82,6 +87,9 @@ type colPlan struct {
 	forced bool // kind came from ColumnSpec.Type: strings are parsed into it
 	join   string
 	isKey  bool
+	field  *Field // nil for the key
+	format string // ColumnSpec.Format
+	link   bool
 }
 
 // Mapper turns records of one module into rows. It is built once per run
@@ -93,6 +101,7 @@ type Mapper struct {
 	key       int
 	fields    []string
 	relations []string
+	link      func(id string) string // record address for link columns
 }
 
 // NewMapper resolves specs against a module's field metadata. It returns an
@@ -133,7 +142,13 @@ func NewSchemaMapper(specs []ColumnSpec, schema Schema) (*Mapper, error) {
 		}
 		seenHeader[h] = true
 
-		p := colPlan{join: s.Join}
+		p := colPlan{join: s.Join, format: s.Format, link: s.Link}
+		if s.Format != "" {
+			if err := CheckNumberFormat(s.Format); err != nil {
+				bad(fmt.Sprintf("format %q: %v", s.Format, err), `write a Sheets number format such as "#,##0.00" or "yyyy-mm-dd"`)
+				continue
+			}
+		}
 		if p.join == "" {
 			p.join = DefaultJoin
 		}
@@ -167,6 +182,10 @@ func NewSchemaMapper(specs []ColumnSpec, schema Schema) (*Mapper, error) {
 			if !p.forced {
 				p.kind = inferKind(&fp.Field, 1+len(fp.Rest))
 			}
+			if len(fp.Rest) == 0 {
+				f := fp.Field
+				p.field = &f // its metadata gives the column's number format
+			}
 			if !seenField[fp.Key] {
 				seenField[fp.Key] = true
 				m.fields = append(m.fields, fp.Key)
@@ -184,7 +203,7 @@ func NewSchemaMapper(specs []ColumnSpec, schema Schema) (*Mapper, error) {
 			}
 		}
 		m.plans = append(m.plans, p)
-		m.cols = append(m.cols, Column{Header: strings.TrimSpace(s.Header), Kind: p.kind})
+		m.cols = append(m.cols, Column{Header: strings.TrimSpace(s.Header), Kind: p.kind, Link: p.link})
 	}
 	if m.key < 0 && !hasKeySpec(specs) {
 		errs = append(errs, &MappingError{Header: "", Field: KeyField, Msg: "no column maps the record id",
@@ -334,6 +353,46 @@ func editDistance(a, b string) int {
 // Columns returns the mapped columns in mapping order.
 func (m *Mapper) Columns() []Column { return append([]Column(nil), m.cols...) }
 
+// UseOrg sets the columns' number formats: the mapping's format key, else
+// the one the field's metadata implies (currency columns in org's
+// currency); a column whose type the mapping forced keeps no inferred
+// format. Call it before Columns.
+func (m *Mapper) UseOrg(org Org) {
+	for i, p := range m.plans {
+		currency := p.field != nil && strings.EqualFold(p.field.DataType, "currency")
+		switch {
+		case p.format != "":
+			m.cols[i].Format = formatFor(p.format, p.kind, currency)
+		case p.field != nil && !p.forced && p.kind == KindNumber:
+			m.cols[i].Format = fieldFormat(p.field, org)
+		}
+	}
+}
+
+// UseLinks makes Row fill Cell.Link of link columns with url(record id).
+func (m *Mapper) UseLinks(url func(id string) string) { m.link = url }
+
+// needsOrg reports whether the org's settings change anything: a link
+// column, or a currency column without a format of the mapping's own.
+func (m *Mapper) needsOrg() bool {
+	for _, p := range m.plans {
+		if p.link || p.format == "" && !p.forced && p.field != nil && strings.EqualFold(p.field.DataType, "currency") {
+			return true
+		}
+	}
+	return false
+}
+
+// HasLinks reports whether any column asks for links.
+func (m *Mapper) HasLinks() bool {
+	for _, p := range m.plans {
+		if p.link {
+			return true
+		}
+	}
+	return false
+}
+
 // Key returns the index of the id column in Columns.
 func (m *Mapper) Key() int { return m.key }
 
@@ -363,6 +422,13 @@ func (m *Mapper) Row(r Record) Row {
 			continue
 		}
 		cells[i] = p.cell(r.Fields[p.key], p.path)
+	}
+	if m.link != nil && key != "" {
+		for i := range m.plans {
+			if m.plans[i].link {
+				cells[i].Link = m.link(key)
+			}
+		}
 	}
 	return Row{Key: key, Cells: cells}
 }

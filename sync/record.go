@@ -76,6 +76,9 @@ type Field struct {
 	// LookupModule is the module a lookup field points at ("" otherwise).
 	LookupModule string
 	ReadOnly     bool
+	// Decimals is the number of decimal places the CRM shows for a number
+	// field (a currency's precision, else decimal_place); nil when unknown.
+	Decimals *int
 }
 
 // Module describes one CRM module.

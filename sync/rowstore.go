@@ -26,11 +26,12 @@ const chunkSize = 1 << 20
 
 // Flags of a packed cell: which fields follow the kind.
 const (
-	packB   = 1 << iota // B is true
-	packF               // F follows (8 bytes)
-	packS               // S follows (length, bytes)
-	packT               // T follows (seconds, nanoseconds)
-	packKey             // S is the row's key (the id column): not stored twice
+	packB    = 1 << iota // B is true
+	packF                // F follows (8 bytes)
+	packS                // S follows (length, bytes)
+	packT                // T follows (seconds, nanoseconds)
+	packKey              // S is the row's key (the id column): not stored twice
+	packLink             // Link follows (length, bytes)
 )
 
 func (s *rowStore) len() int { return len(s.rows) }
@@ -40,7 +41,7 @@ func (s *rowStore) add(r Row) {
 	n += len(r.Key)
 	for i := range r.Cells {
 		c := &r.Cells[i]
-		n += 2 + 8 + 3*binary.MaxVarintLen64 + len(c.S)
+		n += 2 + 8 + 4*binary.MaxVarintLen64 + len(c.S) + len(c.Link)
 	}
 	last := len(s.chunks) - 1
 	if last < 0 || len(s.chunks[last])+n > cap(s.chunks[last]) {
@@ -70,6 +71,9 @@ func (s *rowStore) add(r Row) {
 		if !c.T.IsZero() {
 			flags |= packT
 		}
+		if c.Link != "" {
+			flags |= packLink
+		}
 		b = append(b, byte(c.Kind), flags)
 		if flags&packF != 0 {
 			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(c.F))
@@ -81,6 +85,10 @@ func (s *rowStore) add(r Row) {
 		if flags&packT != 0 {
 			b = binary.AppendVarint(b, c.T.Unix())
 			b = binary.AppendUvarint(b, uint64(c.T.Nanosecond()))
+		}
+		if flags&packLink != 0 {
+			b = binary.AppendUvarint(b, uint64(len(c.Link)))
+			b = append(b, c.Link...)
 		}
 	}
 	s.chunks[last] = b
@@ -137,6 +145,9 @@ func (s *rowStore) row(i int, buf []Cell) Row {
 			nsec, k := binary.Uvarint(b)
 			b = b[k:]
 			c.T = time.Unix(sec, int64(nsec)).UTC()
+		}
+		if flags&packLink != 0 {
+			c.Link = str()
 		}
 		cells = append(cells, c)
 	}

@@ -14,7 +14,7 @@ func TestRowStorePacksEveryCellField(t *testing.T) {
 	for f := range reflect.TypeFor[Cell]().Fields() {
 		names = append(names, f.Name)
 	}
-	if got := strings.Join(names, ","); got != "Kind,B,F,S,T" {
+	if got := strings.Join(names, ","); got != "Kind,B,F,S,T,Link" {
 		t.Fatalf("Cell has fields %s: pack and unpack the new ones in rowstore.go, then update this test", got)
 	}
 }
@@ -27,7 +27,7 @@ func TestRowStoreRoundTrip(t *testing.T) {
 			DateTime(time.Date(2026, 1, 2, 10, 0, 0, 123, ist)), {Kind: KindDateTime}, {}, Text("")}},
 		{Key: "", Cells: nil},
 		{Key: "big", Cells: []Cell{Text(strings.Repeat("x", chunkSize+10)), Number(math.NaN())}},
-		{Key: "after", Cells: []Cell{Text("still here"), DateTime(time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC))}},
+		{Key: "after", Cells: []Cell{{Kind: KindText, S: "linked", Link: "https://crm.zoho.eu/crm/org1/tab/Leads/1"}, DateTime(time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC))}},
 	}
 	var tb Table
 	tb.Rows = []Row{{Key: "plain"}}

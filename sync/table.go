@@ -23,6 +23,14 @@ type Column struct {
 	// Kind is the type the column's cells are written as; the sheets package
 	// uses it to format the column (date and datetime columns get a date format).
 	Kind Kind
+	// Format is the column's number format from the field's metadata or
+	// the mapping's format key (zero: only the date format of its Kind).
+	// The sink applies it when the column is created or its format
+	// changes, never over a format a person set later.
+	Format NumberFormat
+	// Link makes each cell a link to its record in the CRM (the cells'
+	// Cell.Link); written as a cell link, never as a formula.
+	Link bool
 }
 
 // Row is one record's cells, in the order of Table.Columns.
@@ -60,6 +68,16 @@ type Table struct {
 	// deleted records when OnDelete is mark.
 	MarkColumn string
 	MarkText   string
+
+	// Snapshot, when set, makes the tab a history: Rows are appended as
+	// the current period's snapshot (see SnapshotTable); Full, Deleted and
+	// OnDelete do not apply.
+	Snapshot *SnapshotTable
+
+	// RecordURL, when set, gives the CRM address of any record by id, for
+	// link columns on rows not in Rows (an incremental run that links a
+	// column for the first time); rows in Rows use their cells' Link.
+	RecordURL func(id string) string
 }
 
 // Append adds a row, packed: a table of a whole module holds a quarter of
@@ -91,6 +109,9 @@ func (t *Table) RowKey(i int) string {
 type UpsertOptions struct {
 	// DryRun plans the change and reports it without writing anything.
 	DryRun bool
+	// DiffLimit, when positive, makes the result carry a Diff listing at
+	// most this many added rows, removed rows and changed cells each.
+	DiffLimit int
 }
 
 // UpsertResult reports what an upsert changed (or, in a dry run, would change).
@@ -98,11 +119,32 @@ type UpsertResult struct {
 	Added, Updated, Removed, Marked, Unchanged int
 	CellsWritten                               int
 	Requests                                   int // write requests sent
+	// Diff previews the change (nil unless UpsertOptions.DiffLimit > 0).
+	Diff *Diff
 
 	// Tab is the tab written (zero in a dry run of a tab that does not
 	// exist); Created says the upsert had to create it.
 	Tab     Tab
 	Created bool
+}
+
+// Diff is a bounded preview of an upsert's change, for a dry run to show.
+// Each list stops at the limit asked for; the counts in UpsertResult say
+// how many there are in all.
+type Diff struct {
+	Added   []string     // record ids of rows added
+	Removed []string     // record ids (key cells) of rows removed
+	Changes []CellChange // cells of existing rows whose value changes
+	// MoreChanges counts the changed cells left out of Changes.
+	MoreChanges int
+}
+
+// CellChange is one cell of an existing row that changes, values shown as
+// a person reads them (dates as dates, "" for an empty cell).
+type CellChange struct {
+	Key      string // record id of the row
+	Column   string // the column's header
+	Old, New string
 }
 
 // Add sums the counts of two results.
@@ -141,6 +183,11 @@ type ModuleState struct {
 	LastStatus string    `json:"last_status"`
 	LastError  string    `json:"last_error,omitempty"`
 	Rows       int       `json:"rows"`
+	// LastOK is when the last successful run started; FailedSince when the
+	// current run of failures began (zero while runs succeed). The status
+	// tab shows both.
+	LastOK      time.Time `json:"last_ok,omitzero"`
+	FailedSince time.Time `json:"failed_since,omitzero"`
 }
 
 // HasSheetID reports whether the state knows the tab's sheetId.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -85,12 +86,18 @@ func (j *Job) openView(ctx context.Context, m ModuleJob, now time.Time) (*view, 
 	if m.Filter != nil {
 		paths = append(paths, m.Filter.Paths()...)
 	}
+	watch := slices.Clone(paths)
 	for _, c := range m.Columns {
 		// A lookup's name is its record's: load that module's metadata too,
 		// to watch its Modified_Time (a path that leads nowhere is ignored).
-		paths = append(paths, c.Field+".Modified_Time")
+		watch = append(watch, c.Field+".Modified_Time")
 	}
-	schema, err := LoadSchema(ctx, j.Source, m.Module, paths)
+	schema, err := LoadSchema(ctx, j.Source, m.Module, watch)
+	if err != nil {
+		// A related module whose metadata cannot be read only stops the
+		// watching of its names; the columns need no more than before.
+		schema, err = LoadSchema(ctx, j.Source, m.Module, paths)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"slices"
 	"strings"
@@ -23,11 +24,15 @@ type crm struct {
 	reads   []zsync.ReadOptions
 	// onRead, when set, is called as a read starts, with its number (0 first).
 	onRead func(n int)
+	noMeta string // a module whose field metadata cannot be read
 }
 
 func (c *crm) Modules(context.Context) ([]zsync.Module, error) { return nil, nil }
 
 func (c *crm) Fields(_ context.Context, module string) ([]zsync.Field, error) {
+	if module == c.noMeta {
+		return nil, fmt.Errorf("HTTP 403 NO_PERMISSION for %s", module)
+	}
 	return c.fields[module], nil
 }
 
@@ -583,5 +588,21 @@ func TestViewFilterEditedToMatchNothing(t *testing.T) {
 	*now = now.Add(time.Hour)
 	if ms := run(t, j).Modules[0]; ms.Mode != zsync.ModeIncremental {
 		t.Errorf("the run after is %s, want incremental (the edit is settled)", ms.Mode)
+	}
+}
+
+// TestLookupNameWithoutRelatedMetadata: a lookup's name column whose
+// module's metadata cannot be read (no permission) still syncs; only the
+// watching of the related records' changes is lost.
+func TestLookupNameWithoutRelatedMetadata(t *testing.T) {
+	c, sink, j, _ := viewWorld(t, "Amount > 0", zsync.OnDeleteRemove)
+	c.noMeta = "Accounts"
+	j.Modules[0].Filter = nil
+	j.Modules[0].Columns = []zsync.ColumnSpec{{Header: "ID", Field: "id"}, {Header: "Account", Field: "Account_Name.name"}}
+	if ms := run(t, j).Modules[0]; ms.Err != nil {
+		t.Fatalf("run: %v", ms.Err)
+	}
+	if got := sink.cell("Pipeline", "d3", 1); got != "acct a2" {
+		t.Errorf("Account of d3 = %q, want acct a2", got)
 	}
 }

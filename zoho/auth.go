@@ -10,8 +10,9 @@ import (
 )
 
 // DefaultScopes are the OAuth scopes zoho2sheets needs: read records
-// (including /deleted), module and field metadata, Bulk Read, COQL queries
-// and the users list (owner names).
+// (including /deleted), module and field metadata, Bulk Read, COQL queries,
+// the users list (owner names), and the org (home currency and the domain
+// of record links).
 var DefaultScopes = []string{
 	"ZohoCRM.modules.READ",
 	"ZohoCRM.settings.modules.READ",
@@ -19,6 +20,7 @@ var DefaultScopes = []string{
 	"ZohoCRM.bulk.read",
 	"ZohoCRM.coql.READ",
 	"ZohoCRM.users.READ",
+	"ZohoCRM.org.READ",
 }
 
 // AuthCodeURL returns the consent URL a user opens in a browser

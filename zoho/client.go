@@ -104,6 +104,8 @@ type Client struct {
 	usersMu sync.Mutex
 	users   map[string]zsync.Lookup // user id → full name and email
 	usersAt time.Time
+
+	orgCache *orgInfo // GET /org, once read
 }
 
 var _ zsync.Source = (*Client)(nil)

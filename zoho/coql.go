@@ -146,10 +146,17 @@ func (c *Client) planRead(ctx context.Context, module string, opts zsync.ReadOpt
 		return plan, nil
 	}
 	var getPasses []pass
+	since := opts.Since
+	if opts.Where != "" && !opts.WindowSince.IsZero() {
+		since = opts.WindowSince // the rest is fetched by id: see window.go
+	}
 	for _, fields := range splitFields(plain) {
 		getPasses = append(getPasses, func(yield func(zsync.Record, error) bool) bool {
-			return c.readPass(ctx, module, fields, opts.Since, meta, yield)
+			return c.readPass(ctx, module, fields, since, meta, yield)
 		})
+	}
+	if opts.Where != "" && !opts.WindowSince.IsZero() {
+		coqlPasses, getPasses = c.fillWindow(ctx, module, plain, meta, coqlPasses, getPasses)
 	}
 	if opts.Where != "" {
 		// The filter's COQL pass goes first: it decides which records are read.

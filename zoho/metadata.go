@@ -109,7 +109,11 @@ func (c *Client) Fields(ctx context.Context, module string) ([]zsync.Field, erro
 			DataType     string `json:"data_type"`
 			JSONType     string `json:"json_type"`
 			ReadOnly     bool   `json:"read_only"`
-			Lookup       *struct {
+			DecimalPlace *int   `json:"decimal_place"`
+			Currency     *struct {
+				Precision *int `json:"precision"`
+			} `json:"currency"`
+			Lookup *struct {
 				Module *struct {
 					APIName string `json:"api_name"`
 				} `json:"module"`
@@ -130,6 +134,10 @@ func (c *Client) Fields(ctx context.Context, module string) ([]zsync.Field, erro
 		zf := zsync.Field{APIName: f.APIName, Label: label, DataType: f.DataType, JSONType: f.JSONType, ReadOnly: f.ReadOnly}
 		if f.Lookup != nil && f.Lookup.Module != nil {
 			zf.LookupModule = f.Lookup.Module.APIName
+		}
+		zf.Decimals = f.DecimalPlace
+		if f.Currency != nil && f.Currency.Precision != nil {
+			zf.Decimals = f.Currency.Precision // what the CRM rounds amounts to
 		}
 		out = append(out, zf)
 		byName[zf.APIName] = zf

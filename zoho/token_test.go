@@ -222,7 +222,7 @@ func TestAuthCodeURL(t *testing.T) {
 	u := AuthCodeURL("https://accounts.zoho.eu/", "1000.C", "http://127.0.0.1:8976/callback", "st", nil)
 	for _, s := range []string{"https://accounts.zoho.eu/oauth/v2/auth?", "access_type=offline", "prompt=consent",
 		"response_type=code", "client_id=1000.C", "state=st", "redirect_uri=http%3A%2F%2F127.0.0.1%3A8976%2Fcallback",
-		"scope=ZohoCRM.modules.READ%2CZohoCRM.settings.modules.READ%2CZohoCRM.settings.fields.READ%2CZohoCRM.bulk.read"} {
+		"scope=ZohoCRM.modules.READ%2CZohoCRM.settings.modules.READ%2CZohoCRM.settings.fields.READ%2CZohoCRM.bulk.read%2CZohoCRM.coql.READ%2CZohoCRM.users.READ%2CZohoCRM.org.READ"} {
 		if !strings.Contains(u, s) {
 			t.Errorf("%s lacks %s", u, s)
 		}

@@ -27,7 +27,7 @@ var requestKinds = func() map[string]bool {
 
 // Requests accepted and ignored: they change only presentation.
 var cosmeticKinds = map[string]bool{
-	"updateDimensionProperties": true, "autoResizeDimensions": true, "updateBorders": true,
+	"autoResizeDimensions": true, "updateBorders": true,
 	"mergeCells": true, "unmergeCells": true, "addConditionalFormatRule": true,
 	"deleteConditionalFormatRule": true, "setDataValidation": true, "addBanding": true,
 	"updateBanding": true, "deleteBanding": true,
@@ -360,6 +360,20 @@ func (s *Server) apply(t *tx, c reqCtx, raw json.RawMessage) (any, *apiError) {
 			t.ss.moveMeta(sh.id, "COLUMN", s0, e0, d)
 		}
 		return nil, nil
+	case "updateDimensionProperties":
+		var r struct {
+			Range      *dimRangeJ
+			Properties *struct {
+				PixelSize *int64 `json:"pixelSize"`
+			}
+			Fields string
+		}
+		if err := dec(&r); err != nil {
+			return nil, err
+		}
+		return nil, s.updateDimensionProps(t, c, r.Range, r.Properties != nil && r.Properties.PixelSize != nil, func() int64 {
+			return *r.Properties.PixelSize
+		}, r.Fields)
 	case "updateCells":
 		var r struct {
 			Start *struct {
@@ -682,12 +696,9 @@ func (s *Server) updateSheetProps(t *tx, c reqCtx, p *sheetPropsJ, fields string
 	if p == nil {
 		return c.err("properties is required")
 	}
-	if strings.TrimSpace(fields) == "" {
-		return c.err("Must specify at least one field.")
-	}
-	m, perr := parseMask(fields)
-	if perr != nil {
-		return c.err("Invalid field mask %q: %v", fields, perr)
+	m, aerr := requiredMask(c, fields, "Must specify at least one field.")
+	if aerr != nil {
+		return aerr
 	}
 	id := int64(0)
 	if p.SheetID != nil {
@@ -798,44 +809,6 @@ func (s *Server) updateSheetProps(t *tx, c reqCtx, p *sheetPropsJ, fields string
 	return nil
 }
 
-// cellMask says which CellData fields an updateCells/repeatCell sets.
-type cellMask struct{ value, format bool }
-
-func parseCellMask(c reqCtx, fields string) (cellMask, *apiError) {
-	if strings.TrimSpace(fields) == "" {
-		return cellMask{}, c.err("At least one field must be specified.")
-	}
-	m, err := parseMask(fields)
-	if err != nil {
-		return cellMask{}, c.err("Invalid field mask %q: %v", fields, err)
-	}
-	var cm cellMask
-	for k, sub := range m {
-		switch k {
-		case "*":
-			cm.value, cm.format = true, true
-		case "userEnteredValue":
-			cm.value = true
-		case "userEnteredFormat":
-			if sub == nil {
-				cm.format = true
-				continue
-			}
-			if _, ok := sub["numberFormat"]; ok {
-				cm.format = true
-			}
-			if _, ok := sub["*"]; ok {
-				cm.format = true
-			}
-		case "note", "dataValidation", "textFormatRuns", "pivotTable", "chipRuns", "dataSourceTable", "dataSourceFormula":
-			// accepted, not stored
-		default:
-			return cm, c.err("Invalid field mask: %s is not a writable field of CellData.", k)
-		}
-	}
-	return cm, nil
-}
-
 func (s *Server) intern(f *sheets.NumberFormat) *numFmt {
 	if f == nil {
 		return nil
@@ -859,7 +832,7 @@ var numberFormatTypes = map[string]bool{"TEXT": true, "NUMBER": true, "PERCENT":
 func (s *Server) cellFrom(c reqCtx, d *sheets.CellData, cm cellMask, old cell) (cell, *apiError) {
 	out := old
 	if cm.value {
-		out = cell{f: old.f}
+		out = old.formatOnly()
 		if d != nil && d.UserEnteredValue != nil {
 			v := d.UserEnteredValue
 			switch {
@@ -900,7 +873,7 @@ func (s *Server) cellFrom(c reqCtx, d *sheets.CellData, cm cellMask, old cell) (
 			out.f = s.intern(nf)
 		}
 	}
-	return out, nil
+	return extFrom(c, d, cm, out)
 }
 
 func (s *Server) updateCells(t *tx, c reqCtx, hasStart bool, rg *gridRangeJ, rows []*sheets.RowData, fields string, start func() (int64, int, int)) *apiError {
@@ -989,23 +962,73 @@ func (s *Server) repeatCell(t *tx, c reqCtx, rg *gridRangeJ, d *sheets.CellData,
 	for i := bx.r0; i < bx.r1; i++ {
 		// Untouched empty cells beyond a row's data need no storage when
 		// the result would still be an empty, unformatted cell.
-		if !cm.value && proto.f == nil && (i >= len(sh.data) || sh.data[i] == nil) {
+		if !cm.value && proto.f == nil && proto.x == nil && (i >= len(sh.data) || sh.data[i] == nil) {
 			continue
 		}
 		for j := bx.c0; j < bx.c1; j++ {
 			old := sh.get(i, j)
 			nc := old
 			if cm.value {
-				nc = cell{k: proto.k, s: proto.s, n: proto.n, f: old.f}
+				nc = old.formatOnly()
+				nc.k, nc.s, nc.n = proto.k, proto.s, proto.n
 			}
 			if cm.format {
 				nc.f = proto.f
+			}
+			if cm.ext() {
+				if nc, err = extFrom(c, d, cm, nc); err != nil {
+					return err
+				}
 			}
 			if nc != old {
 				sh.set(i, j, nc)
 				t.cells++
 			}
 		}
+	}
+	return nil
+}
+
+// updateDimensionProps stores column pixel sizes; row sizes and other
+// dimension properties are accepted and dropped (presentation only).
+func (s *Server) updateDimensionProps(t *tx, c reqCtx, rg *dimRangeJ, hasPx bool, px func() int64, fields string) *apiError {
+	if rg == nil {
+		return c.err("range is required")
+	}
+	m, aerr := requiredMask(c, fields, "At least one field must be specified.")
+	if aerr != nil {
+		return aerr
+	}
+	for k := range m {
+		switch k {
+		case "*", "pixelSize", "hiddenByUser", "developerMetadata":
+		default:
+			return c.err("Invalid field mask: %s is not a field of DimensionProperties.", k)
+		}
+	}
+	sh, s0, e0, err := t.dimRange(c, *rg, false)
+	if err != nil {
+		return err
+	}
+	_, setPx := m["pixelSize"]
+	if _, all := m["*"]; all {
+		setPx = true
+	}
+	if !setPx || rg.Dimension != "COLUMNS" {
+		return nil
+	}
+	w := 0
+	if hasPx {
+		if w = int(px()); w < 0 {
+			return c.err("pixelSize must not be negative.")
+		}
+	}
+	sh = t.w(sh)
+	for len(sh.widths) < e0 {
+		sh.widths = append(sh.widths, 0)
+	}
+	for i := s0; i < e0; i++ {
+		sh.widths[i] = w
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mattn/go-runewidth"
+	"google.golang.org/api/sheets/v4"
 )
 
 // The methods in this file inspect the spreadsheets or change them as a
@@ -72,6 +73,15 @@ type CellData struct {
 	Formatted string
 	// NumberFormat is userEnteredFormat.numberFormat (zero if none).
 	NumberFormat NumberFormat
+	// Note is the cell's note ("" if none).
+	Note string
+	// Bold is userEnteredFormat.textFormat.bold.
+	Bold bool
+	// Link is the cell-level link (userEnteredFormat.textFormat.link.uri);
+	// Hyperlink is what the API reports as CellData.hyperlink.
+	Link, Hyperlink string
+	// RunLinks are the links of the cell's textFormatRuns.
+	RunLinks []string
 }
 
 // NumberFormat is a cell's number format: Type DATE, DATE_TIME, NUMBER...
@@ -93,6 +103,15 @@ func (s *Server) Cell(id, tab string, row, col int) CellData {
 	var d CellData
 	if c.f != nil {
 		d.NumberFormat = NumberFormat{c.f.typ, c.f.pattern}
+	}
+	d.Hyperlink = c.hyperlink()
+	if c.x != nil {
+		d.Note, d.Bold, d.Link = c.x.note, c.x.bold, c.x.link
+		for _, r := range c.x.runs {
+			if r.link != "" {
+				d.RunLinks = append(d.RunLinks, r.link)
+			}
+		}
 	}
 	if c.empty() {
 		return d
@@ -293,6 +312,60 @@ func (s *Server) SetCell(id, tab string, row, col int, v any) {
 	})
 }
 
+// FormatColumn gives rows [fromRow, rows) of column col the number format
+// typ/pattern, as a person selecting the column and picking Format →
+// Number would (fromRow 1 leaves the header alone).
+func (s *Server) FormatColumn(id, tab string, col, fromRow int, typ, pattern string) {
+	s.human(id, tab, func(t *tx, sh *sheet) {
+		f := s.intern(&sheets.NumberFormat{Type: typ, Pattern: pattern})
+		for r := fromRow; r < sh.rows; r++ {
+			if r >= len(sh.data) || sh.data[r] == nil {
+				continue
+			}
+			c := sh.get(r, col)
+			c.f = f
+			sh.set(r, col, c)
+		}
+	})
+}
+
+// SetNote puts a note on a cell ("" removes it), as a person would.
+func (s *Server) SetNote(id, tab string, row, col int, note string) {
+	s.human(id, tab, func(t *tx, sh *sheet) {
+		sh.set(row, col, sh.get(row, col).withExt(func(x *cellExt) { x.note = note }))
+	})
+}
+
+// ColumnWidth returns the pixel width of column col (100 unless set).
+func (s *Server) ColumnWidth(id, tab string, col int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, sh := s.mustSheet(id, tab)
+	if col < len(sh.widths) && sh.widths[col] > 0 {
+		return sh.widths[col]
+	}
+	return 100
+}
+
+// Formulas returns the A1 positions of every formula cell of a sheet.
+func (s *Server) Formulas(id, tab string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, sh := s.mustSheet(id, tab)
+	var out []string
+	for r, rw := range sh.data {
+		if rw == nil {
+			continue
+		}
+		for j, c := range rw.c {
+			if c.k == kFormula {
+				out = append(out, colName(j)+strconv.Itoa(r+1))
+			}
+		}
+	}
+	return out
+}
+
 // RenameSheet renames a sheet as a user double-clicking its tab would.
 func (s *Server) RenameSheet(id, tab, title string) {
 	s.human(id, tab, func(t *tx, sh *sheet) {
@@ -318,6 +391,7 @@ func (s *Server) DeleteSheet(id, tab string) {
 
 // Table renders a sheet as a text table of formatted values (what a user
 // sees), with row numbers and column letters, for the demo and test logs.
+// A cell that links somewhere ends in ↗.
 func (s *Server) Table(id, tab string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -341,9 +415,14 @@ func (s *Server) Table(id, tab string) string {
 		for j := 0; j < end; j++ {
 			v := fmt.Sprint(cellValue(rw.c[j], o))
 			v = strings.NewReplacer("\n", "⏎", "\t", " ").Replace(v)
-			if runewidth.StringWidth(v) > maxWidth {
-				v = runewidth.Truncate(v, maxWidth, "…")
+			link := ""
+			if rw.c[j].hyperlink() != "" {
+				link = " ↗" // a link, as a person sees blue underlined text
 			}
+			if runewidth.StringWidth(v+link) > maxWidth {
+				v = runewidth.Truncate(v, maxWidth-runewidth.StringWidth(link), "…")
+			}
+			v += link
 			cells[r][j] = v
 		}
 	}

@@ -24,6 +24,7 @@ type cell struct {
 	s string  // string value or formula text
 	n float64 // number; bools are 1/0
 	f *numFmt
+	x *cellExt // note, bold, link, runs (nil for most cells)
 }
 
 func (c cell) empty() bool { return c.k == kEmpty }
@@ -42,6 +43,7 @@ type sheet struct {
 	frozenRows int
 	frozenCols int
 	hidden     bool
+	widths     []int // column pixel sizes set by updateDimensionProperties (0 = default)
 	gen        uint64
 	data       []*row // len(data) <= rows; nil rows are empty
 	filter     any    // setBasicFilter's filter, stored as sent
@@ -132,6 +134,13 @@ func (sh *sheet) deleteRows(at, n int) {
 
 func (sh *sheet) insertCols(at, n, from int) {
 	sh.cols += n
+	if at < len(sh.widths) {
+		w := 0
+		if from >= 0 && from < len(sh.widths) {
+			w = sh.widths[from]
+		}
+		sh.widths = slices.Insert(slices.Clone(sh.widths), at, slices.Repeat([]int{w}, n)...)
+	}
 	for r := range sh.data {
 		rw := sh.data[r]
 		if rw == nil || len(rw.c) <= at && from < 0 {
@@ -155,6 +164,9 @@ func (sh *sheet) insertCols(at, n, from int) {
 
 func (sh *sheet) deleteCols(at, n int) {
 	sh.cols -= n
+	if at < len(sh.widths) {
+		sh.widths = slices.Delete(slices.Clone(sh.widths), at, min(at+n, len(sh.widths)))
+	}
 	for r, rw := range sh.data {
 		if rw == nil || len(rw.c) <= at {
 			continue
@@ -183,6 +195,13 @@ func (sh *sheet) moveCols(s, e, dest int) {
 	if dest >= s && dest <= e {
 		return
 	}
+	if len(sh.widths) > min(s, dest) {
+		w := slices.Clone(sh.widths)
+		for len(w) < sh.cols {
+			w = append(w, 0)
+		}
+		sh.widths = moveBlock(w, s, e, dest)
+	}
 	for r, rw := range sh.data {
 		if rw == nil || len(rw.c) <= min(s, dest) {
 			continue
@@ -209,6 +228,7 @@ func (sh *sheet) clone(gen uint64) *sheet {
 	c.gen = gen
 	c.data = slices.Clone(sh.data)
 	c.protected = slices.Clone(sh.protected)
+	c.widths = slices.Clone(sh.widths)
 	return &c
 }
 

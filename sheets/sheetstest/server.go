@@ -260,11 +260,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(k, v)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-	w.WriteHeader(resp.status)
-	w.Write(resp.body)
+	// Counted before the answer is sent: a client that has read it sees it counted.
 	s.mu.Lock()
 	s.stats.Statuses[resp.status]++
 	s.mu.Unlock()
+	w.WriteHeader(resp.status)
+	w.Write(resp.body)
 	if user != "" {
 		user = " user=" + user
 	}

@@ -110,10 +110,14 @@ func (s *Server) createFromAPI(c caller, body []byte) (any, *apiError) {
 	return s.getSpreadsheet(ss, url.Values{}, nil)
 }
 
-// getSpreadsheet: GET v4/spreadsheets/{id}. Grid data only with
-// includeGridData=true and no fields mask, as Google documents.
+// getSpreadsheet: GET v4/spreadsheets/{id}. Grid data with
+// includeGridData=true and no fields mask, or whenever a fields mask asks
+// for sheets.data (includeGridData is then ignored), as Google documents.
 func (s *Server) getSpreadsheet(ss *spreadsheet, q url.Values, grid *bool) (any, *apiError) {
 	include := q.Get("includeGridData") == "true" && q.Get("fields") == ""
+	if f := q.Get("fields"); f != "" {
+		include = wantsGridData(f)
+	}
 	if grid != nil {
 		include = *grid
 	}
@@ -223,6 +227,17 @@ func gridData(sh *sheet, bx box) map[string]any {
 	if len(rows) > 0 {
 		d["rowData"] = rows
 	}
+	var cm []any
+	for j := bx.c0; j < bx.c1; j++ {
+		px := 100 // Google's default column width
+		if j < len(sh.widths) && sh.widths[j] > 0 {
+			px = sh.widths[j]
+		}
+		cm = append(cm, map[string]any{"pixelSize": px})
+	}
+	if len(cm) > 0 {
+		d["columnMetadata"] = cm
+	}
 	return d
 }
 
@@ -259,6 +274,7 @@ func cellJSON(c cell) map[string]any {
 		out["userEnteredFormat"] = map[string]any{"numberFormat": nf}
 		out["effectiveFormat"] = map[string]any{"numberFormat": nf}
 	}
+	extJSON(c, out)
 	return out
 }
 
@@ -282,6 +298,6 @@ func (s *Server) getByDataFilter(ss *spreadsheet, q url.Values, body []byte) (an
 			q2["ranges"] = append(q2["ranges"], bxs[i].text(shs[i]))
 		}
 	}
-	grid := req.IncludeGridData && q.Get("fields") == ""
+	grid := req.IncludeGridData && q.Get("fields") == "" || q.Get("fields") != "" && wantsGridData(q.Get("fields"))
 	return s.getSpreadsheet(ss, q2, &grid)
 }

@@ -439,7 +439,7 @@ func (t *tx) writeValues(sh *sheet, bx box, major string, values [][]any, user b
 
 // inputCell converts one JSON input value; old keeps its format.
 func inputCell(v any, user bool, old cell, i, j int) (cell, *apiError) {
-	out := cell{f: old.f}
+	out := old.formatOnly()
 	switch x := v.(type) {
 	case string:
 		if utf8.RuneCountInString(x) > maxCellChars {
@@ -456,7 +456,7 @@ func inputCell(v any, user bool, old cell, i, j int) (cell, *apiError) {
 		if p.f != nil && out.f == nil {
 			out.f = p.f
 		}
-		p.f = out.f
+		p.f, p.x = out.f, out.x
 		return p, nil
 	case float64:
 		out.k, out.n = kNumber, x
@@ -771,7 +771,7 @@ func (t *tx) clearBox(sh *sheet, bx box) {
 			if !w.c[j].empty() {
 				t.cells++
 			}
-			w.c[j] = cell{f: w.c[j].f}
+			w.c[j] = w.c[j].formatOnly()
 		}
 	}
 }

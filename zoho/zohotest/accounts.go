@@ -28,6 +28,7 @@ var DefaultScopes = []string{
 	"ZohoCRM.bulk.read",
 	"ZohoCRM.coql.READ",
 	"ZohoCRM.users.READ",
+	"ZohoCRM.org.READ",
 }
 
 // OrgID is the emulated CRM org's id (client_credentials needs soid=ZohoCRM.<OrgID>).

@@ -86,11 +86,15 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	code   string
+	// record counts the answer once, when its status is written: before
+	// the body, so a client that has read the answer sees it counted.
+	record func()
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		w.counted()
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -98,8 +102,16 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+		w.counted()
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) counted() {
+	if w.record != nil {
+		w.record()
+		w.record = nil
+	}
 }
 
 func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -133,7 +145,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	path := r.URL.Path
 	crm := strings.HasPrefix(path, "/crm/")
-	defer func() {
+	sw.record = func() {
 		key := r.Method + " " + path
 		s.mu.Lock()
 		s.stats.Calls[key]++
@@ -146,6 +158,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.mu.Unlock()
+	}
+	defer func() {
+		sw.counted() // nothing written: counted with status 0 (dropped)
 		// Path only: queries can carry client_secret, refresh_token or a code.
 		s.logf("%s %s %d %s", r.Method, path, sw.status, time.Since(start).Round(time.Microsecond))
 	}()
@@ -292,6 +307,8 @@ func (c *call) v8(seg []string) {
 		c.settingsFields()
 	case len(seg) == 1 && seg[0] == "users":
 		c.listUsers()
+	case len(seg) == 1 && seg[0] == "org":
+		c.getOrg()
 	case seg[0] == "settings" || seg[0] == "" || len(seg) > 3:
 		c.fail(errInvalidURL())
 	default:

@@ -363,7 +363,7 @@ func (f *fieldSpec) meta(m *moduleSchema) map[string]any {
 func (m *moduleSchema) meta() map[string]any {
 	return map[string]any{
 		"api_name":                m.name,
-		"module_name":             m.name,
+		"module_name":             moduleName(m.name),
 		"singular_label":          m.singular,
 		"plural_label":            m.plural,
 		"id":                      m.id,
@@ -377,4 +377,13 @@ func (m *moduleSchema) meta() map[string]any {
 		"viewable":                true,
 		"global_search_supported": m.listable,
 	}
+}
+
+// moduleName is a module's module_name: its api_name, except where Zoho
+// kept an old internal name (Deals are Potentials, reference §4a.3).
+func moduleName(api string) string {
+	if api == "Deals" {
+		return "Potentials"
+	}
+	return api
 }

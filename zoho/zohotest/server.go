@@ -127,6 +127,7 @@ type Server struct {
 	stopped      bool
 	handler      http.Handler
 	maxInFlight  int64
+	org          *Org // nil: defaultOrg
 }
 
 // NewServer builds the data set and, unless o.NoListener, starts serving on

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDryRunShowsTheChange(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 6, "Deals": 2})
+	cfg := writeMapping(t, string(demoMapping))
+	if code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	em.zoho.Advance(time.Hour)
+	ids := em.zoho.IDs("Leads")
+	em.zoho.Update("Leads", ids[0], map[string]any{"Lead_Status": "Junk Lead"})
+	em.zoho.Update("Leads", ids[1], map[string]any{"Lead_Status": "Junk Lead"})
+	before := em.sheets.Table(em.spreadsheetID, "Leads")
+
+	code, stdout, stderr := inProcess(t, em, nil, "--once", "--config", cfg, "--dry-run", "--dry-run-limit", "1", "--log-format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if em.sheets.Table(em.spreadsheetID, "Leads") != before {
+		t.Fatal("the dry run changed the tab")
+	}
+	// The terminal table: one changed cell (the limit), then the counts.
+	mustContain(t, stdout, "Leads (Leads): would add 0, update 2", ids[0]+" · ", "Status:", "→", "Junk Lead",
+		"more changed cells (--dry-run-limit N shows more)", "MODULE")
+	if strings.Contains(stdout, ids[1]+" · ") {
+		t.Fatalf("more changes shown than --dry-run-limit 1:\n%s", stdout)
+	}
+	if strings.Index(stdout, "Junk Lead") > strings.Index(stdout, "MODULE") {
+		t.Fatalf("the changes come after the counts:\n%s", stdout)
+	}
+	// The JSON log carries the same as fields.
+	var found bool
+	for _, line := range strings.Split(stderr, "\n") {
+		var ev struct {
+			Module      string   `json:"module"`
+			Msg         string   `json:"message"`
+			Add         []string `json:"would_add_ids"`
+			More        int      `json:"would_change_more"`
+			WouldChange []struct {
+				ID, Column, Old, New string
+			} `json:"would_change"`
+		}
+		if json.Unmarshal([]byte(line), &ev) != nil || ev.Module != "Leads" || ev.Msg != "summary" {
+			continue
+		}
+		found = true
+		if len(ev.WouldChange) != 1 || ev.WouldChange[0].ID != ids[0] || ev.WouldChange[0].Column != "Status" ||
+			ev.WouldChange[0].New != "Junk Lead" || ev.More < 1 || ev.Add == nil {
+			t.Fatalf("log fields: %+v\n%s", ev, line)
+		}
+	}
+	if !found {
+		t.Fatalf("no summary log line for Leads:\n%s", stderr)
+	}
+}
+
+func TestDryRunLimitFlag(t *testing.T) {
+	for name, args := range map[string][]string{
+		"without --dry-run": {"--once", "--dry-run-limit", "5"},
+		"negative":          {"--once", "--dry-run", "--dry-run-limit", "-1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := parseSyncFlags(args, &syncBuffer{}); err == nil || !strings.Contains(err.Error(), "--dry-run-limit") {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+	f, err := parseSyncFlags([]string{"--once", "--dry-run"}, &syncBuffer{})
+	if err != nil || f.dryRunLimit != DefaultDryRunLimit {
+		t.Fatalf("default: %+v %v", f, err)
+	}
+}
+
+func mustContain(t *testing.T, s string, subs ...string) {
+	t.Helper()
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			t.Fatalf("%q missing from:\n%s", sub, s)
+		}
+	}
+}

@@ -1,0 +1,202 @@
+package sheets
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"google.golang.org/api/sheets/v4"
+
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+)
+
+// statusHeaders are the status tab's columns, in the order a new tab gets
+// them. Columns and rows are found by their text (header, tab name), so
+// people may sort, reorder, add columns of their own and annotate.
+var statusHeaders = []string{"Tab", "Module", "Last successful sync", "Records", "Added", "Updated", "Removed", "Result", "Next run"}
+
+const statusDatePattern = "yyyy-mm-dd hh:mm"
+
+var _ zsync.StatusSink = (*Spreadsheet)(nil)
+
+// WriteStatus makes the tab title hold one row per entry of rows and puts
+// a note on the key header of every tab whose run succeeded: one read of
+// the values, one batchUpdate (with the tab's creation when missing).
+// Values are written as typed cells, never parsed (CRM text in an error
+// message stays text); times are date-time cells in the sheet's zone.
+// Errors implement zsync.HintError when the fix is known.
+func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsync.TabStatus) error {
+	title = strings.TrimSpace(title)
+	if title == "" || len(rows) == 0 {
+		return nil
+	}
+	op := "write the status tab " + quoteTitle(title)
+	ss, err := s.get(ctx)
+	if err != nil {
+		return err
+	}
+	var status *sheets.SheetProperties
+	tabs := map[string]*sheets.SheetProperties{}
+	used := map[int64]bool{}
+	for _, sh := range ss.Sheets {
+		if p := sh.Properties; p != nil {
+			used[p.SheetId] = true
+			tabs[normHeader(p.Title)] = p
+			if normHeader(p.Title) == normHeader(title) {
+				status = p
+			}
+		}
+	}
+	var ranges []string
+	if status != nil {
+		ranges = append(ranges, quoteTitle(status.Title))
+	}
+	var noted []zsync.TabStatus // rows whose tab gets the freshness note
+	for _, r := range rows {
+		if t := tabs[normHeader(r.Tab)]; r.OK && r.KeyHeader != "" && t != nil && t != status {
+			noted = append(noted, r)
+			ranges = append(ranges, a1Row(t.Title, 0))
+		}
+	}
+	var got [][][]any
+	if len(ranges) > 0 {
+		if got, err = s.batchGetValues(ctx, op, ranges...); err != nil {
+			return err
+		}
+	}
+	var reqs []*sheets.Request
+	kind := kindWrite
+	var vals [][]any
+	var sheetID, gridRows, gridCols int64
+	if status != nil {
+		vals, got = got[0], got[1:]
+		sheetID = status.SheetId
+		if g := status.GridProperties; g != nil {
+			gridRows, gridCols = g.RowCount, g.ColumnCount
+		}
+	} else {
+		for sheetID = 1_000_001; used[sheetID]; sheetID++ {
+		}
+		gridRows, gridCols = int64(len(rows)+1), int64(len(statusHeaders))
+		reqs = append(reqs, &sheets.Request{AddSheet: &sheets.AddSheetRequest{Properties: &sheets.SheetProperties{
+			SheetId: sheetID, Title: title, GridProperties: &sheets.GridProperties{RowCount: gridRows, ColumnCount: gridCols, FrozenRowCount: 1},
+			ForceSendFields: []string{"SheetId"}}}})
+		kind = kindWriteOnce
+	}
+	sn := &snapshot{g: gridOf(vals)}
+
+	// Columns by header; missing ones after the last used column.
+	cols := make([]int, len(statusHeaders))
+	next := sn.width()
+	var newCols []int
+	for i, h := range statusHeaders {
+		if c := sn.headerCol(normHeader(h)); c >= 0 {
+			cols[i] = c
+		} else {
+			cols[i] = next
+			newCols = append(newCols, i)
+			next++
+		}
+	}
+	// Rows by tab name; missing ones after the last used row.
+	rowOf := make([]int, len(rows))
+	nextRow := max(len(vals), 1)
+	for i, r := range rows {
+		rowOf[i] = -1
+		for k := 1; k < len(vals); k++ {
+			if normHeader(keyText(sn.cell(k, cols[0]))) == normHeader(r.Tab) {
+				rowOf[i] = k
+				break
+			}
+		}
+		if rowOf[i] < 0 {
+			rowOf[i] = nextRow
+			nextRow++
+		}
+	}
+	if n := int64(nextRow) - gridRows; n > 0 {
+		reqs = append(reqs, &sheets.Request{AppendDimension: &sheets.AppendDimensionRequest{SheetId: sheetID, Dimension: "ROWS", Length: n, ForceSendFields: []string{"SheetId"}}})
+		kind = kindWriteOnce
+	}
+	if n := int64(next) - gridCols; n > 0 {
+		reqs = append(reqs, &sheets.Request{AppendDimension: &sheets.AppendDimensionRequest{SheetId: sheetID, Dimension: "COLUMNS", Length: n, ForceSendFields: []string{"SheetId"}}})
+		kind = kindWriteOnce
+	}
+	put := func(sheet int64, r, c int, cd *sheets.CellData, fields string) {
+		reqs = append(reqs, &sheets.Request{UpdateCells: &sheets.UpdateCellsRequest{
+			Start: &sheets.GridCoordinate{SheetId: sheet, RowIndex: int64(r), ColumnIndex: int64(c), ForceSendFields: []string{"SheetId", "RowIndex", "ColumnIndex"}},
+			Rows:  []*sheets.RowData{{Values: []*sheets.CellData{cd}}}, Fields: fields}})
+	}
+	for _, i := range newCols {
+		put(sheetID, 0, cols[i], &sheets.CellData{UserEnteredValue: text(statusHeaders[i]),
+			UserEnteredFormat: &sheets.CellFormat{TextFormat: &sheets.TextFormat{Bold: true}}}, "userEnteredValue,userEnteredFormat.textFormat.bold")
+	}
+	for i, r := range rows {
+		cells := []*sheets.CellData{
+			{UserEnteredValue: text(r.Tab)}, {UserEnteredValue: text(r.Module)}, s.timeCell(r.LastSuccess),
+			{UserEnteredValue: number(float64(r.Records))}, {UserEnteredValue: number(float64(r.Added))},
+			{UserEnteredValue: number(float64(r.Updated))}, {UserEnteredValue: number(float64(r.Removed))},
+			{UserEnteredValue: text(r.Result)}, s.timeCell(r.NextRun),
+		}
+		for j, cd := range cells {
+			fields := "userEnteredValue"
+			if cd.UserEnteredFormat != nil {
+				fields += ",userEnteredFormat.numberFormat"
+			}
+			put(sheetID, rowOf[i], cols[j], cd, fields)
+		}
+	}
+	for k, r := range noted {
+		hdr := got[k]
+		if len(hdr) == 0 {
+			continue
+		}
+		t := tabs[normHeader(r.Tab)]
+		hs := &snapshot{g: gridOf(hdr[:1])}
+		if c := hs.headerCol(normHeader(r.KeyHeader)); c >= 0 {
+			note := fmt.Sprintf("Synced from Zoho CRM %s · updated %s", r.Module, r.LastSuccess.In(s.loc).Format("2006-01-02 15:04"))
+			put(t.SheetId, 0, c, &sheets.CellData{Note: note}, "note")
+		}
+	}
+	return s.batchUpdate(ctx, op, kind, nil, reqs)
+}
+
+// timeCell is a date-time cell in the sheet's zone, or an empty cell.
+func (s *Spreadsheet) timeCell(t time.Time) *sheets.CellData {
+	if t.IsZero() {
+		return &sheets.CellData{}
+	}
+	return &sheets.CellData{UserEnteredValue: number(serial(t, s.loc)),
+		UserEnteredFormat: &sheets.CellFormat{NumberFormat: &sheets.NumberFormat{Type: "DATE_TIME", Pattern: statusDatePattern}}}
+}
+
+func text(v string) *sheets.ExtendedValue {
+	if v == "" {
+		return nil // clears the cell
+	}
+	return &sheets.ExtendedValue{StringValue: &v}
+}
+
+func number(f float64) *sheets.ExtendedValue { return &sheets.ExtendedValue{NumberValue: &f} }
+
+// batchGetValues reads ranges as unformatted values with date serials.
+func (s *Spreadsheet) batchGetValues(ctx context.Context, op string, ranges ...string) ([][][]any, error) {
+	var resp *sheets.BatchGetValuesResponse
+	err := s.c.call(ctx, "values.batchGet", kindRead, nil, func() (err error) {
+		resp, err = s.c.svc.Spreadsheets.Values.BatchGet(s.id).Ranges(ranges...).
+			ValueRenderOption("UNFORMATTED_VALUE").DateTimeRenderOption("SERIAL_NUMBER").
+			MajorDimension("ROWS").Context(ctx).Do()
+		return err
+	})
+	if err != nil {
+		return nil, s.apiErr(op, err)
+	}
+	out := make([][][]any, len(ranges))
+	for i := range out {
+		if i < len(resp.ValueRanges) && resp.ValueRanges[i] != nil {
+			out[i] = resp.ValueRanges[i].Values
+		}
+	}
+	return out, nil
+}
