@@ -245,3 +245,17 @@ func TestWorldLeaseWaitDoesNotCountTowardsTheRunDeadline(t *testing.T) {
 	}
 	assertLeadsMatchCRM(t, em)
 }
+
+// A column's header renamed in the mapping: the new header is filled for
+// every record, the old column stays as it was, notes stay on their rows.
+func TestWorldHeaderRenamedKeepsNotes(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 10, "Deals": 2})
+	cfg := writeMapping(t, string(demoMapping))
+	stateRun(t, em, cfg)
+	noted := noteLead(t, em, "Leads")
+	em.sheets.SortRows(em.spreadsheetID, "Leads", 1, false)
+	cfg = writeMapping(t, strings.Replace(string(demoMapping), "{ header: Status, field: Lead_Status }", "{ header: Lead status, field: Lead_Status }", 1))
+	log, _ := stateRun(t, em, cfg)
+	mustContainAll(t, "the log", log, "mapping changed: 1 column added (Lead status), 1 column removed (left in the tab) → full read")
+	assertExact(t, em, "Leads", map[string]func(map[string]any) any{"Lead status": field("Lead_Status"), "Status": field("Lead_Status"), "Name": field("Full_Name")}, noted)
+}

@@ -62,8 +62,10 @@ func (u *upsert) colFormat(j int) *sheets.NumberFormat {
 
 // linkOf is the address the cell of column j in the row of key links to.
 func (u *upsert) linkOf(key string, j int) string {
-	if l := u.links[key]; l != nil && l[j] != "" {
-		return l[j]
+	if i, ok := u.want[key]; ok {
+		if r := u.tableRow(i); j < len(r.Cells) && r.Cells[j].Link != "" {
+			return r.Cells[j].Link
+		}
 	}
 	if u.t.RecordURL != nil && isRecordID(key) {
 		return u.t.RecordURL(key)

@@ -329,7 +329,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	if p.counts.Diff != nil {
 		removed := make([]string, len(p.deleteRows))
 		for i, r := range p.deleteRows {
-			removed[i] = u.keyOf(sn.cell(r, keyCol))
+			removed[i] = u.rowKey(sn, r, keyCol)
 		}
 		u.noteRows(p.counts.Diff, adds[:p.counts.Added], removed)
 	}

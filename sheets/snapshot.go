@@ -60,31 +60,23 @@ func (u *upsert) snapshotPlan(sn *snapshot) (*plan, error) {
 		}
 		del[r] = true
 		p.deleteRows = append(p.deleteRows, r)
-		removed = append(removed, u.keyOf(sn.cell(r, keyCol)))
+		removed = append(removed, u.rowKey(sn, r, keyCol))
 	}
 	sort.Ints(p.deleteRows)
 	p.counts.Removed = len(p.deleteRows)
 	appendAt := max(sn.rows()-len(p.deleteRows), 1)
-	var adds []plannedRow
+	adds := make([]plannedRow, 0, len(u.order))
 	for _, k := range u.order {
-		pr := plannedRow{row: appendAt + len(adds), key: k, cols: []int{snapCol}, vals: []any{period}}
-		i := u.want[k]
-		for j := range u.t.Columns {
-			v := u.wantValue(i, j)
-			if s, ok := v.(string); v == nil || ok && s == "" {
-				continue
-			}
-			pr.cols = append(pr.cols, colOf[j])
-			pr.vals = append(pr.vals, v)
-		}
-		adds = append(adds, pr)
+		// The table row's values are made when written (upsert.each).
+		adds = append(adds, plannedRow{row: appendAt + len(adds), key: k, src: u.want[k] + 1,
+			cols: []int{snapCol}, vals: []any{period}})
 	}
-	p.rows = adds
+	p.rows, p.colOf = adds, colOf
 	p.counts.Added = len(adds)
 	p.finalKeys = make([]string, appendAt+len(adds))
 	for r, k := 1, 1; r < sn.rows(); r++ {
 		if !del[r] {
-			p.finalKeys[k] = u.keyOf(sn.cell(r, keyCol))
+			p.finalKeys[k] = u.rowKey(sn, r, keyCol)
 			k++
 		}
 	}
@@ -99,6 +91,14 @@ func (u *upsert) snapshotPlan(sn *snapshot) (*plan, error) {
 	if err := u.structure(sn, p, appendAt, appendAt+len(adds), next, colOf); err != nil {
 		return nil, err
 	}
+	if _, isNew := p.headers[snapCol]; isNew {
+		p.structure = append(p.structure, &sheets.Request{RepeatCell: &sheets.RepeatCellRequest{
+			Range: &sheets.GridRange{SheetId: sn.sheetID(), StartRowIndex: 0, EndRowIndex: 1,
+				StartColumnIndex: int64(snapCol), EndColumnIndex: int64(snapCol + 1),
+				ForceSendFields: []string{"SheetId", "StartRowIndex", "StartColumnIndex"}},
+			Cell:   &sheets.CellData{UserEnteredFormat: &sheets.CellFormat{TextFormat: &sheets.TextFormat{Bold: true}}},
+			Fields: "userEnteredFormat.textFormat.bold"}})
+	}
 	if len(adds) > 0 {
 		// The stamp is a date cell, on every appended row.
 		p.structure = append(p.structure, &sheets.Request{RepeatCell: &sheets.RepeatCellRequest{
@@ -111,7 +111,6 @@ func (u *upsert) snapshotPlan(sn *snapshot) (*plan, error) {
 	if len(p.deleteRows) > 0 {
 		p.structOnce = true
 	}
-	p.colOf, p.nUpdates = colOf, 0 // every row is new: written from its cols and vals
 	return p, nil
 }
 

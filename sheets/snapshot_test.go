@@ -48,6 +48,9 @@ func TestEmulatorSnapshotsAreIdempotentAndPruned(t *testing.T) {
 	if h := e.srv.Values(e.id, "History")[0]; fmt.Sprint(h) != "[Snapshot Id Name Amount]" {
 		t.Fatalf("header %v", h)
 	}
+	if c := e.srv.Cell(e.id, "History", 0, 0); !c.Bold {
+		t.Fatalf("Snapshot header %+v", c)
+	}
 	if c := e.srv.Cell(e.id, "History", 1, 0); !c.IsDate() || c.Formatted != "2026-12-07" {
 		t.Fatalf("stamp %+v", c)
 	}

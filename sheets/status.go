@@ -59,18 +59,22 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 			ranges = append(ranges, a1Row(t.Title, 0))
 		}
 	}
-	var got [][][]any
+	var got []*grid
 	if len(ranges) > 0 {
-		if got, err = s.batchGetValues(ctx, op, ranges...); err != nil {
+		err := s.c.call(ctx, "values.batchGet", kindRead, nil, func() (err error) {
+			got, err = s.getValues(ctx, ranges, nil)
 			return err
+		})
+		if err != nil {
+			return s.apiErr(op, err)
 		}
 	}
 	var reqs []*sheets.Request
 	kind := kindWrite
-	var vals [][]any
+	sn := &snapshot{}
 	var sheetID, gridRows, gridCols int64
 	if status != nil {
-		vals, got = got[0], got[1:]
+		sn.g, got = got[0], got[1:]
 		sheetID = status.SheetId
 		if g := status.GridProperties; g != nil {
 			gridRows, gridCols = g.RowCount, g.ColumnCount
@@ -84,7 +88,6 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 			ForceSendFields: []string{"SheetId"}}}})
 		kind = kindWriteOnce
 	}
-	sn := &snapshot{g: gridOf(vals)}
 
 	// Columns by header; missing ones after the last used column.
 	cols := make([]int, len(statusHeaders))
@@ -101,10 +104,10 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 	}
 	// Rows by tab name; missing ones after the last used row.
 	rowOf := make([]int, len(rows))
-	nextRow := max(len(vals), 1)
+	nextRow := max(sn.rows(), 1)
 	for i, r := range rows {
 		rowOf[i] = -1
-		for k := 1; k < len(vals); k++ {
+		for k := 1; k < sn.rows(); k++ {
 			if normHeader(keyText(sn.cell(k, cols[0]))) == normHeader(r.Tab) {
 				rowOf[i] = k
 				break
@@ -129,15 +132,15 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 			Rows:  []*sheets.RowData{{Values: []*sheets.CellData{cd}}}, Fields: fields}})
 	}
 	for _, i := range newCols {
-		put(sheetID, 0, cols[i], &sheets.CellData{UserEnteredValue: text(statusHeaders[i]),
+		put(sheetID, 0, cols[i], &sheets.CellData{UserEnteredValue: strValue(statusHeaders[i]),
 			UserEnteredFormat: &sheets.CellFormat{TextFormat: &sheets.TextFormat{Bold: true}}}, "userEnteredValue,userEnteredFormat.textFormat.bold")
 	}
 	for i, r := range rows {
 		cells := []*sheets.CellData{
-			{UserEnteredValue: text(r.Tab)}, {UserEnteredValue: text(r.Module)}, s.timeCell(r.LastSuccess),
-			{UserEnteredValue: number(float64(r.Records))}, {UserEnteredValue: number(float64(r.Added))},
-			{UserEnteredValue: number(float64(r.Updated))}, {UserEnteredValue: number(float64(r.Removed))},
-			{UserEnteredValue: text(r.Result)}, s.timeCell(r.NextRun),
+			{UserEnteredValue: strValue(r.Tab)}, {UserEnteredValue: strValue(r.Module)}, s.timeCell(r.LastSuccess),
+			{UserEnteredValue: numValue(float64(r.Records))}, {UserEnteredValue: numValue(float64(r.Added))},
+			{UserEnteredValue: numValue(float64(r.Updated))}, {UserEnteredValue: numValue(float64(r.Removed))},
+			{UserEnteredValue: strValue(r.Result)}, s.timeCell(r.NextRun),
 		}
 		for j, cd := range cells {
 			fields := "userEnteredValue"
@@ -148,12 +151,8 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 		}
 	}
 	for k, r := range noted {
-		hdr := got[k]
-		if len(hdr) == 0 {
-			continue
-		}
 		t := tabs[normHeader(r.Tab)]
-		hs := &snapshot{g: gridOf(hdr[:1])}
+		hs := &snapshot{g: got[k]} // the tab's header row
 		if c := hs.headerCol(normHeader(r.KeyHeader)); c >= 0 {
 			note := fmt.Sprintf("Synced from Zoho CRM %s · updated %s", r.Module, r.LastSuccess.In(s.loc).Format("2006-01-02 15:04"))
 			put(t.SheetId, 0, c, &sheets.CellData{Note: note}, "note")
@@ -167,36 +166,15 @@ func (s *Spreadsheet) timeCell(t time.Time) *sheets.CellData {
 	if t.IsZero() {
 		return &sheets.CellData{}
 	}
-	return &sheets.CellData{UserEnteredValue: number(serial(t, s.loc)),
+	return &sheets.CellData{UserEnteredValue: numValue(serial(t, s.loc)),
 		UserEnteredFormat: &sheets.CellFormat{NumberFormat: &sheets.NumberFormat{Type: "DATE_TIME", Pattern: statusDatePattern}}}
 }
 
-func text(v string) *sheets.ExtendedValue {
+func strValue(v string) *sheets.ExtendedValue {
 	if v == "" {
 		return nil // clears the cell
 	}
 	return &sheets.ExtendedValue{StringValue: &v}
 }
 
-func number(f float64) *sheets.ExtendedValue { return &sheets.ExtendedValue{NumberValue: &f} }
-
-// batchGetValues reads ranges as unformatted values with date serials.
-func (s *Spreadsheet) batchGetValues(ctx context.Context, op string, ranges ...string) ([][][]any, error) {
-	var resp *sheets.BatchGetValuesResponse
-	err := s.c.call(ctx, "values.batchGet", kindRead, nil, func() (err error) {
-		resp, err = s.c.svc.Spreadsheets.Values.BatchGet(s.id).Ranges(ranges...).
-			ValueRenderOption("UNFORMATTED_VALUE").DateTimeRenderOption("SERIAL_NUMBER").
-			MajorDimension("ROWS").Context(ctx).Do()
-		return err
-	})
-	if err != nil {
-		return nil, s.apiErr(op, err)
-	}
-	out := make([][][]any, len(ranges))
-	for i := range out {
-		if i < len(resp.ValueRanges) && resp.ValueRanges[i] != nil {
-			out[i] = resp.ValueRanges[i].Values
-		}
-	}
-	return out, nil
-}
+func numValue(f float64) *sheets.ExtendedValue { return &sheets.ExtendedValue{NumberValue: &f} }

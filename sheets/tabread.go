@@ -22,16 +22,18 @@ func (u *upsert) read(ctx context.Context) (*snapshot, error) {
 	if sn.tab = findTab(ss, u.t.Sheet, u.sheetID, u.byID); sn.tab == nil {
 		return sn, nil
 	}
+	// A tab titled "leads" serves a mapping saying "Leads", and a renamed
+	// tab is written under its new title.
+	u.title, u.sheetID, u.byID = sn.tab.Title, sn.tab.SheetId, true
 	for _, sh := range ss.Sheets {
 		if sh.Properties == sn.tab {
 			sn.meta = sh.DeveloperMetadata // what format.go recorded
 		}
 	}
-	// A tab titled "leads" serves a mapping saying "Leads", and a renamed
-	// tab is written under its new title.
-	u.title, u.sheetID, u.byID = sn.tab.Title, sn.tab.SheetId, true
 	var filter rowFilter
-	if gp := sn.tab.GridProperties; gp != nil && gp.RowCount*gp.ColumnCount > keepAllCells {
+	// A snapshot tab is planned from its Snapshot and key columns, which
+	// thinning (made for a mirror's owned cells) would not keep.
+	if gp := sn.tab.GridProperties; gp != nil && gp.RowCount*gp.ColumnCount > keepAllCells && u.t.Snapshot == nil {
 		filter = u.thinFilter()
 	}
 	vr, err := u.filteredGet(ctx, filter, quoteTitle(u.title))

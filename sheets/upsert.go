@@ -38,10 +38,7 @@ const maxRounds = 4
 //     values:batchUpdate requests as the 2 MB payload allows;
 //   - the key column and header row are re-read right before writing (the
 //     plan is redone if a human changed them) and after writing; values that
-//     a concurrent sort or insert made land on another record are repaired;
-//   - number formats, a bold header, column widths and cell links come
-//     from the table's columns (format.go); a snapshot table (t.Snapshot)
-//     is appended to as a history instead (snapshot.go).
+//     a concurrent sort or insert made land on another record are repaired.
 //
 // With opts.DryRun nothing is written; the result says what would change.
 // Duplicate rows removed are counted in Removed. Errors implement
@@ -104,8 +101,7 @@ type upsert struct {
 	cur    int       // 1 + the index of curRow in the table (0: none)
 	curRow zsync.Row // the packed row decoded last
 
-	links    map[string]map[int]string // key → column → cell link
-	hasLinks bool                      // some link column has links to write
+	hasLinks bool // a link column has links to write (cells' Link or t.RecordURL)
 
 	requests, cells int
 }
@@ -129,8 +125,7 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 	u := &upsert{s: s, t: t, opts: opts, title: t.Sheet, op: op,
 		owned: map[string]int{}, want: make(map[string]int, t.Len()), order: make([]string, 0, t.Len()), deleted: map[string]bool{},
 		restore: map[string]map[string]any{}, restoreRow: map[string]bool{}, onDelete: t.OnDelete,
-		sheetID: t.SheetID, byID: t.HasSheetID,
-		links: map[string]map[int]string{}, hasLinks: t.RecordURL != nil}
+		sheetID: t.SheetID, byID: t.HasSheetID, hasLinks: t.RecordURL != nil}
 	for j, c := range t.Columns {
 		h := normHeader(c.Header)
 		if h == "" {
@@ -169,21 +164,15 @@ func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upse
 			continue
 		}
 		for j, c := range r.Cells {
+			if c.Link != "" && j < len(t.Columns) && t.Columns[j].Link {
+				u.hasLinks = true
+			}
 			if j < len(t.Columns) && j != t.Key && c.Kind == zsync.KindText && len(c.S) > MaxCellChars {
 				if _, ok := truncate(c.S); !ok {
 					// Never log the text: it may be personal data.
 					s.c.log.Warn().Str("sheet", t.Sheet).Str("key", k).Str("column", t.Columns[j].Header).
 						Int("max_chars", MaxCellChars).Msg("sheets: text too long for a cell, truncated")
 				}
-			}
-			// Links of rows packed by the job come from t.RecordURL (see
-			// linkOf); only a table without it carries them per cell.
-			if j < len(t.Columns) && t.Columns[j].Link && c.Link != "" && t.RecordURL == nil {
-				if u.links[k] == nil {
-					u.links[k] = map[int]string{}
-				}
-				u.links[k][j] = c.Link
-				u.hasLinks = true
 			}
 		}
 		if _, seen := u.want[k]; !seen {
@@ -233,7 +222,7 @@ type snapshot struct {
 	tab   *sheets.SheetProperties     // nil: the tab does not exist
 	total int64                       // grid cells of the whole spreadsheet
 	g     *grid                       // the tab's values (nil: none)
-	meta  []*sheets.DeveloperMetadata // the tab's sheet-level metadata
+	meta  []*sheets.DeveloperMetadata // the tab's sheet-level metadata (format.go's record)
 }
 
 // rows is the number of rows read, header included.

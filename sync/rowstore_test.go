@@ -27,7 +27,8 @@ func TestRowStoreRoundTrip(t *testing.T) {
 			DateTime(time.Date(2026, 1, 2, 10, 0, 0, 123, ist)), {Kind: KindDateTime}, {}, Text("")}},
 		{Key: "", Cells: nil},
 		{Key: "big", Cells: []Cell{Text(strings.Repeat("x", chunkSize+10)), Number(math.NaN())}},
-		{Key: "after", Cells: []Cell{{Kind: KindText, S: "linked", Link: "https://crm.zoho.eu/crm/org1/tab/Leads/1"}, DateTime(time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC))}},
+		{Key: "after", Cells: []Cell{Text("still here"), DateTime(time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC))}},
+		{Key: "linked", Cells: []Cell{{Kind: KindText, S: "Acme", Link: "https://crm.zoho.eu/crm/org1/tab/Leads/linked"}, Text("no link")}},
 	}
 	var tb Table
 	tb.Rows = []Row{{Key: "plain"}}
@@ -53,7 +54,7 @@ func TestRowStoreRoundTrip(t *testing.T) {
 		}
 		for j, w := range want.Cells {
 			g := got.Cells[j]
-			same := g.Kind == w.Kind && g.B == w.B && g.S == w.S && g.T.Equal(w.T) &&
+			same := g.Kind == w.Kind && g.B == w.B && g.S == w.S && g.T.Equal(w.T) && g.Link == w.Link &&
 				(g.F == w.F && math.Signbit(g.F) == math.Signbit(w.F) || math.IsNaN(g.F) && math.IsNaN(w.F))
 			if !same {
 				t.Errorf("row %d cell %d = %+v, want %+v", i, j, g, w)

@@ -56,16 +56,16 @@ type note struct {
 //
 // A state stored per module by an older version goes to the module's first
 // tab entry (the only one such a version knew); saving that tab's state
-// removes it. A sheetId that now belongs to a tab carrying the configured
-// title of another entry without a tab of its own is not followed: that
-// tab is the other entry's (see followed). A tab found by title that
-// another entry follows by sheetId is never written (TabTakenError).
+// removes it. A tab found by title that another entry follows by sheetId
+// is never written: that entry fails with TabTakenError, which says how to
+// untangle the titles, rather than write its records over the other tab's
+// rows and the notes people keep on them.
 func (j *Job) place(states map[string]ModuleState, tabs []Tab) map[string]placement {
 	claimed := map[string]bool{}
 	for _, m := range j.Modules {
 		claimed[strings.ToLower(m.Sheet)] = true
 	}
-	followed, byID := j.followed(states, tabs)
+	byID := j.followed(states, tabs)
 	out := map[string]placement{}
 	legacyTaken := map[string]bool{}
 	for _, m := range j.Modules {
@@ -82,8 +82,8 @@ func (j *Job) place(states map[string]ModuleState, tabs []Tab) map[string]placem
 		st.Module, st.Sheet = m.Module, m.Sheet
 		pl.state = st
 		pl.tab, pl.match = FindTab(tabs, m.Sheet, st.SheetID, st.HasSheetID())
-		if pl.match == TabByID && !followed[pl.tab.ID] {
-			pl.notes = append(pl.notes, note{warn: true, msg: fmt.Sprintf("the tab this entry wrote is now titled %q, which another entry of the mapping writes; using the tab titled %q", pl.tab.Title, m.Sheet)})
+		if other := byID[pl.tab.ID]; pl.match == TabByID && other != m.Sheet {
+			pl.notes = append(pl.notes, note{warn: true, msg: fmt.Sprintf("the tab this entry wrote (now titled %q) is the tab the entry for %q writes; using the tab titled %q", pl.tab.Title, other, m.Sheet)})
 			pl.tab, pl.match = FindTab(tabs, m.Sheet, 0, false)
 		}
 		if other, ok := byID[pl.tab.ID]; ok && pl.match == TabByTitle && other != m.Sheet {
@@ -111,44 +111,23 @@ func (j *Job) place(states map[string]ModuleState, tabs []Tab) map[string]placem
 	return out
 }
 
-// followed tells which tabs found by a stored sheetId their entry follows
-// (followed, by sheetId) and which entry that is (byID: sheetId → the
-// entry's configured title).
-//
-// An entry follows its tab whatever a person renamed it to, except to the
-// configured title of another entry that has no tab of its own by sheetId:
-// that entry would look for the title and must find it. So two tabs whose
-// titles were swapped are each still followed by their own entry.
-func (j *Job) followed(states map[string]ModuleState, tabs []Tab) (followed map[int64]bool, byID map[int64]string) {
-	idTab := map[string]Tab{} // entry's configured title, lower case → its tab by sheetId
+// followed maps each tab that an entry's state finds by sheetId to that
+// entry's configured title: the entry follows it whatever a person renamed
+// it to, even to another entry's title (two tabs whose titles were swapped
+// are each still followed by their own entry). Should two states name one
+// tab, the first entry of the mapping has it.
+func (j *Job) followed(states map[string]ModuleState, tabs []Tab) map[int64]string {
+	byID := map[int64]string{}
 	for _, m := range j.Modules {
 		if st, ok := states[m.Sheet]; ok && st.Sheet != "" && st.HasSheetID() {
 			if t, how := FindTab(tabs, "", st.SheetID, true); how == TabByID {
-				idTab[strings.ToLower(m.Sheet)] = t
+				if _, dup := byID[t.ID]; !dup {
+					byID[t.ID] = m.Sheet
+				}
 			}
 		}
 	}
-	followed, byID = map[int64]bool{}, map[int64]string{}
-	for _, m := range j.Modules {
-		t, ok := idTab[strings.ToLower(m.Sheet)]
-		if !ok {
-			continue
-		}
-		title := strings.ToLower(t.Title)
-		if _, hasOwn := idTab[title]; title != strings.ToLower(m.Sheet) && !hasOwn && j.configures(title) {
-			continue // the title's entry takes it
-		}
-		if _, dup := byID[t.ID]; !dup {
-			followed[t.ID], byID[t.ID] = true, m.Sheet
-		}
-	}
-	return followed, byID
-}
-
-// configures tells whether an entry of the mapping writes the tab titled
-// title (lower case).
-func (j *Job) configures(title string) bool {
-	return slices.ContainsFunc(j.Modules, func(m ModuleJob) bool { return strings.ToLower(m.Sheet) == title })
+	return byID
 }
 
 // orphanTab returns the current title of a tab of module that a state no

@@ -174,27 +174,28 @@ func TestJobSinceRunKeepsMappingChangePending(t *testing.T) {
 	_ = sink
 }
 
-// A tab renamed to the title another entry writes belongs to that entry:
-// the renamed entry does not follow its old sheetId into it.
-func TestJobDoesNotFollowIDIntoAnotherEntrysTab(t *testing.T) {
+// A tab renamed to the title another entry writes is still its own
+// entry's tab (with the rows and notes people keep on them): the other
+// entry, whose tab is gone, does not write its records over them but fails
+// and says how to untangle the titles.
+func TestJobNeverWritesOverAnotherEntrysRenamedTab(t *testing.T) {
 	now := t0
 	job, sink, _ := firstRun(t, &now)
 	leadsID := sink.states["Leads"].SheetID
 	// A person deletes Deals and renames Leads to "Deals".
 	sink.tabs = []zsync.Tab{{ID: leadsID, Title: "Deals"}}
+	writes := len(sink.tables)
 	sum, err := job.Run(context.Background(), zsync.RunOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	leads, deals := sum.Modules[0], sum.Modules[1]
-	if !hasNote(leads, `now titled "Deals", which another entry of the mapping writes`) || leads.Mode != zsync.ModeFull {
-		t.Fatalf("Leads: mode %s notes %q", leads.Mode, leads.Notes)
+	if !hasNote(leads, `tab renamed to "Deals": following it`) || leads.Mode != zsync.ModeIncremental || leads.Err != nil {
+		t.Fatalf("Leads: mode %s err %v notes %q", leads.Mode, leads.Err, leads.Notes)
 	}
-	if got := sink.tables[len(sink.tables)-2]; got.HasSheetID {
-		t.Fatalf("Leads wrote into sheetId %d, the tab Deals writes", got.SheetID)
+	if got := sink.tables[writes:]; len(got) != 1 || got[0].Sheet != "Leads" || !got[0].HasSheetID || got[0].SheetID != leadsID {
+		t.Fatalf("tables written %+v: want only Leads, into its own tab", got)
 	}
-	if deals.Mode != zsync.ModeFull || !hasNote(deals, "was deleted; writing to the tab now titled \"Deals\"") {
-		t.Fatalf("Deals: mode %s notes %q", deals.Mode, deals.Notes)
+	var taken *zsync.TabTakenError
+	if !errors.As(deals.Err, &taken) || !errors.As(err, &taken) || !strings.Contains(zsync.Hint(deals.Err), `rename that tab back to "Leads"`) {
+		t.Fatalf("Deals: err %v: want a TabTakenError with the fix", deals.Err)
 	}
 }
 
@@ -252,8 +253,9 @@ func TestJobTabsThatSwappedTitlesAreEachFollowed(t *testing.T) {
 	}
 }
 
-// Three tabs renamed in a ring where one entry's title is free: no two
-// entries ever write one tab.
+// Tabs renamed along a chain whose last tab is gone: each entry keeps its
+// own tab, no two entries ever write one tab, and the entry left without
+// a tab says why.
 func TestJobNeverWritesAnotherEntrysTabFoundByTitle(t *testing.T) {
 	now := t0
 	job, sink, src := firstRun(t, &now)
@@ -286,11 +288,13 @@ func TestJobNeverWritesAnotherEntrysTabFoundByTitle(t *testing.T) {
 		}
 		by[id] = tb.Sheet
 	}
-	if tb := sink.tables[writes]; tb.Sheet != "Leads" || !tb.HasSheetID || tb.SheetID != ids["Leads"] {
-		t.Errorf("Leads wrote %+v: want its own tab, now titled Deals", tb)
+	for i, m := range []string{"Leads", "Deals"} {
+		if tb := sink.tables[writes+i]; tb.Sheet != m || !tb.HasSheetID || tb.SheetID != ids[m] {
+			t.Errorf("%s wrote %+v: want its own tab", m, tb)
+		}
 	}
 	var taken *zsync.TabTakenError
-	if deals := sum.Modules[1]; !errors.As(deals.Err, &taken) || taken.Owner != "Leads" || !strings.Contains(zsync.Hint(deals.Err), `rename that tab back to "Leads"`) {
-		t.Errorf("Deals: err %v, want the tab named as Leads's with a fix", deals.Err)
+	if contacts := sum.Modules[2]; !errors.As(contacts.Err, &taken) || taken.Owner != "Deals" || !strings.Contains(zsync.Hint(contacts.Err), `rename that tab back to "Deals"`) {
+		t.Errorf("Contacts: err %v, want the tab named as Deals's with a fix", contacts.Err)
 	}
 }

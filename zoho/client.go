@@ -105,7 +105,8 @@ type Client struct {
 	users   map[string]zsync.Lookup // user id → full name and email
 	usersAt time.Time
 
-	orgCache *orgInfo // GET /org, once read
+	orgCache *orgInfo          // GET /org, once read
+	uiTabs   map[string]string // module → its tab in web UI links, once read
 }
 
 var _ zsync.Source = (*Client)(nil)

@@ -115,6 +115,12 @@ func (c *Client) uiTab(ctx context.Context, module string) (string, error) {
 	if strings.EqualFold(module, "Events") {
 		return "Events", nil
 	}
+	c.metaMu.Lock()
+	tab, ok := c.uiTabs[module]
+	c.metaMu.Unlock()
+	if ok {
+		return tab, nil
+	}
 	var body struct {
 		Modules []struct {
 			APIName    string `json:"api_name"`
@@ -124,10 +130,18 @@ func (c *Client) uiTab(ctx context.Context, module string) (string, error) {
 	if _, err := c.getJSON(ctx, "read module "+module, "/crm/v8/settings/modules/"+url.PathEscape(module), nil, &body); err != nil {
 		return "", err
 	}
+	tab = module
 	for _, m := range body.Modules {
 		if m.ModuleName != "" {
-			return m.ModuleName, nil
+			tab = m.ModuleName
+			break
 		}
 	}
-	return module, nil
+	c.metaMu.Lock()
+	if c.uiTabs == nil {
+		c.uiTabs = map[string]string{}
+	}
+	c.uiTabs[module] = tab
+	c.metaMu.Unlock()
+	return tab, nil
 }

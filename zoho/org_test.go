@@ -51,6 +51,10 @@ func TestOrgAndRecordURL(t *testing.T) {
 	if _, err := c.Org(ctx); err != nil || srv.Stats().Calls["GET /crm/v8/org"] != calls {
 		t.Fatalf("the org is read once per client: %v, %d calls", err, srv.Stats().Calls["GET /crm/v8/org"])
 	}
+	mods := srv.Stats().Calls["GET /crm/v8/settings/modules/Deals"]
+	if _, err := c.RecordURL(ctx, "Deals"); err != nil || mods != 1 || srv.Stats().Calls["GET /crm/v8/settings/modules/Deals"] != 1 {
+		t.Fatalf("a module's tab is read once per client: %v, %d calls", err, srv.Stats().Calls["GET /crm/v8/settings/modules/Deals"])
+	}
 	// Canada's UI is on zohocloud.ca.
 	if link, err := newClient("ca").RecordURL(ctx, "Leads"); err != nil || link("1") != "https://crm.zohocloud.ca/crm/org20079833178/tab/Leads/1" {
 		t.Fatalf("ca: %v", err)
