@@ -2,6 +2,7 @@ package zohotest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -1025,13 +1026,13 @@ func compareStored(a, b any, f *fieldSpec) int {
 	}
 	switch x := a.(type) {
 	case dtV:
-		return cmp3(float64(x), float64(b.(dtV)))
+		return cmp.Compare(float64(x), float64(b.(dtV)))
 	case int64:
 		y, _ := b.(int64)
-		return cmp3(float64(x), float64(y))
+		return cmp.Compare(float64(x), float64(y))
 	case float64:
 		y, _ := b.(float64)
-		return cmp3(x, y)
+		return cmp.Compare(x, y)
 	case bool:
 		y, _ := b.(bool)
 		switch {
