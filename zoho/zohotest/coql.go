@@ -132,4 +132,3 @@ func (c *call) coql() {
 	}
 	c.s.serveCOQL(c.w, q)
 }
-
