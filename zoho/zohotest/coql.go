@@ -302,7 +302,7 @@ func (p *coqlParser) query() (*coqlQuery, *apiError) {
 	if strings.Contains(mt.text, "#") {
 		return nil, coqlInvalid("the custom view given seems to be invalid", map[string]any{"module": mt.text})
 	}
-	sc, ok := schemas[mt.text]
+	sc, ok := schemas()[mt.text]
 	if !ok || !sc.apiSupported || !sc.listable {
 		return nil, coqlInvalid("the module given seems to be invalid", map[string]any{"module": mt.text})
 	}
@@ -491,7 +491,7 @@ func (p *coqlParser) resolve(text string, col int) (*coqlPath, *apiError) {
 			if f.dataType != "lookup" || f.lookupModule == "" {
 				return nil, coqlInvalid("column given seems to be invalid", map[string]any{"column_name": text, "line": 1, "column": col})
 			}
-			sc = schemas[f.lookupModule]
+			sc = schemas()[f.lookupModule]
 		}
 	}
 	return path, nil

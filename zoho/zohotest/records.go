@@ -519,7 +519,7 @@ func (c *call) settingsModules(one string) {
 	}
 	var out []any
 	for _, name := range moduleOrder {
-		out = append(out, schemas[name].meta())
+		out = append(out, schemas()[name].meta())
 	}
 	writeJSON(c.w, http.StatusOK, map[string]any{"modules": out})
 }
