@@ -159,7 +159,7 @@ Sync flags:
                       75 another run holds the spreadsheet's lease)
   --full              ignore the cursors: re-read everything and reconcile deletions
   --since DATE        backfill records modified since DATE (2006-01-02 or RFC 3339)
-  --module NAME       limit the run to a module (repeatable)
+  --module NAME       limit the run to a module's tabs (repeatable)
   --dry-run           read and plan, print what would change, write nothing
   --dry-run-limit N   dry run: show up to N changed cells per tab (default 20)
   --wait DURATION     wait up to DURATION (e.g. 15m) for another run's lease; default 0
