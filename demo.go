@@ -105,7 +105,11 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	defer os.RemoveAll(dir)
 	// The emulated CRM's token is no use to anyone later: keep it out of
 	// the user's cache directory.
-	e = withEnv(e, map[string]string{"ZOHO2SHEETS_CACHE_DIR": dir})
+	e = withEnv(e, map[string]string{"ZOHO2SHEETS_CACHE_DIR": dir,
+		// A user's own settings must not reach the demo: no alert to
+		// their webhook, no real Zoho host or data centre, no key file.
+		"ZOHO2SHEETS_WEBHOOK": "", "ZOHO_API_DOMAIN": "", "ZOHO_DC": "",
+		"GOOGLE_APPLICATION_CREDENTIALS": ""})
 	path := filepath.Join(dir, "mapping.yaml")
 	if err := os.WriteFile(path, demoMapping, 0o600); err != nil {
 		return err

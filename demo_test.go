@@ -57,3 +57,22 @@ func TestDemoOnTerminal(t *testing.T) {
 		t.Errorf("%d summary tables on a terminal, want 2 (one per run):\n%s", n, out)
 	}
 }
+
+// A user's own settings in the environment never reach the demo: with a
+// real-looking API domain, data centre and webhook exported it still runs
+// against the emulators.
+func TestDemoIgnoresTheUsersSettings(t *testing.T) {
+	user := map[string]string{
+		"ZOHO_API_DOMAIN":     "http://127.0.0.1:1", // nothing listens there
+		"ZOHO_DC":             "eu",
+		"ZOHO2SHEETS_WEBHOOK": "http://127.0.0.1:1/hook",
+	}
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"demo"}, env{
+		getenv: func(k string) string { return user[k] },
+		stdout: &out, stderr: &errb,
+	})
+	if code != 0 {
+		t.Fatalf("demo exit %d with the user's settings exported\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+	}
+}
