@@ -219,6 +219,10 @@ func (u *upsert) batches(p *plan, send func([]valueRange) error) error {
 			}
 			if nrows > 0 {
 				block = append(block, ',')
+			} else {
+				// Sized from this row for the rows left (a little more:
+				// rows differ), so that the block is not grown by copying.
+				block = make([]byte, 0, min(maxPayload, n*(len(adds)-i)*5/4))
 			}
 			block = appendRow(block, row)
 			for _, v := range row {
