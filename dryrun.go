@@ -4,8 +4,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
 
 	"github.com/rs/zerolog"
 
@@ -47,13 +49,13 @@ func printDiff(w io.Writer, s *zsync.Summary) {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "  \tRECORD ID\tCOLUMN\tOLD\t\tNEW")
 		for _, k := range d.Added {
-			fmt.Fprintf(tw, "  +\t%s\t(new row)\t\t\t\n", k)
+			fmt.Fprintf(tw, "  +\t%s\t(new row)\t\t\t\n", escapeControls(k))
 		}
 		for _, k := range d.Removed {
-			fmt.Fprintf(tw, "  -\t%s\t(row removed)\t\t\t\n", k)
+			fmt.Fprintf(tw, "  -\t%s\t(row removed)\t\t\t\n", escapeControls(k))
 		}
 		for _, c := range d.Changes {
-			fmt.Fprintf(tw, "  ~\t%s · \t%s:\t%s\t→\t%s\n", c.Key, c.Column, shown(c.Old), shown(c.New))
+			fmt.Fprintf(tw, "  ~\t%s · \t%s:\t%s\t→\t%s\n", escapeControls(c.Key), c.Column, shown(c.Old), shown(c.New))
 		}
 		tw.Flush()
 		more := func(shown, total int, what string) {
@@ -74,11 +76,33 @@ func shown(s string) string {
 	if s == "" {
 		return "∅"
 	}
-	s = strings.NewReplacer("\n", "⏎", "\t", " ").Replace(s)
+	s = escapeControls(s)
 	if r := []rune(s); len(r) > 40 {
 		s = string(r[:39]) + "…"
 	}
 	return s
+}
+
+// escapeControls keeps CRM text from driving the terminal the table is
+// printed on: a newline shows as ⏎, a tab as a space, and any other
+// control character (ESC of a colour or cursor sequence, CR, C1 CSI) or
+// bidirectional override as its Go escape (\x1b, \r, \u202e).
+func escapeControls(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			b.WriteString("⏎")
+		case r == '\t':
+			b.WriteByte(' ')
+		case unicode.IsControl(r) || r == 0x200e || r == 0x200f ||
+			(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+			b.WriteString(strings.Trim(strconv.QuoteRune(r), "'"))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // logDiff adds a dry run's preview to the module's JSON log as fields.

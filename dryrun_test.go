@@ -86,3 +86,29 @@ func mustContain(t *testing.T, s string, subs ...string) {
 		}
 	}
 }
+
+// CRM text in the dry-run table must not drive the terminal: escape
+// sequences, carriage returns and other control characters are shown as
+// visible text, and the table stays one line per change.
+func TestDryRunTableEscapesControlCharacters(t *testing.T) {
+	for in, want := range map[string]string{
+		"\x1b[2J\x1b[31mred": `\x1b[2J\x1b[31mred`,
+		"over\rwrite":        `over\rwrite`,
+		"bell\a":             `bell\a`,
+		"csi\u009b31m":       `csi\u009b31m`,
+		"two\nlines\ttab":    "two⏎lines tab",
+		"right\u202eto left": `right\u202eto left`,
+		"plain café 日本":      "plain café 日本",
+		"":                   "∅",
+	} {
+		got := shown(in)
+		if got != want {
+			t.Errorf("shown(%q) = %q, want %q", in, got, want)
+		}
+		for _, r := range got {
+			if r < 0x20 || (r >= 0x7f && r < 0xa0) {
+				t.Errorf("shown(%q) = %q keeps control character %U", in, got, r)
+			}
+		}
+	}
+}

@@ -136,6 +136,15 @@ func (d *decoder) decode(data []byte) *Config {
 	cfg.StatusTab = zsync.DefaultStatusTab
 	if e, ok := f.get("status_tab"); ok {
 		cfg.StatusTab = d.statusTab(e, cfg.Modules)
+	} else {
+		// The default title must not be a module's tab either: the status
+		// rows would be written into that tab's data.
+		for _, m := range cfg.Modules {
+			if strings.EqualFold(strings.TrimSpace(m.Sheet), zsync.DefaultStatusTab) {
+				d.add(&yaml.Node{Line: m.Line}, "sheet", fmt.Sprintf("%q is the title of the status tab every run writes", m.Sheet),
+					`give this tab another title, or name the status tab with status_tab: "Freshness" (status_tab: false to have none)`)
+			}
+		}
 	}
 	return cfg
 }

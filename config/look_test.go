@@ -102,3 +102,20 @@ modules:
 		}
 	}
 }
+
+// A module whose tab is titled like the default status tab, with no
+// status_tab key: the status rows would land in that module's data tab.
+func TestStatusTabDefaultTakenByAModule(t *testing.T) {
+	in := "spreadsheet_id: abc\nmodules:\n  - module: Leads\n    sheet: sync STATUS\n    columns: [{ header: Zoho ID, field: id }]\n"
+	_, err := config.Parse([]byte(in), "m.yaml", noEnv)
+	errs := config.ErrorList(err)
+	if len(errs) != 1 || errs[0].Where != "m.yaml:3" || !strings.Contains(errs[0].Msg, "status") || !strings.Contains(errs[0].Hint, "status_tab") {
+		t.Fatalf("%v", err)
+	}
+	// Switching the status tab off, or giving it another title, frees the name.
+	for _, st := range []string{"status_tab: false\n", "status_tab: Freshness\n"} {
+		if _, err := config.Parse([]byte(st+in), "m.yaml", noEnv); err != nil {
+			t.Errorf("%q: %v", st, err)
+		}
+	}
+}
