@@ -70,12 +70,35 @@ func (s *Spreadsheet) valuesURL(method string) string {
 	return googleapi.ResolveRelative(s.c.svc.BasePath, "v4/spreadsheets/"+url.PathEscape(s.id)+"/"+method)
 }
 
+// valueRange is one range of a values:batchUpdate request: Values, or,
+// when rows is set, its rows already encoded (JSON arrays separated by
+// commas, see appendRow) so that a large block of new rows is never held
+// as a boxed value per cell. cells counts its non-empty cells.
+type valueRange struct {
+	*sheets.ValueRange
+	rows  []byte
+	cells int
+}
+
+// newValueRange wraps vr, counting its cells.
+func newValueRange(vr *sheets.ValueRange) valueRange {
+	out := valueRange{ValueRange: vr}
+	for _, row := range vr.Values {
+		for _, v := range row {
+			if v != nil {
+				out.cells++
+			}
+		}
+	}
+	return out
+}
+
 // encodeValueRanges returns the JSON of a RAW values:batchUpdate of data,
 // as the generated client would send it.
-func encodeValueRanges(data []*sheets.ValueRange) []byte {
+func encodeValueRanges(data []valueRange) []byte {
 	n := 64
 	for _, vr := range data {
-		n += 32 + len(vr.Range)
+		n += 32 + len(vr.Range) + len(vr.rows)
 		for _, row := range vr.Values {
 			n += 2 + 8*len(row)
 		}
@@ -89,22 +112,28 @@ func encodeValueRanges(data []*sheets.ValueRange) []byte {
 		b = append(b, `{"range":`...)
 		b = jsonenc.AppendString(b, vr.Range)
 		b = append(b, `,"values":[`...)
+		b = append(b, vr.rows...)
 		for r, row := range vr.Values {
 			if r > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, '[')
-			for c, v := range row {
-				if c > 0 {
-					b = append(b, ',')
-				}
-				b = appendWire(b, v)
-			}
-			b = append(b, ']')
+			b = appendRow(b, row)
 		}
 		b = append(b, "]}"...)
 	}
 	return append(b, `],"valueInputOption":"RAW"}`...)
+}
+
+// appendRow appends one row of wire values as a JSON array.
+func appendRow(b []byte, row []any) []byte {
+	b = append(b, '[')
+	for c, v := range row {
+		if c > 0 {
+			b = append(b, ',')
+		}
+		b = appendWire(b, v)
+	}
+	return append(b, ']')
 }
 
 // appendWire appends a wire value (see wireValue) as encoding/json would.

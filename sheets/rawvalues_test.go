@@ -15,7 +15,17 @@ func TestEncodeValueRangesMatchesClient(t *testing.T) {
 		{Range: "'Le\"ads'!B2:E2", Values: [][]any{{"=IMPORTDATA(\"x\")", nil, 1.5, true}}},
 		{Range: "'Leads'!A3:C4", Values: [][]any{{"Zoë 🚀\n\u2028", 45306.5, false}, {"", -0.000001, 1e21}}},
 	}
-	got := encodeValueRanges(data)
+	batch := make([]valueRange, len(data))
+	for i, vr := range data {
+		batch[i] = newValueRange(vr)
+	}
+	// The last range again, its rows encoded ahead as a block of new rows is.
+	last := data[len(data)-1]
+	block := appendRow(nil, last.Values[0])
+	block = appendRow(append(block, ','), last.Values[1])
+	batch = append(batch, valueRange{ValueRange: &sheets.ValueRange{Range: last.Range}, rows: block})
+	data = append(data, last)
+	got := encodeValueRanges(batch)
 	want, err := json.Marshal(&sheets.BatchUpdateValuesRequest{ValueInputOption: "RAW", Data: data})
 	if err != nil {
 		t.Fatal(err)

@@ -132,10 +132,10 @@ func dimRange(sheetID int64, dim string, start, end int) *sheets.DimensionRange 
 // keeps other columns untouched), and blocks of new rows, split into
 // requests under maxPayload. Each request is built only when its turn
 // comes, so the values of a whole tab are never held at once.
-func (u *upsert) batches(p *plan, send func([]*sheets.ValueRange) error) error {
-	var cur []*sheets.ValueRange
+func (u *upsert) batches(p *plan, send func([]valueRange) error) error {
+	var cur []valueRange
 	size := 0
-	add := func(vr *sheets.ValueRange, n int) error {
+	add := func(vr valueRange, n int) error {
 		if size+n > maxPayload && len(cur) > 0 {
 			if err := send(cur); err != nil {
 				return err
@@ -152,7 +152,7 @@ func (u *upsert) batches(p *plan, send func([]*sheets.ValueRange) error) error {
 	}
 	sort.Ints(hcols)
 	for _, c := range hcols {
-		if err := add(&sheets.ValueRange{Range: a1Cell(u.title, 0, c), Values: [][]any{{p.headers[c]}}}, 64+len(p.headers[c])); err != nil {
+		if err := add(newValueRange(&sheets.ValueRange{Range: a1Cell(u.title, 0, c), Values: [][]any{{p.headers[c]}}}), 64+len(p.headers[c])); err != nil {
 			return err
 		}
 	}
@@ -166,7 +166,7 @@ func (u *upsert) batches(p *plan, send func([]*sheets.ValueRange) error) error {
 			n += approxSize(pr.vals[i])
 		}
 		n += 5 * (len(row) - len(pr.cols))
-		if err := add(&sheets.ValueRange{Range: a1Block(u.title, pr.row, lo, pr.row, hi), Values: [][]any{row}}, n); err != nil {
+		if err := add(newValueRange(&sheets.ValueRange{Range: a1Block(u.title, pr.row, lo, pr.row, hi), Values: [][]any{row}}), n); err != nil {
 			return err
 		}
 	}
@@ -189,30 +189,48 @@ func (u *upsert) batches(p *plan, send func([]*sheets.ValueRange) error) error {
 				span(c)
 			}
 		}
-		var block [][]any
+		// New rows are encoded as they are made (one row buffer for all):
+		// a block of them is held as its JSON, not a boxed value per cell.
+		var block []byte
+		nrows, ncells := 0, 0
 		start, bsize := adds[0].row, 64
 		flush := func() error {
-			if len(block) == 0 {
+			if nrows == 0 {
 				return nil
 			}
-			return add(&sheets.ValueRange{Range: a1Block(u.title, start, lo, start+len(block)-1, hi), Values: block}, bsize)
+			return add(valueRange{ValueRange: &sheets.ValueRange{Range: a1Block(u.title, start, lo, start+nrows-1, hi)},
+				rows: block, cells: ncells}, bsize)
 		}
+		row := make([]any, hi-lo+1)
 		for i := range adds {
 			pr := &adds[i]
-			row := make([]any, hi-lo+1)
+			clear(row)
 			n := 4
 			u.each(p, pr, func(c int, v any) {
 				row[c-lo] = v
 				n += approxSize(v) - 5
 			})
 			n += 5 * len(row)
-			if bsize+n > maxPayload-size && len(block) > 0 {
+			if bsize+n > maxPayload-size && nrows > 0 {
 				if err := flush(); err != nil {
 					return err
 				}
-				block, start, bsize = nil, pr.row, 64
+				block, nrows, ncells, start, bsize = nil, 0, 0, pr.row, 64
 			}
-			block = append(block, row)
+			if nrows > 0 {
+				block = append(block, ',')
+			} else {
+				// Sized from this row for the rows left (a little more:
+				// rows differ), so that the block is not grown by copying.
+				block = make([]byte, 0, min(maxPayload, n*(len(adds)-i)*5/4))
+			}
+			block = appendRow(block, row)
+			for _, v := range row {
+				if v != nil {
+					ncells++
+				}
+			}
+			nrows++
 			bsize += n
 		}
 		if err := flush(); err != nil {
@@ -287,7 +305,7 @@ func (u *upsert) write(ctx context.Context, p *plan) error {
 		}
 	}
 	sent := 0
-	err := u.batches(p, func(batch []*sheets.ValueRange) error {
+	err := u.batches(p, func(batch []valueRange) error {
 		body := encodeValueRanges(batch)
 		err := u.s.c.call(ctx, "values.batchUpdate", kindWrite, &u.requests, u.s.fenced(ctx, func() error {
 			return u.s.postValues(ctx, body)
@@ -300,13 +318,7 @@ func (u *upsert) write(ctx context.Context, p *plan) error {
 		}
 		sent++
 		for _, vr := range batch {
-			for _, row := range vr.Values {
-				for _, v := range row {
-					if v != nil {
-						u.cells++
-					}
-				}
-			}
+			u.cells += vr.cells
 		}
 		return nil
 	})
