@@ -253,9 +253,11 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 			}
 		}
 		if i < 0 {
-			known := make([]string, len(j.Modules))
-			for k, m := range j.Modules {
-				known[k] = m.Module
+			var known []string // a module feeding several tabs is named once
+			for _, m := range j.Modules {
+				if !slices.Contains(known, m.Module) {
+					known = append(known, m.Module)
+				}
 			}
 			return nil, &ConfigError{Where: "--module", Key: n, Msg: "not a module of the mapping",
 				Hint: fmt.Sprintf("use one of %v", known)}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"iter"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -333,6 +334,13 @@ func TestJobUnknownModuleIsConfigError(t *testing.T) {
 	var ce *zsync.ConfigError
 	if !errors.As(err, &ce) || ce.Key != "Leeds" {
 		t.Fatalf("err = %v, want ConfigError naming Leeds", err)
+	}
+	// A module feeding two tabs is offered once.
+	job := newJob(&fakeSource{}, &fakeSink{}, &now)
+	job.Modules = append(job.Modules, zsync.ModuleJob{Module: "Leads", Sheet: "Leads (EU)", Columns: job.Modules[0].Columns})
+	_, err = job.Run(context.Background(), zsync.RunOptions{Modules: []string{"Leeds"}})
+	if !errors.As(err, &ce) || strings.Count(ce.Hint, "Leads") != 1 {
+		t.Fatalf("err = %v, want each module named once in the hint", err)
 	}
 }
 
