@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,12 +118,19 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	r := &runner{wiring: w, log: log, e: e}
+	// The demo prints each summary itself: the runner's own copy (printed
+	// when stdout is a terminal) would show every table twice.
+	re := e
+	re.stdout = io.Discard
+	r := &runner{wiring: w, log: log, e: re}
 	out := e.stdout
 
 	fmt.Fprintf(out, "== 1. First run: every record is read and written (%d leads, %d deals)\n\n", *leads, *deals)
-	sum, _ := r.run(ctx, zsync.RunOptions{})
+	sum, err := r.run(ctx, zsync.RunOptions{})
 	printSummary(out, sum)
+	if err != nil { // the log says why; there is no tab to go on with
+		return err
+	}
 	fmt.Fprintf(out, "\n%s\n", em.sheets.Table(em.spreadsheetID, "Leads"))
 
 	fmt.Fprintln(out, "== 2. Meanwhile in the CRM: one lead added, one renamed, one deleted (an hour later)")
@@ -154,8 +162,11 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 
 	fmt.Fprintln(out, "== 4. Second run: only what changed is read and written; the note stays on its record")
 	fmt.Fprintln(out)
-	sum, _ = r.run(ctx, zsync.RunOptions{})
+	sum, err = r.run(ctx, zsync.RunOptions{})
 	printSummary(out, sum)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "\n%s\n", g.Table(id, "Leads"))
 	fmt.Fprintln(out, "The lead whose company starts with \"=\" is stored as text, not a formula.")
 	fmt.Fprintln(out, "Revenue is a currency cell in the org's currency; a name ending in ↗ links to the lead in Zoho CRM:")

@@ -147,7 +147,7 @@ Usage:
   zoho2sheets demo               run the real job against the built-in emulators (no credentials)
   zoho2sheets auth               get a Zoho refresh token (consent flow or Self Client code)
   zoho2sheets token              print a valid Zoho access token (cached)
-  zoho2sheets fields MODULE      list a module's fields
+  zoho2sheets fields [MODULE]    list the modules, or a module's fields
   zoho2sheets init               write a starter mapping.yaml from field metadata
   zoho2sheets check              check configuration, credentials and access without writing
   zoho2sheets emulate            serve both emulators on loopback ports, for trying things out
@@ -159,7 +159,7 @@ Sync flags:
                       75 another run holds the spreadsheet's lease)
   --full              ignore the cursors: re-read everything and reconcile deletions
   --since DATE        backfill records modified since DATE (2006-01-02 or RFC 3339)
-  --module NAME       limit the run to a module (repeatable)
+  --module NAME       limit the run to a module's tabs (repeatable)
   --dry-run           read and plan, print what would change, write nothing
   --dry-run-limit N   dry run: show up to N changed cells per tab (default 20)
   --wait DURATION     wait up to DURATION (e.g. 15m) for another run's lease; default 0
@@ -175,5 +175,6 @@ Sync flags:
 
 Environment: ZOHO_CLIENT_ID, ZOHO_CLIENT_SECRET, ZOHO_REFRESH_TOKEN, ZOHO_DC,
 GOOGLE_CREDENTIALS_JSON or GOOGLE_APPLICATION_CREDENTIALS, and whatever ${VAR}s
-mapping.yaml uses (SPREADSHEET_ID in the example). See README.md.
+mapping.yaml uses (SPREADSHEET_ID in the example); optional ZOHO2SHEETS_WEBHOOK,
+ZOHO2SHEETS_CACHE_DIR and others in README.md's table ("Environment variables").
 `

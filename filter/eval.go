@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"cmp"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -136,7 +137,7 @@ func (b *Bound) compare(cl class, v zsync.Value, c *Cond, a Value, now time.Time
 		if !ok || err != nil {
 			return 0, false
 		}
-		return cmpFloat(f, g), true
+		return cmp.Compare(f, g), true
 	case cID, cLookup:
 		s, ok := idOf(v)
 		if !ok {
@@ -182,22 +183,12 @@ func (b *Bound) compare(cl class, v zsync.Value, c *Cond, a Value, now time.Time
 	return 0, false
 }
 
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // cmpDigits compares two non-negative integers written in decimal, of any
 // length (ids have up to 19 digits).
 func cmpDigits(a, b string) int {
 	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
 	if len(a) != len(b) {
-		return cmpFloat(float64(len(a)), float64(len(b)))
+		return cmp.Compare(float64(len(a)), float64(len(b)))
 	}
 	return strings.Compare(a, b)
 }

@@ -98,25 +98,24 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 
 	nrows := sn.rows()
 	u.resolveNumKeys(sn, keyCol)
-	rowOf := make(map[string]int, nrows) // key → its first row
-	more := map[string][]int{}           // key → its other rows (duplicates)
-	lossy := map[string]bool{}           // keys typed as numbers that lost digits and match no record
+	rowOf := newKeyRows(nrows, func(r int) string { return u.rowKey(sn, r, keyCol) }) // key → its first row
+	more := map[string][]int{}                                                        // key → its other rows (duplicates)
+	lossy := map[string]bool{}                                                        // keys typed as numbers that lost digits and match no record
 	for r := 1; r < nrows; r++ {
 		if k := u.rowKey(sn, r, keyCol); k != "" {
 			if f, ok := sn.cell(r, keyCol).(float64); ok && math.Abs(f) >= 1<<53 && keyText(f) == k {
 				lossy[k] = true
 			}
-			if _, seen := rowOf[k]; seen {
+			if !rowOf.add(k, r) {
 				more[k] = append(more[k], r)
-			} else {
-				rowOf[k] = r
 			}
 		}
 	}
+	first := func(k string) int { r, _ := rowOf.get(k); return r }
 	// tabKeys calls f with each key of the tab once, in row order.
 	tabKeys := func(f func(k string)) {
 		for r := 1; r < nrows; r++ {
-			if k := u.rowKey(sn, r, keyCol); k != "" && rowOf[k] == r {
+			if k := u.rowKey(sn, r, keyCol); k != "" && first(k) == r {
 				f(k)
 			}
 		}
@@ -155,7 +154,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	})
 	var marks []int // rows to mark
 	for _, k := range gone {
-		r := rowOf[k]
+		r, _ := rowOf.get(k)
 		switch u.onDelete {
 		case zsync.OnDeleteRemove:
 			del[r] = true
@@ -187,7 +186,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	// full run into an empty tab plans a row per record).
 	nNew := 0
 	for _, k := range u.order {
-		if _, found := rowOf[k]; !found {
+		if _, found := rowOf.get(k); !found {
 			nNew++
 		}
 	}
@@ -204,7 +203,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	for _, k := range u.order {
 		i := u.want[k]
-		r, found := rowOf[k]
+		r, found := rowOf.get(k)
 		if !found {
 			pr := plannedRow{row: appendAt + len(adds), key: k, src: i + 1}
 			if len(u.restore[k]) > 0 {
@@ -268,7 +267,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	sort.Strings(restoreKeys)
 	for _, k := range restoreKeys {
-		if r, found := rowOf[k]; found {
+		if r, found := rowOf.get(k); found {
 			if del[r] {
 				continue
 			}

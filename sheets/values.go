@@ -154,7 +154,8 @@ func approxSize(v any) int {
 	case string:
 		return len(x) + 3 + strings.Count(x, `"`) + strings.Count(x, `\`)
 	case float64:
-		return len(strconv.FormatFloat(x, 'g', -1, 64)) + 1
+		var buf [32]byte // no string per number: a full run sizes every cell
+		return len(strconv.AppendFloat(buf[:0], x, 'g', -1, 64)) + 1
 	case bool:
 		return 6
 	}

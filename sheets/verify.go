@@ -8,10 +8,27 @@ import "context"
 // the intended record is rewritten wherever it now is, and the record hit
 // by mistake gets back the values it had in sn.
 func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error) {
-	got, err := u.batchGet(ctx, a1Row(u.title, 0), a1Column(u.title, p.keyCol))
+	// The key column is read first, so that the rows nobody needs are
+	// dropped as they arrive: only the planned rows' keys are looked at,
+	// unless rows were deleted (then every key is).
+	var filter rowFilter
+	if len(p.deleteRows) == 0 {
+		need := make(map[int]bool, len(p.rows))
+		for i := range p.rows {
+			need[p.rows[i].row] = true
+		}
+		filter = func(_ *grid, r int) (func(int) bool, bool) {
+			if need[r] {
+				return nil, false
+			}
+			return dropAll, false
+		}
+	}
+	got, err := u.filteredGet(ctx, filter, a1Column(u.title, p.keyCol), a1Row(u.title, 0))
 	if err != nil {
 		return false, err
 	}
+	got[0], got[1] = got[1], got[0] // header row, key column
 	hdrs := make([]string, got[0].rowWidth(0))
 	for c := range hdrs {
 		hdrs[c] = normHeader(keyText(got[0].at(0, c)))

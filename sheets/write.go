@@ -228,29 +228,47 @@ func (u *upsert) batches(p *plan, send func([]*sheets.ValueRange) error) error {
 // unchanged re-reads the header row and the key column and reports whether
 // they are still what the plan was made from.
 func (u *upsert) unchanged(ctx context.Context, sn *snapshot, p *plan) (bool, error) {
-	ranges := []string{a1Row(u.title, 0), a1Column(u.title, p.keyCol)}
-	if _, cols := sn.grid(); int64(p.keyCol) >= cols {
-		ranges = ranges[:1] // a key column not yet in the grid: reading it would fail
+	ranges := []string{a1Column(u.title, p.keyCol), a1Row(u.title, 0)}
+	// Each key is compared as it is read, then dropped: the run never
+	// holds a second copy of the key column next to the snapshot's.
+	same := true
+	filter := func(g *grid, r int) (func(int) bool, bool) {
+		if same && u.gridKey(g, r, 0) != u.rowKey(sn, r, p.keyCol) {
+			same = false
+		}
+		return dropAll, false
 	}
-	got, err := u.batchGet(ctx, ranges...)
+	if _, cols := sn.grid(); int64(p.keyCol) >= cols {
+		ranges, filter = ranges[1:], nil // a key column not yet in the grid: reading it would fail
+	}
+	got, err := u.filteredGet(ctx, filter, ranges...)
 	if err != nil {
 		return false, err
 	}
-	got = append(got, nil)
-	for c := range max(got[0].rowWidth(0), sn.headerWidth()) {
-		if normHeader(keyText(got[0].at(0, c))) != normHeader(keyText(sn.cell(0, c))) {
+	var keys *grid
+	if filter != nil {
+		keys = got[0]
+	}
+	hdr := got[len(got)-1]
+	for c := range max(hdr.rowWidth(0), sn.headerWidth()) {
+		if normHeader(keyText(hdr.at(0, c))) != normHeader(keyText(sn.cell(0, c))) {
 			return false, nil
 		}
 	}
-	keys := got[1]
-	n := max(keys.rows(), sn.rows())
-	for r := 1; r < n; r++ {
+	if !same {
+		return false, nil
+	}
+	// Rows the snapshot has beyond the keys read (the filter saw the others).
+	for r := max(keys.rows(), 1); r < sn.rows(); r++ {
 		if u.gridKey(keys, r, 0) != u.rowKey(sn, r, p.keyCol) {
 			return false, nil
 		}
 	}
 	return true, nil
 }
+
+// dropAll is a rowFilter's drop that keeps none of a row's cells.
+func dropAll(int) bool { return true }
 
 // write sends the structural batch, then the value batches, then the
 // cell links (in the structural batch when they are few: one request less).

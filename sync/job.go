@@ -455,9 +455,11 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		// appends rather than mirrors).
 		st.Fingerprint = spec.Fingerprint()
 	}
-	if res.Created && !table.Full {
+	if res.Created && !table.Full && table.Snapshot == nil {
 		// The tab vanished after the run looked for it: it now holds only
 		// the records read. Forget the cursor so the next run reads all.
+		// (A snapshot reads every record and is never Full: a new history
+		// tab is simply its first snapshot.)
 		st.Cursor = time.Time{}
 		j.note(&ms, log, note{warn: true, msg: fmt.Sprintf("tab %q was deleted during the run and recreated with the changed records only; the next run reads in full", m.Sheet)})
 	}

@@ -3,6 +3,7 @@ package zohotest
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"io"
@@ -536,13 +537,13 @@ func compareValues(v, want any) (int, bool) {
 	switch x := v.(type) {
 	case dtV:
 		w, ok := want.(float64)
-		return cmp3(float64(x), w), ok
+		return cmp.Compare(float64(x), w), ok
 	case int64:
 		w, ok := want.(float64)
-		return cmp3(float64(x), w), ok
+		return cmp.Compare(float64(x), w), ok
 	case float64:
 		w, ok := want.(float64)
-		return cmp3(x, w), ok
+		return cmp.Compare(x, w), ok
 	case string:
 		w, ok := want.(string)
 		return strings.Compare(x, w), ok
@@ -560,14 +561,4 @@ func compareValues(v, want any) (int, bool) {
 		return strings.Compare(x.id, w), ok
 	}
 	return 0, false
-}
-
-func cmp3(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -59,7 +59,7 @@ func (s *Server) initData() {
 	}
 	seedBase := mix64(uint64(s.opts.Seed) + 0x2a)
 	for i, name := range moduleOrder {
-		sc := schemas[name]
+		sc := schemas()[name]
 		if !sc.apiSupported {
 			continue
 		}

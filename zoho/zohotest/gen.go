@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -153,7 +154,8 @@ func genDescription(g *gen, k uint64) any {
 	case h.chance(k, 40):
 		return nil
 	case h.u(k+1)%150 == 0:
-		return bigTexts[h.pick(k+2, len(bigTexts))]
+		texts := bigTexts()
+		return texts[h.pick(k+2, len(texts))]
 	}
 	n := 1 + h.pick(k+3, 3)
 	var b strings.Builder
@@ -167,8 +169,9 @@ func genDescription(g *gen, k uint64) any {
 }
 
 // bigTexts are 40,000-character descriptions: a multi-line text with
-// unicode, quotes and emoji, as a large textarea can hold.
-var bigTexts = func() []string {
+// unicode, quotes and emoji, as a large textarea can hold. Built on first
+// use (about 1 MB of garbage): the emulator is linked into every binary.
+var bigTexts = sync.OnceValue(func() []string {
 	out := make([]string, 3)
 	for v := range out {
 		var b strings.Builder
@@ -186,7 +189,7 @@ var bigTexts = func() []string {
 		out[v] = string(r[:40000])
 	}
 	return out
-}()
+})
 
 func first(g *gen) string { return firstNames[g.h().pick(101, len(firstNames))] }
 func last(g *gen) string  { return lastNames[g.h().pick(102, len(lastNames))] }

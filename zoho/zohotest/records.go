@@ -385,6 +385,30 @@ func (c *call) getRecord(m *module, id string) {
 	writeBody(c.w, http.StatusOK, b)
 }
 
+// pageParams reads page and per_page (default 1 and maxPerPage), as the
+// deleted-records and users lists take them; ok is false when the error
+// has been written.
+func (c *call) pageParams(q url.Values) (page, perPage int, ok bool) {
+	page, perPage = 1, maxPerPage
+	if q.Has("page") {
+		n, err := strconv.Atoi(q.Get("page"))
+		if err != nil || n < 1 {
+			c.fail(errInvalidParam("page"))
+			return 0, 0, false
+		}
+		page = n
+	}
+	if q.Has("per_page") {
+		n, err := strconv.Atoi(q.Get("per_page"))
+		if err != nil || n < 1 || n > maxPerPage {
+			c.fail(errInvalidParam("per_page"))
+			return 0, 0, false
+		}
+		perPage = n
+	}
+	return page, perPage, true
+}
+
 // Deleted-record windows (§4).
 const (
 	recycleWindow   = 60 * 24 * time.Hour
@@ -402,22 +426,9 @@ func (c *call) listDeleted(m *module) {
 			return
 		}
 	}
-	page, perPage := 1, maxPerPage
-	if q.Has("page") {
-		n, err := strconv.Atoi(q.Get("page"))
-		if err != nil || n < 1 {
-			c.fail(errInvalidParam("page"))
-			return
-		}
-		page = n
-	}
-	if q.Has("per_page") {
-		n, err := strconv.Atoi(q.Get("per_page"))
-		if err != nil || n < 1 || n > maxPerPage {
-			c.fail(errInvalidParam("per_page"))
-			return
-		}
-		perPage = n
+	page, perPage, ok := c.pageParams(q)
+	if !ok {
+		return
 	}
 	var since int64 = -1 << 62
 	if h := c.r.Header.Get("If-Modified-Since"); h != "" {
@@ -519,7 +530,7 @@ func (c *call) settingsModules(one string) {
 	}
 	var out []any
 	for _, name := range moduleOrder {
-		out = append(out, schemas[name].meta())
+		out = append(out, schemas()[name].meta())
 	}
 	writeJSON(c.w, http.StatusOK, map[string]any{"modules": out})
 }

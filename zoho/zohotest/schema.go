@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // idBase makes 19-digit ids like Zoho's ("4876876000000012345"): an org
@@ -134,12 +135,16 @@ func personFields() []*fieldSpec {
 	}
 }
 
-var schemas = map[string]*moduleSchema{}
+// schemas are the modules' schemas, built on first use: the emulator is
+// linked into every zoho2sheets binary (demo, emulate), and a sync run
+// should not pay for building them at start.
+var schemas = sync.OnceValue(buildSchemas)
 
 // moduleOrder is how /settings/modules lists them.
 var moduleOrder = []string{"Leads", "Contacts", "Accounts", "Deals", "Campaigns", "Notes", "Visits"}
 
-func init() {
+func buildSchemas() map[string]*moduleSchema {
+	schemas := map[string]*moduleSchema{}
 	leads := append(personFields(),
 		fld("Company", "Company", "text", genCompany).must(),
 		fld("Designation", "Title", "text", nullOr(30, pickFrom(titles))),
@@ -269,6 +274,7 @@ func init() {
 			f.key = fnv64(name + "." + f.api)
 		}
 	}
+	return schemas
 }
 
 func fnv64(s string) uint64 {
@@ -283,7 +289,7 @@ func fnv64(s string) uint64 {
 // seedableModules are the modules Options.Records may name.
 func seedableModules() []string {
 	var out []string
-	for name, m := range schemas {
+	for name, m := range schemas() {
 		if m.listable {
 			out = append(out, name)
 		}
@@ -294,7 +300,7 @@ func seedableModules() []string {
 
 // lookupSchema returns the schema of an API-supported module or INVALID_MODULE.
 func lookupSchema(name string) (*moduleSchema, *apiError) {
-	m, ok := schemas[name]
+	m, ok := schemas()[name]
 	if !ok || !m.apiSupported {
 		return nil, errInvalidModule()
 	}
@@ -352,7 +358,7 @@ func (f *fieldSpec) meta(m *moduleSchema) map[string]any {
 		out["pick_list_values"] = pl
 	}
 	if f.lookupModule != "" {
-		lm := schemas[f.lookupModule]
+		lm := schemas()[f.lookupModule]
 		out["lookup"] = map[string]any{"api_name": f.api, "id": f.id,
 			"display_label": f.label, "module": map[string]any{"api_name": lm.name, "id": lm.id}}
 	}

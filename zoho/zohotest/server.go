@@ -153,7 +153,7 @@ func NewServer(o Options) (*Server, error) {
 		if n < 0 {
 			return nil, fmt.Errorf("zohotest: Records[%q] = %d: want 0 or more", m, n)
 		}
-		if _, ok := schemas[m]; !ok || !schemas[m].listable {
+		if _, ok := schemas()[m]; !ok || !schemas()[m].listable {
 			return nil, fmt.Errorf("zohotest: Records[%q]: no such module (want one of %s)", m, strings.Join(seedableModules(), ", "))
 		}
 	}

@@ -32,22 +32,9 @@ func (c *call) listUsers() {
 			return
 		}
 	}
-	page, perPage := 1, maxPerPage
-	if q.Has("page") {
-		n, err := strconv.Atoi(q.Get("page"))
-		if err != nil || n < 1 {
-			c.fail(errInvalidParam("page"))
-			return
-		}
-		page = n
-	}
-	if q.Has("per_page") {
-		n, err := strconv.Atoi(q.Get("per_page"))
-		if err != nil || n < 1 || n > maxPerPage {
-			c.fail(errInvalidParam("per_page"))
-			return
-		}
-		perPage = n
+	page, perPage, ok := c.pageParams(q)
+	if !ok {
+		return
 	}
 	list := users
 	switch typ {
