@@ -170,12 +170,12 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 	if len(notes) > 0 {
 		// A note a person wrote on that cell is kept under the freshness
 		// line (one more read: the values read carries no notes).
-		old, err := s.notes(ctx, cells)
-		if err != nil {
-			return s.apiErr(op, err)
-		}
-		for _, n := range notes {
-			put(n.sheetID, 0, n.col, &sheets.CellData{Note: withFreshness(old[n.sheetID], n.note)}, "note")
+		// When that read fails (a tab deleted meanwhile), the status rows
+		// are still written, the notes left as they are.
+		if old, err := s.notes(ctx, cells); err == nil {
+			for _, n := range notes {
+				put(n.sheetID, 0, n.col, &sheets.CellData{Note: withFreshness(old[n.sheetID], n.note)}, "note")
+			}
 		}
 	}
 	return s.batchUpdate(ctx, op, kind, nil, reqs)
