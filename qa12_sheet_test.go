@@ -173,3 +173,24 @@ func TestQA12FreshnessNoteKeepsAPersonsNote(t *testing.T) {
 		}
 	}
 }
+
+// A person renames a synced tab: the sync follows it, and so does the
+// freshness note.
+func TestQA12FreshnessNoteFollowsARenamedTab(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Deals": 2})
+	cfg := writeMapping(t, pipelineMapping)
+	for i := 0; i < 2; i++ {
+		if code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg); code != 0 {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+		if i == 0 {
+			em.sheets.SetNote(em.spreadsheetID, "Pipeline", 0, 0, "")
+			em.sheets.RenameSheet(em.spreadsheetID, "Pipeline", "Pipeline (team)")
+			em.zoho.Advance(time.Hour)
+		}
+	}
+	if n := em.sheets.Cell(em.spreadsheetID, "Pipeline (team)", 0, 0).Note; !strings.HasPrefix(n, "Synced from Zoho CRM Deals") {
+		t.Fatalf("no freshness note on the renamed tab: %q", n)
+	}
+	statusRow(t, em, "Pipeline")
+}

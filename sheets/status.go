@@ -39,10 +39,12 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 	}
 	var status *sheets.SheetProperties
 	tabs := map[string]*sheets.SheetProperties{}
+	byID := map[int64]*sheets.SheetProperties{}
 	used := map[int64]bool{}
 	for _, sh := range ss.Sheets {
 		if p := sh.Properties; p != nil {
 			used[p.SheetId] = true
+			byID[p.SheetId] = p
 			tabs[normHeader(p.Title)] = p
 			if normHeader(p.Title) == normHeader(title) {
 				status = p
@@ -53,9 +55,15 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 	if status != nil {
 		ranges = append(ranges, quoteTitle(status.Title))
 	}
+	tabOf := func(r zsync.TabStatus) *sheets.SheetProperties {
+		if t := byID[r.SheetID]; t != nil && r.SheetID != 0 {
+			return t // followed by id: a person may have renamed it
+		}
+		return tabs[normHeader(r.Tab)]
+	}
 	var noted []zsync.TabStatus // rows whose tab gets the freshness note
 	for _, r := range rows {
-		if t := tabs[normHeader(r.Tab)]; r.OK && r.KeyHeader != "" && t != nil && t != status {
+		if t := tabOf(r); r.OK && r.KeyHeader != "" && t != nil && t != status {
 			noted = append(noted, r)
 			ranges = append(ranges, a1Row(t.Title, 0))
 		}
@@ -159,7 +167,7 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 	var notes []noteAt
 	var cells []string
 	for k, r := range noted {
-		t := tabs[normHeader(r.Tab)]
+		t := tabOf(r)
 		hs := &snapshot{g: got[k]} // the tab's header row
 		if c := hs.headerCol(normHeader(r.KeyHeader)); c >= 0 {
 			note := fmt.Sprintf("%s%s · updated %s", freshnessPrefix, r.Module, r.LastSuccess.In(s.loc).Format("2006-01-02 15:04"))
