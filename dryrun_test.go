@@ -112,3 +112,25 @@ func TestDryRunTableEscapesControlCharacters(t *testing.T) {
 		}
 	}
 }
+
+// --dry-run-limit 0 shows the counts only: a tab with changes must not
+// read "no change".
+func TestDryRunLimitZeroIsNotNoChange(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 1})
+	cfg := writeMapping(t, string(demoMapping))
+	if code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	em.zoho.Advance(time.Hour)
+	em.zoho.Update("Leads", em.zoho.IDs("Leads")[0], map[string]any{"Lead_Status": "Junk Lead"})
+	em.zoho.Create("Leads", map[string]any{"Last_Name": "New", "Company": "Acme"})
+	code, stdout, stderr := inProcess(t, em, nil, "--once", "--config", cfg, "--dry-run", "--dry-run-limit", "0")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	// Counts only: no per-tab list, and above all no "no change".
+	if strings.Contains(stdout, "no change") || strings.Contains(stdout, "Leads (Leads)") {
+		t.Fatalf("--dry-run-limit 0:\n%s", stdout)
+	}
+	mustContain(t, stdout, "MODULE", "ADDED (dry run: would)")
+}

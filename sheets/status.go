@@ -21,8 +21,9 @@ const statusDatePattern = "yyyy-mm-dd hh:mm"
 var _ zsync.StatusSink = (*Spreadsheet)(nil)
 
 // WriteStatus makes the tab title hold one row per entry of rows and puts
-// a note on the key header of every tab whose run succeeded: one read of
-// the values, one batchUpdate (with the tab's creation when missing).
+// a note on the key header of every tab whose run succeeded (above a note
+// a person wrote there): one read of the values, one of the notes, one
+// batchUpdate (with the tab's creation when missing).
 // Values are written as typed cells, never parsed (CRM text in an error
 // message stays text); times are date-time cells in the sheet's zone.
 // Errors implement zsync.HintError when the fix is known.
@@ -38,10 +39,12 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 	}
 	var status *sheets.SheetProperties
 	tabs := map[string]*sheets.SheetProperties{}
+	byID := map[int64]*sheets.SheetProperties{}
 	used := map[int64]bool{}
 	for _, sh := range ss.Sheets {
 		if p := sh.Properties; p != nil {
 			used[p.SheetId] = true
+			byID[p.SheetId] = p
 			tabs[normHeader(p.Title)] = p
 			if normHeader(p.Title) == normHeader(title) {
 				status = p
@@ -52,9 +55,15 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 	if status != nil {
 		ranges = append(ranges, quoteTitle(status.Title))
 	}
+	tabOf := func(r zsync.TabStatus) *sheets.SheetProperties {
+		if t := byID[r.SheetID]; t != nil && r.SheetID != 0 {
+			return t // followed by id: a person may have renamed it
+		}
+		return tabs[normHeader(r.Tab)]
+	}
 	var noted []zsync.TabStatus // rows whose tab gets the freshness note
 	for _, r := range rows {
-		if t := tabs[normHeader(r.Tab)]; r.OK && r.KeyHeader != "" && t != nil && t != status {
+		if t := tabOf(r); r.OK && r.KeyHeader != "" && t != nil && t != status {
 			noted = append(noted, r)
 			ranges = append(ranges, a1Row(t.Title, 0))
 		}
@@ -150,15 +159,79 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 			put(sheetID, rowOf[i], cols[j], cd, fields)
 		}
 	}
+	type noteAt struct {
+		sheetID int64
+		col     int
+		note    string
+	}
+	var notes []noteAt
+	var cells []string
 	for k, r := range noted {
-		t := tabs[normHeader(r.Tab)]
+		t := tabOf(r)
 		hs := &snapshot{g: got[k]} // the tab's header row
 		if c := hs.headerCol(normHeader(r.KeyHeader)); c >= 0 {
-			note := fmt.Sprintf("Synced from Zoho CRM %s · updated %s", r.Module, r.LastSuccess.In(s.loc).Format("2006-01-02 15:04"))
-			put(t.SheetId, 0, c, &sheets.CellData{Note: note}, "note")
+			note := fmt.Sprintf("%s%s · updated %s", freshnessPrefix, r.Module, r.LastSuccess.In(s.loc).Format("2006-01-02 15:04"))
+			notes = append(notes, noteAt{t.SheetId, c, note})
+			cells = append(cells, a1Cell(t.Title, 0, c))
+		}
+	}
+	if len(notes) > 0 {
+		// A note a person wrote on that cell is kept under the freshness
+		// line (one more read: the values read carries no notes).
+		// When that read fails (a tab deleted meanwhile), the status rows
+		// are still written, the notes left as they are.
+		if old, err := s.notes(ctx, cells); err == nil {
+			for _, n := range notes {
+				put(n.sheetID, 0, n.col, &sheets.CellData{Note: withFreshness(old[n.sheetID], n.note)}, "note")
+			}
 		}
 	}
 	return s.batchUpdate(ctx, op, kind, nil, reqs)
+}
+
+// freshnessPrefix starts the line the sync keeps on each tab's key header.
+const freshnessPrefix = "Synced from Zoho CRM "
+
+// withFreshness is the note old becomes: line first, then whatever else a
+// person wrote (an earlier freshness line is replaced, not repeated).
+func withFreshness(old, line string) string {
+	if strings.HasPrefix(old, freshnessPrefix) {
+		_, old, _ = strings.Cut(old, "\n")
+	}
+	if strings.TrimSpace(old) == "" {
+		return line
+	}
+	return line + "\n" + old
+}
+
+// notes reads the note of each cell (A1 ranges of one cell each, on
+// different tabs), by sheet id.
+func (s *Spreadsheet) notes(ctx context.Context, cells []string) (map[int64]string, error) {
+	var ss *sheets.Spreadsheet
+	err := s.c.call(ctx, "spreadsheets.get", kindRead, nil, func() (err error) {
+		ss, err = s.c.svc.Spreadsheets.Get(s.id).Ranges(cells...).
+			Fields("sheets(properties(sheetId),data(rowData(values(note))))").Context(ctx).Do()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]string{}
+	for _, sh := range ss.Sheets {
+		if sh.Properties == nil {
+			continue
+		}
+		for _, d := range sh.Data {
+			for _, rd := range d.RowData {
+				for _, v := range rd.Values {
+					if v != nil && v.Note != "" {
+						out[sh.Properties.SheetId] = v.Note
+					}
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 // timeCell is a date-time cell in the sheet's zone, or an empty cell.

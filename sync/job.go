@@ -452,7 +452,9 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		}
 		st.SheetID, st.SheetTitle = res.Tab.ID, res.Tab.Title
 	}
-	if table.Full || !change.NeedsFull() {
+	if table.Full || table.Snapshot != nil || !change.NeedsFull() {
+		// A snapshot run reads every record too (it is never Full: it
+		// appends rather than mirrors).
 		st.Fingerprint = spec.Fingerprint()
 	}
 	if res.Created && !table.Full && table.Snapshot == nil {

@@ -14,6 +14,9 @@ const DefaultStatusTab = "Sync status"
 // TabStatus is one synced tab's line in the status tab.
 type TabStatus struct {
 	Tab, Module string
+	// SheetID is the tab's sheetId when known (0: find it by Tab): a tab a
+	// person renamed still gets its note.
+	SheetID int64
 	// KeyHeader is the header of the tab's key column: after a successful
 	// run it carries a note saying where the data comes from and when.
 	KeyHeader string
@@ -58,7 +61,7 @@ func (s *Summary) Statuses(loc *time.Location, next time.Time) []TabStatus {
 			continue // a requested stop: the tab is as the last run left it
 		}
 		st := m.State
-		ts := TabStatus{Tab: m.Sheet, Module: m.Module, KeyHeader: m.KeyHeader, LastSuccess: st.LastOK,
+		ts := TabStatus{Tab: m.Sheet, Module: m.Module, SheetID: st.SheetID, KeyHeader: m.KeyHeader, LastSuccess: st.LastOK,
 			Records: st.Rows, Added: m.Result.Added, Updated: m.Result.Updated, Removed: m.Result.Removed,
 			OK: m.Err == nil, NextRun: next}
 		if ts.LastSuccess.IsZero() && st.LastStatus == "ok" {

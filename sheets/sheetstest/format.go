@@ -219,7 +219,7 @@ func formatNumeric(n float64, p string) string {
 		p = p[:i]
 	}
 	var prefix, suffix, core strings.Builder
-	seenDigit := false
+	seenDigit, percent := false, false
 	for i := 0; i < len(p); i++ {
 		c := p[i]
 		var lit string
@@ -245,6 +245,7 @@ func formatNumeric(n float64, p string) string {
 			continue
 		default:
 			lit = string(c)
+			percent = percent || c == '%' // a quoted or escaped % is only text
 		}
 		if seenDigit {
 			suffix.WriteString(lit)
@@ -253,7 +254,7 @@ func formatNumeric(n float64, p string) string {
 		}
 	}
 	pat := core.String()
-	if strings.Contains(prefix.String()+suffix.String(), "%") {
+	if percent {
 		n *= 100
 	}
 	neg := n < 0

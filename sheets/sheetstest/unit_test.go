@@ -99,6 +99,10 @@ func TestFormatNumber(t *testing.T) {
 		{0.125, "PERCENT", "0.0%", "12.5%"},
 		{12345, "SCIENTIFIC", "0.00E+00", "1.23E+04"},
 		{7, "NUMBER", "000", "007"},
+		// A quoted or escaped % is literal text: no scaling by 100.
+		{25, "NUMBER", `0.00"%"`, "25.00%"},
+		{25, "NUMBER", `0\%`, "25%"},
+		{12.5, "NUMBER", `0.0" pct"`, "12.5 pct"},
 	}
 	for _, tc := range cases {
 		var f *numFmt
