@@ -139,9 +139,9 @@ func (d *decoder) decode(data []byte) *Config {
 	} else {
 		// The default title must not be a module's tab either: the status
 		// rows would be written into that tab's data.
-		for _, m := range cfg.Modules {
+		for i, m := range cfg.Modules {
 			if strings.EqualFold(strings.TrimSpace(m.Sheet), zsync.DefaultStatusTab) {
-				d.add(&yaml.Node{Line: m.Line}, "sheet", fmt.Sprintf("%q is the title of the status tab every run writes", m.Sheet),
+				d.add(&yaml.Node{Line: m.Line}, fmt.Sprintf("modules[%d].sheet", i), fmt.Sprintf("%q is the title of the status tab every run writes", m.Sheet),
 					`give this tab another title, or name the status tab with status_tab: "Freshness" (status_tab: false to have none)`)
 			}
 		}

@@ -109,7 +109,7 @@ func TestStatusTabDefaultTakenByAModule(t *testing.T) {
 	in := "spreadsheet_id: abc\nmodules:\n  - module: Leads\n    sheet: sync STATUS\n    columns: [{ header: Zoho ID, field: id }]\n"
 	_, err := config.Parse([]byte(in), "m.yaml", noEnv)
 	errs := config.ErrorList(err)
-	if len(errs) != 1 || errs[0].Where != "m.yaml:3" || !strings.Contains(errs[0].Msg, "status") || !strings.Contains(errs[0].Hint, "status_tab") {
+	if len(errs) != 1 || errs[0].Where != "m.yaml:3" || errs[0].Key != "modules[0].sheet" || !strings.Contains(errs[0].Msg, "status") || !strings.Contains(errs[0].Hint, "status_tab") {
 		t.Fatalf("%v", err)
 	}
 	// Switching the status tab off, or giving it another title, frees the name.
