@@ -178,40 +178,6 @@ func (g *grid) isNumber(r, c int) bool {
 	return i >= 0 && g.kinds[i] == cellNumber
 }
 
-// gridOf holds values as the API client decodes them (string, float64,
-// bool, nil) in a grid; for the few small ranges read that way (the status
-// tab, header rows).
-func gridOf(values [][]any) *grid {
-	g := &grid{start: []uint32{0}}
-	for _, row := range values {
-		for _, v := range row {
-			switch x := v.(type) {
-			case string:
-				off := len(g.arena)
-				g.arena = append(g.arena, x...)
-				g.kinds = append(g.kinds, cellText)
-				g.words = append(g.words, uint64(off)<<32|uint64(len(x)))
-			case float64:
-				g.kinds = append(g.kinds, cellNumber)
-				g.words = append(g.words, math.Float64bits(x))
-			case bool:
-				w := uint64(0)
-				if x {
-					w = 1
-				}
-				g.kinds = append(g.kinds, cellBool)
-				g.words = append(g.words, w)
-			default:
-				g.kinds = append(g.kinds, cellNull)
-				g.words = append(g.words, 0)
-			}
-		}
-		g.start = append(g.start, uint32(len(g.kinds)))
-		g.width = max(g.width, len(row))
-	}
-	return g
-}
-
 // decodeValueRanges reads the answer of values:batchGet (rows major) from
 // r into one grid per value range, without holding the body or a boxed
 // value per cell. n is the number of ranges asked for; filter, when not

@@ -44,12 +44,8 @@ func (u *upsert) read(ctx context.Context) (*snapshot, error) {
 	return sn, nil
 }
 
-// batchGet reads ranges as unformatted values with date serials.
-func (u *upsert) batchGet(ctx context.Context, ranges ...string) ([]*grid, error) {
-	return u.filteredGet(ctx, nil, ranges...)
-}
-
-// filteredGet is batchGet with the first range thinned by filter (may be nil).
+// filteredGet reads ranges as unformatted values with date serials, the
+// first range thinned by filter (may be nil).
 func (u *upsert) filteredGet(ctx context.Context, filter rowFilter, ranges ...string) ([]*grid, error) {
 	var out []*grid
 	err := u.s.c.call(ctx, "values.batchGet", kindRead, nil, func() (err error) {

@@ -245,14 +245,6 @@ func (sn *snapshot) same(r, c int, want any, k zsync.Kind) bool {
 
 func (sn *snapshot) isNumber(r, c int) bool { return sn.g != nil && sn.g.isNumber(r, c) }
 
-// text returns cell (r, c)'s text without copying it (see grid.text).
-func (sn *snapshot) text(r, c int) (string, bool) {
-	if sn.g == nil {
-		return "", false
-	}
-	return sn.g.text(r, c)
-}
-
 // matched reports a thinned row whose owned cells held what the table
 // wants when read (see thinFilter).
 func (sn *snapshot) matched(r int) bool { return sn.g.matched(r) }
