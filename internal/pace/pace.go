@@ -33,9 +33,6 @@ func New(quota int, span time.Duration) *Window {
 	return w
 }
 
-// Quota is the number of requests allowed per span (< 1: no limit).
-func (w *Window) Quota() int { return w.quota }
-
 // Reserve books the next request and returns when it may be sent: now
 // when the last span holds fewer than quota requests, else the moment the
 // oldest of them leaves the span. The booking counts from that moment on,
