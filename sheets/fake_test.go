@@ -57,13 +57,6 @@ func (f *fakeSheets) addTab(title string, rows, cols int64) *fakeTab {
 	return t
 }
 
-func (t *fakeTab) get(r, c int) any {
-	if r < len(t.cells) && c < len(t.cells[r]) {
-		return t.cells[r][c]
-	}
-	return nil
-}
-
 func (t *fakeTab) set(r, c int, v any) {
 	for len(t.cells) <= r {
 		t.cells = append(t.cells, nil)

@@ -76,7 +76,6 @@ func TestEmulatorFormatsLeftAloneAfterAPersonChangedThem(t *testing.T) {
 	// A person prefers plain numbers in Amount, and sorts.
 	e.srv.FormatColumn(e.id, "Leads", 2, 1, "NUMBER", "0.0")
 	e.srv.SortRows(e.id, "Leads", 1, false)
-	w := e.srv.Stats().Writes
 	res := e.upsert(t, dealTable(deal("1", "Acme", 15), deal("2", "Beta", 20), deal("3", "Gamma", 30)))
 	if res.Added != 1 || res.Updated != 1 {
 		t.Fatalf("result %+v", res)
@@ -100,7 +99,7 @@ func TestEmulatorFormatsLeftAloneAfterAPersonChangedThem(t *testing.T) {
 		t.Errorf("link after a sort %+v", c)
 	}
 	// Nothing changed: nothing is written, formats included.
-	w = e.srv.Stats().Writes
+	w := e.srv.Stats().Writes
 	e.upsert(t, dealTable(deal("1", "Acme", 15), deal("2", "Beta", 20), deal("3", "Gamma", 30)))
 	if got := e.srv.Stats().Writes - w; got != 0 {
 		t.Fatalf("an unchanged run wrote %d requests", got)
