@@ -385,23 +385,25 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		log.Info().Int("records", n).Msg("changed records no longer match the filter: their rows leave the tab per on_delete")
 	}
 	deletedSince := ms.Since
-	if table.Snapshot != nil && ms.Read == 0 && st.Rows > 0 && view.text == "" {
-		// Far more often a permission or API change than a CRM emptied
-		// overnight: an empty snapshot would replace this period's rows.
-		// (A filter may well match nothing this week.)
-		ms.Err = fmt.Errorf("the read returned no records where the last snapshot had %d: no snapshot written", st.Rows)
-		return ms
-	}
-	// A view whose filter was just edited may rightly match nothing.
-	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && !view.moves && !slices.Contains(change.Settings, SettingFilter) && table.Snapshot == nil {
-		// An empty answer where the tab held rows is far more often a
-		// permission or API change than a CRM emptied overnight. A full
-		// reconcile would delete every row (and the notes people keep on
-		// them), so only records Zoho lists as deleted are removed.
-		log.Warn().Int("rows_last_run", st.Rows).
-			Msg("full read returned no records: not reconciling; only records listed as deleted are removed")
-		table.Full = false
-		deletedSince = st.LastFull
+	// An empty read where the tab held rows is far more often a permission
+	// or API change than a CRM emptied overnight; a view may rightly match
+	// nothing, though.
+	if ms.Read == 0 && st.Rows > 0 {
+		switch {
+		case table.Snapshot != nil && view.text == "":
+			// An empty snapshot would replace this period's rows.
+			ms.Err = fmt.Errorf("the read returned no records where the last snapshot had %d: no snapshot written", st.Rows)
+			return ms
+		case table.Snapshot == nil && ms.Mode == ModeFull && !view.moves && !slices.Contains(change.Settings, SettingFilter):
+			// A full reconcile would delete every row (and the notes people
+			// keep on them), so only records Zoho lists as deleted are
+			// removed. (A filter just edited, or whose dates moved, may
+			// match nothing.)
+			log.Warn().Int("rows_last_run", st.Rows).
+				Msg("full read returned no records: not reconciling; only records listed as deleted are removed")
+			table.Full = false
+			deletedSince = st.LastFull
+		}
 	}
 	if !table.Full && table.Snapshot == nil {
 		for d, err := range j.Source.Deleted(readCtx, m.Module, deletedSince) {
