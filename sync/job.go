@@ -246,13 +246,14 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 	var out []ModuleJob
 	for _, n := range names {
 		// A module may feed several tabs: select them all.
-		i := slices.IndexFunc(j.Modules, func(m ModuleJob) bool { return m.Module == n })
-		for _, m := range j.Modules[max(i, 0):] {
-			if i >= 0 && m.Module == n {
+		found := false
+		for _, m := range j.Modules {
+			if m.Module == n {
 				out = append(out, m)
+				found = true
 			}
 		}
-		if i < 0 {
+		if !found {
 			var known []string // a module feeding several tabs is named once
 			for _, m := range j.Modules {
 				if !slices.Contains(known, m.Module) {
