@@ -222,7 +222,7 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 		var ms ModuleSummary
 		if interrupted(opts.Interrupt) {
 			ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, Err: ErrInterrupted}
-		} else if err := lease.leaseErr(); err != nil {
+		} else if err := lease.Err(); err != nil {
 			ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, Err: err}
 		} else {
 			ms = j.runModule(ctx, m, places[m.Sheet], opts)
