@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 )
@@ -509,7 +510,11 @@ func (j *Job) recordFailure(ctx context.Context, st ModuleState, module string, 
 	st.LastStatus = "failed"
 	st.LastError = err.Error()
 	if len(st.LastError) > 500 {
-		st.LastError = st.LastError[:500]
+		cut := 500
+		for cut > 0 && !utf8.RuneStart(st.LastError[cut]) {
+			cut-- // never half a character
+		}
+		st.LastError = st.LastError[:cut]
 	}
 	if serr := j.Sink.SaveState(ctx, st); serr != nil {
 		j.Logger.Debug().Err(serr).Str("module", module).Msg("could not record the failure in the sync state")
