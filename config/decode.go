@@ -530,7 +530,9 @@ func (d *decoder) modules(n *yaml.Node) []Module {
 			if s, ok := d.str(e, p+".mark_column"); ok {
 				m.MarkColumn = strings.TrimSpace(s)
 				markLine = resolve(e.val).Line
-				if m.OnDelete != zsync.OnDeleteMark && m.MarkColumn != "" {
+				// A snapshot tab refuses mark_column itself (see snapshot),
+				// and "add on_delete: mark" would be wrong advice there.
+				if m.OnDelete != zsync.OnDeleteMark && m.MarkColumn != "" && !isSnapshotMode(f) {
 					d.add(resolve(e.val), p+".mark_column", "set, but on_delete is not mark",
 						"add on_delete: mark, or remove mark_column")
 				}
@@ -742,6 +744,16 @@ func (d *decoder) columnLook(item *yaml.Node, cp string, c *Column) {
 			c.Link = d.boolean(entry{k, item.Content[i+1]}, cp+".link")
 		}
 	}
+}
+
+// isSnapshotMode reports whether the entry says mode: snapshot.
+func isSnapshotMode(f *fieldSet) bool {
+	e, ok := f.get("mode")
+	if !ok {
+		return false
+	}
+	v := resolve(e.val)
+	return v.Kind == yaml.ScalarNode && strings.EqualFold(strings.TrimSpace(v.Value), "snapshot")
 }
 
 // snapshot reads mode:, every: and keep: of a module entry. A snapshot tab

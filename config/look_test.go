@@ -92,6 +92,11 @@ modules:
 		{"    mode: snapshot\n    keep: 36h\n", "m.yaml:5", "modules[0].keep", "whole number of days"},
 		{"    mode: snapshot\n    keep: soon\n", "m.yaml:5", "modules[0].keep", "not a duration"},
 		{"    every: 1d\n", "m.yaml:4", "modules[0].every", "mode is not snapshot"},
+		{"    mode: mirror\n    keep: 90d\n", "m.yaml:5", "modules[0].keep", "mode is not snapshot"},
+		{"    mode: [snapshot]\n", "m.yaml:4", "modules[0].mode", "single value"},
+		{"    mode: snapshot\n    every: [1d]\n", "m.yaml:5", "modules[0].every", "single value"},
+		{"    mode: snapshot\n    keep: [26w]\n", "m.yaml:5", "modules[0].keep", "single value"},
+		{"    mode: snapshot\n    mark_column: Gone\n", "m.yaml:5", "modules[0].mark_column", "does not apply to a snapshot tab"},
 		{"    mode: snapshot\n    on_delete: mark\n", "m.yaml:5", "modules[0].on_delete", "does not apply to a snapshot tab"},
 		{"    mode: snapshot\n    full_every: 1d\n", "m.yaml:5", "modules[0].full_every", "does not apply to a snapshot tab"},
 	} {

@@ -67,34 +67,23 @@ func describe(t token) string {
 	return fmt.Sprintf("%q", t.text)
 }
 
-func (p *parser) or() (Node, error) {
-	l, err := p.and()
-	if err != nil {
-		return nil, err
-	}
-	for keyword(p.peek(), "or") {
-		at := p.next().at
-		r, err := p.and()
-		if err != nil {
-			return nil, err
-		}
-		l = &Logic{Or: true, L: l, R: r, At: at}
-	}
-	return l, nil
-}
+func (p *parser) or() (Node, error) { return p.chain("or", p.and) }
 
-func (p *parser) and() (Node, error) {
-	l, err := p.primary()
+func (p *parser) and() (Node, error) { return p.chain("and", p.primary) }
+
+// chain parses operands joined by the keyword kw, left-associative.
+func (p *parser) chain(kw string, operand func() (Node, error)) (Node, error) {
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for keyword(p.peek(), "and") {
+	for keyword(p.peek(), kw) {
 		at := p.next().at
-		r, err := p.primary()
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		l = &Logic{L: l, R: r, At: at}
+		l = &Logic{Or: kw == "or", L: l, R: r, At: at}
 	}
 	return l, nil
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 )
@@ -222,7 +223,7 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 		var ms ModuleSummary
 		if interrupted(opts.Interrupt) {
 			ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, Err: ErrInterrupted}
-		} else if err := lease.leaseErr(); err != nil {
+		} else if err := lease.Err(); err != nil {
 			ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, Err: err}
 		} else {
 			ms = j.runModule(ctx, m, places[m.Sheet], opts)
@@ -246,13 +247,14 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 	var out []ModuleJob
 	for _, n := range names {
 		// A module may feed several tabs: select them all.
-		i := slices.IndexFunc(j.Modules, func(m ModuleJob) bool { return m.Module == n })
-		for _, m := range j.Modules[max(i, 0):] {
-			if i >= 0 && m.Module == n {
+		found := false
+		for _, m := range j.Modules {
+			if m.Module == n {
 				out = append(out, m)
+				found = true
 			}
 		}
-		if i < 0 {
+		if !found {
 			var known []string // a module feeding several tabs is named once
 			for _, m := range j.Modules {
 				if !slices.Contains(known, m.Module) {
@@ -385,23 +387,25 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		log.Info().Int("records", n).Msg("changed records no longer match the filter: their rows leave the tab per on_delete")
 	}
 	deletedSince := ms.Since
-	if table.Snapshot != nil && ms.Read == 0 && st.Rows > 0 && view.text == "" {
-		// Far more often a permission or API change than a CRM emptied
-		// overnight: an empty snapshot would replace this period's rows.
-		// (A filter may well match nothing this week.)
-		ms.Err = fmt.Errorf("the read returned no records where the last snapshot had %d: no snapshot written", st.Rows)
-		return ms
-	}
-	// A view whose filter was just edited may rightly match nothing.
-	if ms.Mode == ModeFull && ms.Read == 0 && st.Rows > 0 && !view.moves && !slices.Contains(change.Settings, SettingFilter) && table.Snapshot == nil {
-		// An empty answer where the tab held rows is far more often a
-		// permission or API change than a CRM emptied overnight. A full
-		// reconcile would delete every row (and the notes people keep on
-		// them), so only records Zoho lists as deleted are removed.
-		log.Warn().Int("rows_last_run", st.Rows).
-			Msg("full read returned no records: not reconciling; only records listed as deleted are removed")
-		table.Full = false
-		deletedSince = st.LastFull
+	// An empty read where the tab held rows is far more often a permission
+	// or API change than a CRM emptied overnight; a view may rightly match
+	// nothing, though.
+	if ms.Read == 0 && st.Rows > 0 {
+		switch {
+		case table.Snapshot != nil && view.text == "":
+			// An empty snapshot would replace this period's rows.
+			ms.Err = fmt.Errorf("the read returned no records where the last snapshot had %d: no snapshot written", st.Rows)
+			return ms
+		case table.Snapshot == nil && ms.Mode == ModeFull && !view.moves && !slices.Contains(change.Settings, SettingFilter):
+			// A full reconcile would delete every row (and the notes people
+			// keep on them), so only records Zoho lists as deleted are
+			// removed. (A filter just edited, or whose dates moved, may
+			// match nothing.)
+			log.Warn().Int("rows_last_run", st.Rows).
+				Msg("full read returned no records: not reconciling; only records listed as deleted are removed")
+			table.Full = false
+			deletedSince = st.LastFull
+		}
 	}
 	if !table.Full && table.Snapshot == nil {
 		for d, err := range j.Source.Deleted(readCtx, m.Module, deletedSince) {
@@ -506,7 +510,11 @@ func (j *Job) recordFailure(ctx context.Context, st ModuleState, module string, 
 	st.LastStatus = "failed"
 	st.LastError = err.Error()
 	if len(st.LastError) > 500 {
-		st.LastError = st.LastError[:500]
+		cut := 500
+		for cut > 0 && !utf8.RuneStart(st.LastError[cut]) {
+			cut-- // never half a character
+		}
+		st.LastError = st.LastError[:cut]
 	}
 	if serr := j.Sink.SaveState(ctx, st); serr != nil {
 		j.Logger.Debug().Err(serr).Str("module", module).Msg("could not record the failure in the sync state")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 
@@ -256,6 +257,22 @@ func TestJobModuleFailureDoesNotStopOthersAndKeepsCursor(t *testing.T) {
 	st := sink.states["Leads"]
 	if !st.Cursor.Equal(old.Cursor) || st.LastStatus != "failed" || st.LastError == "" {
 		t.Fatalf("failed module state = %+v: cursor must not move, failure recorded", st)
+	}
+}
+
+// A long error is cut for the state on a character boundary: a name in
+// the message (Zoë, 株式会社) never ends as half a character.
+func TestJobFailureTextCutOnCharacter(t *testing.T) {
+	now := t0
+	src := &fakeSource{records: map[string][]zsync.Record{"Leads": {rec("1", t0)}}}
+	msg := strings.Repeat("x", 480) + strings.Repeat("株", 20)
+	sink := &fakeSink{tabs: bothTabs(), states: map[string]zsync.ModuleState{}, failWrite: map[string]error{"Leads": errors.New(msg)}}
+	job := newJob(src, sink, &now)
+	job.Modules = job.Modules[:1]
+	job.Run(context.Background(), zsync.RunOptions{})
+	st := sink.states["Leads"]
+	if st.LastStatus != "failed" || len(st.LastError) > 500 || len(st.LastError) < 490 || !utf8.ValidString(st.LastError) {
+		t.Fatalf("last error %q (%d bytes): want ≤ 500 bytes of whole characters", st.LastError, len(st.LastError))
 	}
 }
 

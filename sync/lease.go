@@ -188,8 +188,14 @@ type HeldLease struct {
 	done chan struct{}
 }
 
-// Err is nil while the lease is held, else why it was lost.
-func (h *HeldLease) Err() error { return h.lease.Err() }
+// Err is nil while the lease is held (or for a run without one, h nil),
+// else why it was lost.
+func (h *HeldLease) Err() error {
+	if h == nil {
+		return nil
+	}
+	return h.lease.Err()
+}
 
 // renew extends the lease when a third of its remaining time has passed,
 // so that two renewals can fail before it lapses. A failed renewal is tried
@@ -244,14 +250,6 @@ func (j *Job) holdLease(ctx context.Context, opts RunOptions) (*HeldLease, error
 		return nil, nil
 	}
 	return j.Lease.Hold(ctx, opts.LeaseWait, opts.Interrupt)
-}
-
-// leaseErr is why the run may no longer write (nil for no lease).
-func (h *HeldLease) leaseErr() error {
-	if h == nil {
-		return nil
-	}
-	return h.Err()
 }
 
 // releaseLease gives the lease up even when ctx was cancelled: the run is

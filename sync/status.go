@@ -94,15 +94,11 @@ func (j *Job) writeStatus(ctx context.Context, sum *Summary) {
 	if j.Status == nil || j.StatusTab == "" || sum.DryRun {
 		return
 	}
-	loc, err := time.LoadLocation(j.Timezone)
-	if err != nil || j.Timezone == "" {
-		loc = time.UTC
-	}
 	var next time.Time
 	if j.NextRun != nil {
 		next = j.NextRun()
 	}
-	if err := j.Status.WriteStatus(ctx, j.StatusTab, sum.Statuses(loc, next)); err != nil {
+	if err := j.Status.WriteStatus(ctx, j.StatusTab, sum.Statuses(j.zone(), next)); err != nil {
 		j.Logger.Warn().Err(err).Str("sheet", j.StatusTab).Msg("could not update the status tab")
 	}
 }

@@ -147,12 +147,9 @@ func (j *Job) openView(ctx context.Context, m ModuleJob, now time.Time) (*view, 
 }
 
 func (v *view) addRelation(r string) {
-	for _, x := range v.relations {
-		if x == r {
-			return
-		}
+	if !slices.Contains(v.relations, r) {
+		v.relations = append(v.relations, r)
 	}
-	v.relations = append(v.relations, r)
 }
 
 // read returns the read of the run's records: base (the mapped fields and
@@ -240,7 +237,7 @@ func (v *view) markText() string {
 	if v.cond != nil {
 		return ViewMarkText
 	}
-	return "deleted in Zoho"
+	return MarkText
 }
 
 // zone is where a filter's relative dates (today, start_of_month) are
