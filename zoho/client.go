@@ -98,7 +98,7 @@ type Client struct {
 	stats Stats
 
 	metaMu sync.Mutex
-	meta   map[string]map[string]zsync.Field // module → api name → field
+	meta   map[string]fieldsEntry // module → its field metadata, read within metaTTL
 
 	noCOQL  atomic.Pointer[string] // why COQL is not used (nil: it is)
 	usersMu sync.Mutex
@@ -291,7 +291,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		timeout:    DefaultRequestTimeout,
 		bulkMin:    maxChainRecords,
 		chainLimit: maxChainRecords,
-		meta:       map[string]map[string]zsync.Field{},
+		meta:       map[string]fieldsEntry{},
 	}
 	c.stats.CreditsRemaining = -1
 	for _, o := range opts {

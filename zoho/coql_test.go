@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 	"github.com/zoho2sheets/zoho2sheets/zoho"
+	"github.com/zoho2sheets/zoho2sheets/zoho/zohotest"
 )
 
 // noDupNoGap fails unless recs hold each id of want exactly once.
@@ -338,5 +340,30 @@ func TestCOQLIDScan(t *testing.T) {
 	}
 	if st := c.Stats(); st.RecordCalls != 4 {
 		t.Errorf("%d record calls, want 2 per scan", st.RecordCalls)
+	}
+}
+
+// A COQL answer that ignores the paging condition (the same page, more to
+// come) must end the read with an error, not loop (50 such answers, then
+// the real ones: a reader that loops ends without the error).
+func TestCOQLStuckPageStops(t *testing.T) {
+	e := newEmulator(t, map[string]int{"Deals": 3})
+	c := e.client(t)
+	e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", Status: http.StatusOK, Times: 50, ContentType: "application/json",
+		Body: `{"data":[{"id":"1","Modified_Time":"2026-01-01T00:00:00+00:00","Deal_Name":"x"}],"info":{"count":1,"more_records":true}}`})
+	for _, opts := range []zsync.ReadOptions{
+		{Fields: []string{"Deal_Name"}},
+		{Fields: []string{"Deal_Name"}, Since: e.srv.Now().Add(-time.Hour)},
+	} {
+		var n int
+		var err error
+		for _, err = range c.Records(context.Background(), "Deals", opts) {
+			if n++; err != nil || n > 10 {
+				break
+			}
+		}
+		if err == nil || !strings.Contains(err.Error(), "paging condition") {
+			t.Errorf("since %v: after %d items: %v, want the paging-condition error", opts.Since, n, err)
+		}
 	}
 }

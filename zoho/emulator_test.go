@@ -640,3 +640,34 @@ func TestEmulatorHungRequestsTimeOut(t *testing.T) {
 		})
 	}
 }
+
+// Every tab of a module asks for its fields: one run reads them once, and a
+// daemon's next run (past the cache's life) reads them again.
+func TestEmulatorFieldsReadOncePerRun(t *testing.T) {
+	e := newEmulator(t, map[string]int{"Leads": 3})
+	c := e.client(t)
+	ctx := context.Background()
+	first, err := c.Fields(ctx, "Leads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := c.Stats().Calls
+	first[0].APIName = "Mangled" // a caller's edit must not reach the cache
+	again, err := c.Fields(ctx, "Leads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Stats().Calls; got != calls {
+		t.Errorf("second Fields(Leads) made %d more calls, want 0", got-calls)
+	}
+	if again[0].APIName == "Mangled" {
+		t.Errorf("Fields returned the cached slice itself: a caller's edit leaked into it")
+	}
+	e.srv.Advance(time.Hour)
+	if _, err := c.Fields(ctx, "Leads"); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Stats().Calls; got == calls {
+		t.Errorf("Fields(Leads) an hour later made no call: a daemon would never see new fields")
+	}
+}

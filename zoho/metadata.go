@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
+	"time"
 
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
@@ -97,8 +99,8 @@ func (c *Client) Modules(ctx context.Context) ([]zsync.Module, error) {
 }
 
 // Fields returns a module's field metadata (GET /crm/v8/settings/fields,
-// scope ZohoCRM.settings.fields.READ) and caches it: Records decodes
-// values by it. An unknown module is an *APIError INVALID_MODULE.
+// scope ZohoCRM.settings.fields.READ), read once per metaTTL: Records
+// decodes values by it, and every tab of a module asks for it. An unknown module is an *APIError INVALID_MODULE.
 // https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html
 func (c *Client) Fields(ctx context.Context, module string) ([]zsync.Field, error) {
 	var body struct {
@@ -119,6 +121,12 @@ func (c *Client) Fields(ctx context.Context, module string) ([]zsync.Field, erro
 				} `json:"module"`
 			} `json:"lookup"`
 		} `json:"fields"`
+	}
+	c.metaMu.Lock()
+	e, ok := c.meta[module]
+	c.metaMu.Unlock()
+	if ok && c.now().Sub(e.at) < metaTTL {
+		return slices.Clone(e.list), nil
 	}
 	op := "read field metadata of " + module
 	if _, err := c.getJSON(ctx, op, "/crm/v8/settings/fields", url.Values{"module": {module}}, &body); err != nil {
@@ -143,25 +151,37 @@ func (c *Client) Fields(ctx context.Context, module string) ([]zsync.Field, erro
 		byName[zf.APIName] = zf
 	}
 	c.metaMu.Lock()
-	c.meta[module] = byName
+	c.meta[module] = fieldsEntry{list: out, byName: byName, at: c.now()}
 	c.metaMu.Unlock()
-	return out, nil
+	return slices.Clone(out), nil
 }
 
-// fieldMeta returns the cached field metadata of module, fetching it once.
+// metaTTL is how long a module's field metadata is reused: every tab of a
+// module in one run shares one read, and a daemon's next run sees fields
+// added in the CRM since.
+const metaTTL = usersTTL
+
+// fieldsEntry is one module's cached field metadata.
+type fieldsEntry struct {
+	list   []zsync.Field          // in Zoho's order, as Fields returns it
+	byName map[string]zsync.Field // api name → field
+	at     time.Time              // when it was read
+}
+
+// fieldMeta returns the field metadata of module by api name, cached by Fields.
 func (c *Client) fieldMeta(ctx context.Context, module string) (map[string]zsync.Field, error) {
 	c.metaMu.Lock()
-	m, ok := c.meta[module]
+	e, ok := c.meta[module]
 	c.metaMu.Unlock()
-	if ok {
-		return m, nil
+	if ok && c.now().Sub(e.at) < metaTTL {
+		return e.byName, nil
 	}
 	if _, err := c.Fields(ctx, module); err != nil {
 		return nil, err
 	}
 	c.metaMu.Lock()
 	defer c.metaMu.Unlock()
-	return c.meta[module], nil
+	return c.meta[module].byName, nil
 }
 
 // Count returns the number of records of a module (GET

@@ -378,17 +378,6 @@ func decodeRecords(body io.Reader, op string, meta map[string]zsync.Field, buf [
 	return buf, info, nil
 }
 
-func expectDelim(dec *json.Decoder, d json.Delim) error {
-	t, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if t != d {
-		return fmt.Errorf("want %q, got %v", d, t)
-	}
-	return nil
-}
-
 var datetimeField = zsync.Field{DataType: "datetime"}
 
 // scanRecord reads one record object from sc; key and raw are scratch
@@ -409,16 +398,6 @@ func scanRecord(sc *jsonscan.Scanner, meta map[string]zsync.Field, key, raw []by
 		setField(&rec, key, raw, meta)
 	}
 	return rec, key, raw
-}
-
-// toRecord decodes one record's JSON fields. $-prefixed keys are Zoho's
-// read-only meta and are dropped.
-func toRecord(m map[string]json.RawMessage, meta map[string]zsync.Field) zsync.Record {
-	rec := zsync.Record{Fields: make(map[string]zsync.Value, len(m))}
-	for k, raw := range m {
-		setField(&rec, []byte(k), raw, meta)
-	}
-	return rec
 }
 
 // setField decodes one JSON field of a record into rec. $-prefixed keys

@@ -24,7 +24,10 @@ const (
 // coqlScopes are the scopes COQL needs besides a module read scope (§1.8).
 var coqlScopes = []string{"ZohoCRM.coql.READ", "ZohoCRM.coql.ALL"}
 
-// coqlCredits is what one query costs by its LIMIT (§5.1).
+// coqlCredits is what one query costs by its LIMIT (§5.1). It repeats the
+// client's zoho.coqlCredits on purpose: the emulator follows the reference on
+// its own, so a client that miscounts is caught, not copied (and zoho's tests
+// import this package, so it cannot import zoho).
 func coqlCredits(limit int) int {
 	switch {
 	case limit <= 200:

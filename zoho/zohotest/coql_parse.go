@@ -236,11 +236,7 @@ func (p *coqlParser) query() (*coqlQuery, *apiError) {
 			return nil, p.unexpected(t)
 		}
 		for {
-			t := p.next()
-			if t.kind != tkIdent || isKeyword(t) {
-				return nil, p.unexpected(t)
-			}
-			path, err := p.resolve(t.text, t.col)
+			path, err := p.field()
 			if err != nil {
 				return nil, err
 			}
@@ -344,6 +340,15 @@ func (p *coqlParser) selectItem() (rawColumn, *apiError) {
 	return rc, nil
 }
 
+// field reads a field path (order by, where) and resolves it.
+func (p *coqlParser) field() (*coqlPath, *apiError) {
+	t := p.next()
+	if t.kind != tkIdent || isKeyword(t) {
+		return nil, p.unexpected(t)
+	}
+	return p.resolve(t.text, t.col)
+}
+
 // resolve turns a dotted path into fields: each segment but the last must
 // be a lookup, and at most two lookups are crossed.
 func (p *coqlParser) resolve(text string, col int) (*coqlPath, *apiError) {
@@ -420,11 +425,7 @@ func (p *coqlParser) primary() (*coqlCond, *apiError) {
 }
 
 func (p *coqlParser) comparison() (*coqlCond, *apiError) {
-	t := p.next()
-	if t.kind != tkIdent || isKeyword(t) {
-		return nil, p.unexpected(t)
-	}
-	path, err := p.resolve(t.text, t.col)
+	path, err := p.field()
 	if err != nil {
 		return nil, err
 	}

@@ -409,6 +409,17 @@ func (c *call) pageParams(q url.Values) (page, perPage int, ok bool) {
 	return page, perPage, true
 }
 
+// pageOf returns the bounds of page (1-based) of a list of n; past its end
+// it answers 204 No Content, as Zoho does, and returns false.
+func (c *call) pageOf(page, perPage, n int) (off, end int, ok bool) {
+	off = (page - 1) * perPage
+	if off >= n {
+		c.w.WriteHeader(http.StatusNoContent)
+		return 0, 0, false
+	}
+	return off, min(off+perPage, n), true
+}
+
 // Deleted-record windows (§4).
 const (
 	recycleWindow   = 60 * 24 * time.Hour
@@ -459,12 +470,10 @@ func (c *call) listDeleted(m *module) {
 		list = append(list, d)
 	}
 	s.mu.Unlock()
-	off := (page - 1) * perPage
-	if off >= len(list) {
-		c.w.WriteHeader(http.StatusNoContent)
+	off, end, ok := c.pageOf(page, perPage, len(list))
+	if !ok {
 		return
 	}
-	end := min(off+perPage, len(list))
 	data := make([]any, 0, end-off)
 	for _, d := range list[off:end] {
 		data = append(data, map[string]any{

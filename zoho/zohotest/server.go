@@ -114,7 +114,6 @@ type Server struct {
 	rng          rngState
 	acc          accountsState
 	mods         map[string]*module
-	modOrder     []string
 	chains       chainStore
 	jobs         map[string]*bulkJob
 	bulkTokens   map[string]*bulkToken

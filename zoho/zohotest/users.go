@@ -43,12 +43,10 @@ func (c *call) listUsers() {
 	case "CurrentUser":
 		list = users[:1]
 	}
-	off := (page - 1) * perPage
-	if off >= len(list) {
-		c.w.WriteHeader(http.StatusNoContent)
+	off, end, ok := c.pageOf(page, perPage, len(list))
+	if !ok {
 		return
 	}
-	end := min(off+perPage, len(list))
 	out := make([]any, 0, end-off)
 	for _, u := range list[off:end] {
 		first := strings.TrimSpace(strings.TrimSuffix(u.name, u.lastName()))
