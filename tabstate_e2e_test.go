@@ -37,6 +37,17 @@ func stateRun(t *testing.T, em *emulators, cfg string, args ...string) (log, sum
 	return stderr, string(b)
 }
 
+// syncedDemoWithNote syncs the demo mapping once over leads and deals
+// records, types a note on a lead's row and returns the emulators, the
+// mapping file and the noted lead.
+func syncedDemoWithNote(t *testing.T, leads, deals int) (em *emulators, cfg, noted string) {
+	t.Helper()
+	em = newEmulators(t, map[string]int{"Leads": leads, "Deals": deals})
+	cfg = writeMapping(t, string(demoMapping))
+	stateRun(t, em, cfg)
+	return em, cfg, noteLead(t, em, "Leads")
+}
+
 // noteLead types a note in a human column on the second row and returns
 // the lead it is on.
 func noteLead(t *testing.T, em *emulators, tabTitle string) string {
@@ -109,10 +120,7 @@ func mustContainAll(t *testing.T, what, s string, subs ...string) {
 }
 
 func TestMappingColumnsAddedAreFilledForEveryRow(t *testing.T) {
-	em := newEmulators(t, map[string]int{"Leads": 25, "Deals": 2})
-	cfg := writeMapping(t, string(demoMapping))
-	stateRun(t, em, cfg)
-	noted := noteLead(t, em, "Leads")
+	em, cfg, noted := syncedDemoWithNote(t, 25, 2)
 
 	// The team adds two columns; one lead changes meanwhile.
 	em.zoho.Advance(time.Hour)
@@ -152,10 +160,7 @@ func TestMappingColumnsAddedAreFilledForEveryRow(t *testing.T) {
 }
 
 func TestTimezoneChangeRerendersEveryDatetime(t *testing.T) {
-	em := newEmulators(t, map[string]int{"Leads": 20, "Deals": 2})
-	cfg := writeMapping(t, string(demoMapping))
-	stateRun(t, em, cfg)
-	noted := noteLead(t, em, "Leads")
+	em, cfg, noted := syncedDemoWithNote(t, 20, 2)
 	assertExact(t, em, "Leads", map[string]func(map[string]any) any{"Modified": serialIn(t, "Europe/Berlin")}, noted)
 
 	cfg = writeMapping(t, strings.Replace(string(demoMapping), "timezone: Europe/Berlin", "timezone: America/New_York", 1))
@@ -170,10 +175,7 @@ func TestTimezoneChangeRerendersEveryDatetime(t *testing.T) {
 }
 
 func TestRenamedTabIsFollowed(t *testing.T) {
-	em := newEmulators(t, map[string]int{"Leads": 20, "Deals": 2})
-	cfg := writeMapping(t, string(demoMapping))
-	stateRun(t, em, cfg)
-	noted := noteLead(t, em, "Leads")
+	em, cfg, noted := syncedDemoWithNote(t, 20, 2)
 	em.sheets.RenameSheet(em.spreadsheetID, "Leads", "Leads (EU team)")
 
 	em.zoho.Advance(time.Hour)
@@ -221,10 +223,7 @@ func TestDeletedTabIsRecreatedInFull(t *testing.T) {
 // The state an older version kept, one entry per module, is taken over by
 // the tab, then removed; the tab ends exact.
 func TestModuleStateOfOlderVersionIsMigrated(t *testing.T) {
-	em := newEmulators(t, map[string]int{"Leads": 20, "Deals": 2})
-	cfg := writeMapping(t, string(demoMapping))
-	stateRun(t, em, cfg)
-	noted := noteLead(t, em, "Leads")
+	em, cfg, noted := syncedDemoWithNote(t, 20, 2)
 
 	// Turn the state into what the older version wrote.
 	ctx := context.Background()
@@ -285,10 +284,7 @@ func TestModuleStateOfOlderVersionIsMigrated(t *testing.T) {
 // format follows: a datetime column made a date shows dates, not
 // "2024-01-15 00:00:00".
 func TestColumnTypeChangeRewritesAndReformats(t *testing.T) {
-	em := newEmulators(t, map[string]int{"Leads": 15, "Deals": 2})
-	cfg := writeMapping(t, string(demoMapping))
-	stateRun(t, em, cfg)
-	noted := noteLead(t, em, "Leads")
+	em, cfg, noted := syncedDemoWithNote(t, 15, 2)
 
 	cfg = writeMapping(t, strings.Replace(string(demoMapping), "{ header: Modified, field: Modified_Time }",
 		"{ header: Modified, field: Modified_Time, type: date }", 1))
