@@ -37,14 +37,21 @@ func stateRun(t *testing.T, em *emulators, cfg string, args ...string) (log, sum
 	return stderr, string(b)
 }
 
-// syncedDemoWithNote syncs the demo mapping once over leads and deals
-// records, types a note on a lead's row and returns the emulators, the
-// mapping file and the noted lead.
-func syncedDemoWithNote(t *testing.T, leads, deals int) (em *emulators, cfg, noted string) {
+// syncedDemo syncs the demo mapping once over leads and deals records and
+// returns the emulators and the mapping file.
+func syncedDemo(t *testing.T, leads, deals int) (em *emulators, cfg string) {
 	t.Helper()
 	em = newEmulators(t, map[string]int{"Leads": leads, "Deals": deals})
 	cfg = writeMapping(t, string(demoMapping))
 	stateRun(t, em, cfg)
+	return em, cfg
+}
+
+// syncedDemoWithNote is syncedDemo, then a note typed on a lead's row; it
+// also returns the noted lead.
+func syncedDemoWithNote(t *testing.T, leads, deals int) (em *emulators, cfg, noted string) {
+	t.Helper()
+	em, cfg = syncedDemo(t, leads, deals)
 	return em, cfg, noteLead(t, em, "Leads")
 }
 
@@ -207,9 +214,7 @@ func TestRenamedTabIsFollowed(t *testing.T) {
 }
 
 func TestDeletedTabIsRecreatedInFull(t *testing.T) {
-	em := newEmulators(t, map[string]int{"Leads": 20, "Deals": 2})
-	cfg := writeMapping(t, string(demoMapping))
-	stateRun(t, em, cfg)
+	em, cfg := syncedDemo(t, 20, 2)
 	em.zoho.Advance(time.Hour)
 	em.zoho.Update("Leads", em.zoho.IDs("Leads")[0], map[string]any{"Lead_Status": "Contacted"})
 	em.sheets.DeleteSheet(em.spreadsheetID, "Leads")

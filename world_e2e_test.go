@@ -117,9 +117,7 @@ func leadsFingerprint(t *testing.T, em *emulators) string {
 }
 
 func TestWorldHeaderCaseAndOrderChangeCostsNothing(t *testing.T) {
-	em := newEmulators(t, map[string]int{"Leads": 12, "Deals": 2})
-	cfg := writeMapping(t, string(demoMapping))
-	stateRun(t, em, cfg)
+	em, cfg := syncedDemo(t, 12, 2)
 	m := strings.Replace(string(demoMapping), "{ header: Status, field: Lead_Status }", "{ header: '  status ', field: Lead_Status }", 1)
 	m = strings.Replace(m, "      - { header: Company, field: Company }\n", "", 1)
 	m = strings.Replace(m, "      - { header: Modified, field: Modified_Time }\n", "      - { header: Modified, field: Modified_Time }\n      - { header: Company, field: Company }\n", 1)
