@@ -50,8 +50,8 @@ func checkEntry(ctx context.Context, cfg *config.Config, i int, src zsync.Source
 	}
 	var cond zsync.Condition
 	if m.Filter != nil {
-		if cond, err = m.Filter.Bind(schema); err != nil {
-			for _, ce := range config.ErrorList(cfg.LocateFilter(i, err)) {
+		if cond, err = (locatedFilter{m.Filter, cfg, i}).Bind(schema); err != nil {
+			for _, ce := range config.ErrorList(err) {
 				fail(ce)
 			}
 			ok = false

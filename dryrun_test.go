@@ -8,11 +8,7 @@ import (
 )
 
 func TestDryRunShowsTheChange(t *testing.T) {
-	em := newEmulators(t, map[string]int{"Leads": 6, "Deals": 2})
-	cfg := writeMapping(t, string(demoMapping))
-	if code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg); code != 0 {
-		t.Fatalf("exit %d\n%s", code, stderr)
-	}
+	em, cfg := syncedDemo(t, 6, 2)
 	em.zoho.Advance(time.Hour)
 	ids := em.zoho.IDs("Leads")
 	em.zoho.Update("Leads", ids[0], map[string]any{"Lead_Status": "Junk Lead"})
@@ -116,11 +112,7 @@ func TestDryRunTableEscapesControlCharacters(t *testing.T) {
 // --dry-run-limit 0 shows the counts only: a tab with changes must not
 // read "no change".
 func TestDryRunLimitZeroIsNotNoChange(t *testing.T) {
-	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 1})
-	cfg := writeMapping(t, string(demoMapping))
-	if code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg); code != 0 {
-		t.Fatalf("exit %d\n%s", code, stderr)
-	}
+	em, cfg := syncedDemo(t, 3, 1)
 	em.zoho.Advance(time.Hour)
 	em.zoho.Update("Leads", em.zoho.IDs("Leads")[0], map[string]any{"Lead_Status": "Junk Lead"})
 	em.zoho.Create("Leads", map[string]any{"Last_Name": "New", "Company": "Acme"})

@@ -3,13 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,28 +142,9 @@ func TestEndToEndKilledHalfWayThenRerunEndsExact(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Leads": 300, "Deals": 40})
 	cfg := writeMapping(t, string(demoMapping))
 
-	cmd := exec.Command(binPath, "--once", "--config", cfg)
-	cmd.Env = []string{"HOME=" + t.TempDir()}
-	for k, v := range em.env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
 	// Kill the process as its first write to the spreadsheet arrives.
-	var killed atomic.Bool
-	var proc atomic.Pointer[os.Process]
-	em.sheets.OnRequest(func(r *http.Request) {
-		if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "values:batchUpdate") && killed.CompareAndSwap(false, true) {
-			for proc.Load() == nil {
-				time.Sleep(time.Millisecond)
-			}
-			proc.Load().Kill()
-		}
-	})
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	proc.Store(cmd.Process)
-	_ = cmd.Wait()
-	if !killed.Load() {
+	killed := runBinHitAtFirstWrite(t, em, func(p *os.Process) { p.Kill() }, "--once", "--config", cfg)
+	if !killed {
 		t.Fatal("the run never reached a write")
 	}
 	em.sheets.OnRequest(nil)

@@ -7,10 +7,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	gosync "sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -304,28 +302,8 @@ func TestTwoProcessesOnOneSpreadsheet(t *testing.T) {
 	// SIGTERM during the first write: the run finishes that write,
 	// releases the lease and exits.
 	changeCRM(em, rng, 9)
-	var once atomic.Bool
-	var proc atomic.Pointer[os.Process]
-	em.sheets.OnRequest(func(r *http.Request) {
-		if strings.Contains(r.URL.Path, "values:batchUpdate") && once.CompareAndSwap(false, true) {
-			for proc.Load() == nil {
-				time.Sleep(time.Millisecond)
-			}
-			proc.Load().Signal(syscall.SIGTERM)
-		}
-	})
-	cmd := exec.Command(binPath, "--once", "--config", cfg)
-	cmd.Env = []string{"HOME=" + t.TempDir()}
-	for k, v := range em.env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	proc.Store(cmd.Process)
-	_ = cmd.Wait()
-	em.sheets.OnRequest(nil)
-	if !once.Load() {
+	wrote := runBinHitAtFirstWrite(t, em, func(p *os.Process) { p.Signal(syscall.SIGTERM) }, "--once", "--config", cfg)
+	if !wrote {
 		t.Fatal("the run never wrote")
 	}
 	if k := leaseEntries(em); k != 0 {

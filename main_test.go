@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/zoho2sheets/zoho2sheets/zoho/zohotest"
 )
@@ -58,6 +61,35 @@ func runBin(t *testing.T, vars map[string]string, args ...string) binResult {
 		t.Fatalf("run %v: %v", args, err)
 	}
 	return binResult{code, out.String(), errb.String()}
+}
+
+// runBinHitAtFirstWrite runs the built binary like runBin, with em's
+// environment, and calls hit with its process while the run's first values
+// write is held at the Sheets emulator; it reports whether a write came.
+func runBinHitAtFirstWrite(t *testing.T, em *emulators, hit func(*os.Process), args ...string) bool {
+	t.Helper()
+	var came atomic.Bool
+	var proc atomic.Pointer[os.Process]
+	em.sheets.OnRequest(func(r *http.Request) {
+		if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "values:batchUpdate") && came.CompareAndSwap(false, true) {
+			for proc.Load() == nil {
+				time.Sleep(time.Millisecond)
+			}
+			hit(proc.Load())
+		}
+	})
+	defer em.sheets.OnRequest(nil)
+	cmd := exec.Command(binPath, args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	for k, v := range em.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	proc.Store(cmd.Process)
+	_ = cmd.Wait()
+	return came.Load()
 }
 
 // newEmulators starts both emulators for one test.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -49,10 +50,7 @@ func printSummary(w io.Writer, s *zsync.Summary) {
 	}
 	fmt.Fprintf(tw, "MODULE\tSHEET\tMODE\tREAD\tADDED%s\tUPDATED\tREMOVED\tMARKED\tUNCHANGED\tZOHO CALLS\tZOHO CREDITS\tSHEETS REQ\tDURATION\tRESULT\n", verb)
 	for _, m := range s.Modules {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n",
-			m.Module, m.Sheet, m.Mode, m.Read, m.Result.Added, m.Result.Updated, m.Result.Removed,
-			m.Result.Marked, m.Result.Unchanged, m.SourceCalls, m.SourceCredits, m.SinkRequests,
-			m.Duration.Round(time.Millisecond), result(m))
+		fmt.Fprintln(tw, strings.Join(summaryCells(m), "\t"))
 	}
 	tw.Flush()
 	for _, m := range s.Modules {
@@ -60,6 +58,15 @@ func printSummary(w io.Writer, s *zsync.Summary) {
 			fmt.Fprintf(w, "%s: %s\n", m.Sheet, n)
 		}
 	}
+}
+
+// summaryCells is one module's row of the run summary, the same columns in
+// the terminal table and the step summary.
+func summaryCells(m zsync.ModuleSummary) []string {
+	n := strconv.Itoa
+	return []string{m.Module, m.Sheet, string(m.Mode), n(m.Read), n(m.Result.Added), n(m.Result.Updated),
+		n(m.Result.Removed), n(m.Result.Marked), n(m.Result.Unchanged), n(m.SourceCalls), n(m.SourceCredits),
+		n(m.SinkRequests), m.Duration.Round(time.Millisecond).String(), result(m)}
 }
 
 func result(m zsync.ModuleSummary) string {
@@ -92,10 +99,11 @@ func writeStepSummary(path string, s *zsync.Summary) error {
 	fmt.Fprintln(f, "| Module | Sheet | Mode | Read | Added | Updated | Removed | Marked | Unchanged | Zoho calls | Zoho credits | Sheets requests | Duration | Result |")
 	fmt.Fprintln(f, "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
 	for _, m := range s.Modules {
-		fmt.Fprintf(f, "| %s | %s | %s | %d | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s |\n",
-			md(m.Module), md(m.Sheet), m.Mode, m.Read, m.Result.Added, m.Result.Updated, m.Result.Removed,
-			m.Result.Marked, m.Result.Unchanged, m.SourceCalls, m.SourceCredits, m.SinkRequests,
-			m.Duration.Round(time.Millisecond), md(result(m)))
+		cells := summaryCells(m)
+		for i, c := range cells {
+			cells[i] = md(c)
+		}
+		fmt.Fprintf(f, "| %s |\n", strings.Join(cells, " | "))
 	}
 	fmt.Fprintln(f)
 	notes := false

@@ -14,11 +14,7 @@ import (
 // A Google read and a Zoho call that never answer: each ends at
 // --request-timeout, is retried, and the run succeeds with the tab right.
 func TestOnceFinishesDespiteHungRequests(t *testing.T) {
-	em := newEmulators(t, map[string]int{"Leads": 6, "Deals": 3})
-	cfg := writeMapping(t, string(demoMapping))
-	if code, _, errs := inProcess(t, em, nil, "--once", "--config", cfg); code != 0 {
-		t.Fatalf("first run: exit %d\n%s", code, errs)
-	}
+	em, cfg := syncedDemo(t, 6, 3)
 	em.zoho.Advance(time.Hour)
 	em.zoho.Update("Leads", em.zoho.IDs("Leads")[0], map[string]any{"Lead_Status": "Contacted"})
 	em.sheets.InjectFault(sheetstest.Fault{Path: "values:batchGet", Hang: true})

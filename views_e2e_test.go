@@ -3,12 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -386,28 +383,8 @@ func TestViewKilledMidWriteThenRerunEndsExact(t *testing.T) {
 		em.zoho.Update("Deals", id, map[string]any{"Amount": 77777.0, "Stage": "Negotiation/Review"})
 	}
 
-	cmd := exec.Command(binPath, "--once", "--config", cfg)
-	cmd.Env = []string{"HOME=" + t.TempDir()}
-	for k, v := range em.env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var killed atomic.Bool
-	var proc atomic.Pointer[os.Process]
-	em.sheets.OnRequest(func(r *http.Request) {
-		if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "values:batchUpdate") && killed.CompareAndSwap(false, true) {
-			for proc.Load() == nil {
-				time.Sleep(time.Millisecond)
-			}
-			proc.Load().Kill()
-		}
-	})
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	proc.Store(cmd.Process)
-	_ = cmd.Wait()
-	em.sheets.OnRequest(nil)
-	if !killed.Load() {
+	killed := runBinHitAtFirstWrite(t, em, func(p *os.Process) { p.Kill() }, "--once", "--config", cfg)
+	if !killed {
 		t.Fatal("the run never reached a write")
 	}
 	expireLeases(t, em)

@@ -6,10 +6,8 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,10 +31,7 @@ func addColumns(mapping string, cols ...string) string {
 }
 
 func TestWorldRenamedAndColumnAdded(t *testing.T) {
-	em := newEmulators(t, map[string]int{"Leads": 12, "Deals": 2})
-	cfg := writeMapping(t, string(demoMapping))
-	stateRun(t, em, cfg)
-	noted := noteLead(t, em, "Leads")
+	em, cfg, noted := syncedDemoWithNote(t, 12, 2)
 	em.sheets.RenameSheet(em.spreadsheetID, "Leads", "Leads (EU)")
 	em.zoho.Advance(time.Hour)
 	em.zoho.Update("Leads", em.zoho.IDs("Leads")[3], map[string]any{"Lead_Status": "Contacted"})
@@ -57,10 +52,7 @@ func TestWorldRenamedAndColumnAdded(t *testing.T) {
 // A first edit's run fails half-way (the sheet refuses the values write);
 // a second edit follows. The next run must fill both columns everywhere.
 func TestWorldTwoEditsFirstRunFailed(t *testing.T) {
-	em := newEmulators(t, map[string]int{"Leads": 12, "Deals": 2})
-	cfg := writeMapping(t, string(demoMapping))
-	stateRun(t, em, cfg)
-	noted := noteLead(t, em, "Leads")
+	em, cfg, noted := syncedDemoWithNote(t, 12, 2)
 	one := addColumns(string(demoMapping), "Email")
 	cfg = writeMapping(t, one)
 	em.sheets.InjectFault(sheetsFault(http.StatusBadRequest, "values:batchUpdate", 1))
@@ -90,29 +82,11 @@ func TestWorldKilledDuringRewriteAfterMappingChange(t *testing.T) {
 	fp := leadsFingerprint(t, em)
 	cfg = writeMapping(t, addColumns(string(demoMapping), "Email"))
 
-	cmd := exec.Command(binPath, "--once", "--config", cfg)
-	cmd.Env = []string{"HOME=" + t.TempDir()}
-	for k, v := range em.env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var killed atomic.Bool
-	var proc atomic.Pointer[os.Process]
-	em.sheets.OnRequest(func(r *http.Request) {
-		if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "values:batchUpdate") && killed.CompareAndSwap(false, true) {
-			for proc.Load() == nil {
-				time.Sleep(time.Millisecond)
-			}
-			proc.Load().Kill()
-			time.Sleep(50 * time.Millisecond)
-		}
-	})
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	proc.Store(cmd.Process)
-	_ = cmd.Wait()
-	em.sheets.OnRequest(nil)
-	if !killed.Load() {
+	killed := runBinHitAtFirstWrite(t, em, func(p *os.Process) {
+		p.Kill()
+		time.Sleep(50 * time.Millisecond)
+	}, "--once", "--config", cfg)
+	if !killed {
 		t.Fatal("never reached a write")
 	}
 	if got := leadsFingerprint(t, em); got != fp {
@@ -143,9 +117,7 @@ func leadsFingerprint(t *testing.T, em *emulators) string {
 }
 
 func TestWorldHeaderCaseAndOrderChangeCostsNothing(t *testing.T) {
-	em := newEmulators(t, map[string]int{"Leads": 12, "Deals": 2})
-	cfg := writeMapping(t, string(demoMapping))
-	stateRun(t, em, cfg)
+	em, cfg := syncedDemo(t, 12, 2)
 	m := strings.Replace(string(demoMapping), "{ header: Status, field: Lead_Status }", "{ header: '  status ', field: Lead_Status }", 1)
 	m = strings.Replace(m, "      - { header: Company, field: Company }\n", "", 1)
 	m = strings.Replace(m, "      - { header: Modified, field: Modified_Time }\n", "      - { header: Modified, field: Modified_Time }\n      - { header: Company, field: Company }\n", 1)
@@ -160,10 +132,7 @@ func TestWorldHeaderCaseAndOrderChangeCostsNothing(t *testing.T) {
 }
 
 func TestWorldTabsSwapTitles(t *testing.T) {
-	em := newEmulators(t, map[string]int{"Leads": 12, "Deals": 5})
-	cfg := writeMapping(t, string(demoMapping))
-	stateRun(t, em, cfg)
-	noted := noteLead(t, em, "Leads")
+	em, cfg, noted := syncedDemoWithNote(t, 12, 5)
 	em.sheets.RenameSheet(em.spreadsheetID, "Leads", "tmp")
 	em.sheets.RenameSheet(em.spreadsheetID, "Deals", "Leads")
 	em.sheets.RenameSheet(em.spreadsheetID, "tmp", "Deals")
@@ -249,10 +218,7 @@ func TestWorldLeaseWaitDoesNotCountTowardsTheRunDeadline(t *testing.T) {
 // A column's header renamed in the mapping: the new header is filled for
 // every record, the old column stays as it was, notes stay on their rows.
 func TestWorldHeaderRenamedKeepsNotes(t *testing.T) {
-	em := newEmulators(t, map[string]int{"Leads": 10, "Deals": 2})
-	cfg := writeMapping(t, string(demoMapping))
-	stateRun(t, em, cfg)
-	noted := noteLead(t, em, "Leads")
+	em, cfg, noted := syncedDemoWithNote(t, 10, 2)
 	em.sheets.SortRows(em.spreadsheetID, "Leads", 1, false)
 	cfg = writeMapping(t, strings.Replace(string(demoMapping), "{ header: Status, field: Lead_Status }", "{ header: Lead status, field: Lead_Status }", 1))
 	log, _ := stateRun(t, em, cfg)
