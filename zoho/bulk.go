@@ -166,6 +166,7 @@ type bulkJob struct {
 
 func (c *Client) bulkRead(ctx context.Context, q BulkQuery, meta map[string]zsync.Field, yield func(zsync.Record, error) bool) bool {
 	page, token := 1, ""
+	guard := pageGuard{op: "bulk read " + q.Module}
 	for {
 		job, err := c.bulkCreate(ctx, q, page, token)
 		if err != nil {
@@ -183,8 +184,22 @@ func (c *Client) bulkRead(ctx context.Context, q BulkQuery, meta map[string]zsyn
 		if job.Result == nil || !job.Result.MoreRecords {
 			return true
 		}
+		// Each job is a long export: one repeated for ever would never end.
+		err = guard.next(job.Result.Count, "", true)
+		if token == "" && err == nil {
+			err = guard.page(page, job.Result.Page) // result.page is undocumented with a token
+		}
+		if err != nil {
+			yield(zsync.Record{}, err)
+			return false
+		}
+		if token = job.Result.NextPageToken; token != "" {
+			if err := guard.token(token); err != nil {
+				yield(zsync.Record{}, err)
+				return false
+			}
+		}
 		page++
-		token = job.Result.NextPageToken
 	}
 }
 

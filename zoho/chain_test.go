@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -28,6 +29,8 @@ type chainCRM struct {
 	mu    sync.Mutex
 	jobs  map[string]time.Time // job id → criteria (Modified_Time >=)
 	polls int
+	// endless makes every job say more records follow, with the same token.
+	endless bool
 }
 
 func newChainCRM(t *testing.T, w *wire, n, limit int) *chainCRM {
@@ -134,8 +137,11 @@ func (f *chainCRM) poll(rw http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Unlock()
 	id := r.PathValue("id")
-	writeJSON(rw, 200, map[string]any{"data": []map[string]any{{"id": id, "state": state,
-		"result": map[string]any{"page": 1, "count": 1, "download_url": "/crm/bulk/v8/read/" + id + "/result", "more_records": false}}}})
+	result := map[string]any{"page": 1, "count": 1, "download_url": "/crm/bulk/v8/read/" + id + "/result", "more_records": false}
+	if f.endless {
+		result["more_records"], result["next_page_token"] = true, "same-token"
+	}
+	writeJSON(rw, 200, map[string]any{"data": []map[string]any{{"id": id, "state": state, "result": result}}})
 }
 
 func (f *chainCRM) result(rw http.ResponseWriter, r *http.Request) {
@@ -210,6 +216,26 @@ func TestReadPastChainLimit(t *testing.T) {
 		if !strings.Contains(w.Logs(), "Bulk Read") {
 			t.Errorf("switch to Bulk Read not logged")
 		}
+	})
+	t.Run("BulkReadSameTokenStops", func(t *testing.T) {
+		c, w := setup(t)
+		c.chainLimit, c.bulkMin = 400, 400
+		f := newChainCRM(t, w, 1001, 400)
+		f.endless = true
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := collect(c.Records(ctx, "Things", zsync.ReadOptions{Fields: []string{"N", "Owner"}}))
+		var pe *PagingError
+		if !errors.As(err, &pe) || !strings.Contains(err.Error(), "bulk read Things: Zoho's paging misbehaved: it sent the same page token twice") {
+			t.Fatalf("err = %v, want the same-token *PagingError", err)
+		}
+		f.mu.Lock()
+		n := len(f.jobs)
+		f.mu.Unlock()
+		if n != 2 {
+			t.Errorf("%d jobs created, want 2 (the second one repeats the token)", n)
+		}
+		assertNoSecrets(t, err.Error(), "same-token")
 	})
 	t.Run("IncrementalNeverUsesBulk", func(t *testing.T) {
 		c, w := setup(t)

@@ -254,6 +254,7 @@ func (c *Client) coqlPass(ctx context.Context, module string, cols []string, opt
 			lastT  time.Time
 			seen   map[string]struct{}
 			buf    = make([]zsync.Record, 0, coqlPageSize)
+			guard  = pageGuard{op: "coql " + module}
 		)
 		if !full {
 			seen = map[string]struct{}{}
@@ -285,6 +286,19 @@ func (c *Client) coqlPass(ctx context.Context, module string, cols []string, opt
 				yield(zsync.Record{}, err)
 				return false
 			}
+			var last zsync.Record
+			if len(buf) > 0 {
+				last = buf[len(buf)-1]
+			}
+			// A page ending where the last one did: Zoho ignored the paging condition.
+			if err := guard.next(len(buf), recordKey(last), info.MoreRecords); err != nil {
+				yield(zsync.Record{}, err)
+				return false
+			}
+			if info.MoreRecords && (last.ID == "" || !full && last.Modified.IsZero()) {
+				yield(zsync.Record{}, fmt.Errorf("zoho: %s: a record without id or Modified_Time; cannot page on", op))
+				return false
+			}
 			for _, r := range buf {
 				for _, k := range ucols {
 					if l, ok := r.Fields[k].(zsync.Lookup); ok {
@@ -303,17 +317,8 @@ func (c *Client) coqlPass(ctx context.Context, module string, cols []string, opt
 					return false
 				}
 			}
-			if len(buf) == 0 || !info.MoreRecords {
+			if !info.MoreRecords {
 				return true
-			}
-			last := buf[len(buf)-1]
-			if last.ID == "" || !full && last.Modified.IsZero() {
-				yield(zsync.Record{}, fmt.Errorf("zoho: %s: a record without id or Modified_Time; cannot page on", op))
-				return false
-			}
-			if last.ID == lastID && last.Modified.Equal(lastT) {
-				yield(zsync.Record{}, fmt.Errorf("zoho: %s: the page ends where the last one did; Zoho ignored the paging condition", op))
-				return false
 			}
 			lastID, lastT = last.ID, last.Modified
 		}
@@ -423,6 +428,7 @@ func (c *Client) userNames(ctx context.Context) (map[string]zsync.Lookup, error)
 		return c.users, nil
 	}
 	out := map[string]zsync.Lookup{}
+	guard := pageGuard{op: "list users", maxPages: maxListPages}
 	for page := 1; ; page++ {
 		var body struct {
 			Users []struct {
@@ -439,6 +445,16 @@ func (c *Client) userNames(ctx context.Context) (map[string]zsync.Lookup, error)
 		if err != nil {
 			return nil, err
 		}
+		if !found {
+			break
+		}
+		last := ""
+		if n := len(body.Users); n > 0 {
+			last = body.Users[n-1].ID
+		}
+		if err := guard.vetPage(page, body.Info, len(body.Users), last); err != nil {
+			return nil, err
+		}
 		for _, u := range body.Users {
 			name := u.FullName
 			if name == "" {
@@ -446,7 +462,7 @@ func (c *Client) userNames(ctx context.Context) (map[string]zsync.Lookup, error)
 			}
 			out[u.ID] = zsync.Lookup{ID: u.ID, Name: name, Email: u.Email}
 		}
-		if !found || !body.Info.MoreRecords || len(body.Users) == 0 {
+		if !body.Info.MoreRecords {
 			break
 		}
 	}

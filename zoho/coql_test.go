@@ -362,8 +362,9 @@ func TestCOQLStuckPageStops(t *testing.T) {
 				break
 			}
 		}
-		if err == nil || !strings.Contains(err.Error(), "paging condition") {
-			t.Errorf("since %v: after %d items: %v, want the paging-condition error", opts.Since, n, err)
+		var pe *zoho.PagingError
+		if !errors.As(err, &pe) || !strings.Contains(err.Error(), "same page twice") {
+			t.Errorf("since %v: after %d items: %v, want the same-page error", opts.Since, n, err)
 		}
 	}
 }

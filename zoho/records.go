@@ -195,6 +195,7 @@ func (c *Client) readPass(ctx context.Context, module string, fields []string, s
 		var (
 			page, inChain int
 			token         string
+			guard         = pageGuard{op: "list " + module}
 		)
 		hdr := http.Header{}
 		if !since.IsZero() {
@@ -217,9 +218,13 @@ func (c *Client) readPass(ctx context.Context, module string, fields []string, s
 			buf, info, err = c.recordsPage(ctx, op, path, q, hdr, meta, buf[:0])
 			if err != nil {
 				var ae *APIError
-				if errors.As(err, &ae) && ae.Code == "PAGINATION_LIMIT_EXCEEDED" && inChain > 0 {
-					break // the chain is spent: continue below
+				if errors.As(err, &ae) && inChain > 0 && (ae.Code == "PAGINATION_LIMIT_EXCEEDED" || ae.Code == "EXPIRED_VALUE") {
+					break // the chain is spent, or its token outlived its 24 h: continue below
 				}
+				yield(zsync.Record{}, err)
+				return false
+			}
+			if err := vetRecordsPage(&guard, token, page, buf, info); err != nil {
 				yield(zsync.Record{}, err)
 				return false
 			}
@@ -240,7 +245,7 @@ func (c *Client) readPass(ctx context.Context, module string, fields []string, s
 				}
 			}
 			inChain += len(buf)
-			if !info.MoreRecords || len(buf) == 0 && info.NextPageToken == "" {
+			if !info.MoreRecords {
 				return true
 			}
 			switch {
@@ -253,7 +258,9 @@ func (c *Client) readPass(ctx context.Context, module string, fields []string, s
 				yield(zsync.Record{}, fmt.Errorf("zoho: list %s: Zoho sent no page token and pages stop at %d records", module, discreteLimit))
 				return false
 			}
-			if inChain >= c.chainLimit {
+			// Zoho serves at most chainLimit records, in pages of at most
+			// perPage, per chain: past either, a new chain takes over.
+			if inChain >= c.chainLimit || guard.pages >= (c.chainLimit+perPage-1)/perPage {
 				break
 			}
 		}
@@ -273,6 +280,30 @@ func (c *Client) readPass(ctx context.Context, module string, fields []string, s
 		since = last.Add(-time.Second)
 		c.log.Info().Str("module", module).Int("read", total).Time("from", since).Msg("page-token chain exhausted; starting a new one")
 	}
+}
+
+// vetRecordsPage checks a Get Records answer before its records are used
+// (see pageGuard): asked for page (token ""), or with page_token token.
+func vetRecordsPage(g *pageGuard, token string, page int, buf []zsync.Record, info pageInfo) error {
+	last := ""
+	if len(buf) > 0 {
+		last = recordKey(buf[len(buf)-1])
+	}
+	var err error
+	if token == "" {
+		err = g.vetPage(page, info, len(buf), last)
+	} else {
+		err = g.next(len(buf), last, info.MoreRecords) // info.page is not documented with a token
+	}
+	if err == nil && info.MoreRecords && info.NextPageToken != "" {
+		err = g.token(info.NextPageToken)
+	}
+	return err
+}
+
+// recordKey identifies a version of a record: its id and Modified_Time.
+func recordKey(r zsync.Record) string {
+	return r.ID + " modified " + r.Modified.Format(time.RFC3339)
 }
 
 func has(m map[string]struct{}, k string) bool { _, ok := m[k]; return ok }
@@ -407,10 +438,7 @@ func setField(rec *zsync.Record, k, raw []byte, meta map[string]zsync.Field) {
 		return
 	}
 	if string(k) == "id" {
-		id, ok := jsonString(raw)
-		if !ok {
-			id = string(raw)
-		}
+		id := rawID(raw)
 		rec.ID = id
 		rec.Fields["id"] = id
 		return
@@ -451,6 +479,7 @@ func (c *Client) Deleted(ctx context.Context, module string, since time.Time) it
 		if !since.IsZero() {
 			hdr.Set("If-Modified-Since", ifModifiedSince(since))
 		}
+		guard := pageGuard{op: "list deleted " + module, maxPages: maxListPages}
 		for page := 1; ; page++ {
 			var body struct {
 				Data []struct {
@@ -490,11 +519,16 @@ func (c *Client) Deleted(ctx context.Context, module string, since time.Time) it
 			if empty {
 				return
 			}
+			last := ""
+			if n := len(body.Data); n > 0 {
+				last = rawID(body.Data[n-1].ID) + " deleted " + body.Data[n-1].DeletedTime
+			}
+			if err := guard.vetPage(page, body.Info, len(body.Data), last); err != nil {
+				yield(zsync.Deletion{}, err)
+				return
+			}
 			for _, d := range body.Data {
-				id, ok := jsonString(d.ID)
-				if !ok {
-					id = string(d.ID)
-				}
+				id := rawID(d.ID)
 				t, _ := time.Parse(time.RFC3339, d.DeletedTime)
 				if !since.IsZero() && !t.IsZero() && t.Before(since) {
 					continue
@@ -503,9 +537,17 @@ func (c *Client) Deleted(ctx context.Context, module string, since time.Time) it
 					return
 				}
 			}
-			if !body.Info.MoreRecords || len(body.Data) == 0 {
+			if !body.Info.MoreRecords {
 				return
 			}
 		}
 	}
+}
+
+// rawID reads an id Zoho sent as a JSON string or number.
+func rawID(raw []byte) string {
+	if id, ok := jsonString(raw); ok {
+		return id
+	}
+	return string(raw)
 }

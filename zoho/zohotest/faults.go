@@ -68,6 +68,10 @@ type Fault struct {
 	ContentType string
 	// Header is added to the answer (e.g. Retry-After).
 	Header http.Header
+	// Paging serves the request but bends its paging (see PagingFault).
+	Paging PagingFault
+
+	replay *pagingReplay // PageRepeated's answer, shared by the copies
 }
 
 type faultState struct {
@@ -77,6 +81,9 @@ type faultState struct {
 
 // InjectFault adds a fault. Faults apply to requests in arrival order.
 func (s *Server) InjectFault(f Fault) {
+	if f.Paging == PageRepeated {
+		f.replay = &pagingReplay{}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &faultState{f: f})
@@ -108,6 +115,10 @@ func (f *Fault) matches(r *http.Request) bool {
 		return false
 	}
 	if f.BodyContains != "" && !strings.Contains(string(peekBody(r)), f.BodyContains) {
+		return false
+	}
+	if f.Paging != "" && !strings.HasPrefix(r.URL.Path, "/crm/") ||
+		f.Paging == PageTokenRepeated && r.URL.Query().Get("page_token") == "" {
 		return false
 	}
 	switch {
@@ -201,6 +212,10 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f *Fault) (h
 	}
 	if f.CutBody {
 		return false, true
+	}
+	if f.Paging != "" {
+		s.servePaging(w, r, f)
+		return true, false
 	}
 	if f.Status == 0 {
 		return false, false
