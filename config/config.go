@@ -195,24 +195,12 @@ func ErrorList(err error) []*zsync.ConfigError {
 	return out
 }
 
-// Locate points mapping errors at the file: every *zsync.MappingError in
-// err (as returned by zsync.NewMapper for the named module) becomes a
-// *zsync.ConfigError with the file:line and key path of the column, so a
-// field unknown to Zoho reads like any other mistake in the file. Other
-// errors are returned unchanged.
-func (c *Config) Locate(module string, err error) error {
-	mi := -1
-	for i := range c.Modules {
-		if c.Modules[i].Module == module {
-			mi = i
-			break
-		}
-	}
-	return c.LocateEntry(mi, err)
-}
-
-// LocateEntry is Locate for the i-th module entry (several entries may map
-// one module).
+// LocateEntry points mapping errors at the file: every *zsync.MappingError
+// in err (as returned by zsync.NewSchemaMapper for module entry mi;
+// several entries may map one module) becomes a *zsync.ConfigError with the
+// file:line and key path of the column, so a field unknown to Zoho reads
+// like any other mistake in the file. Other errors, and any error for an
+// index out of range, are returned unchanged.
 func (c *Config) LocateEntry(mi int, err error) error {
 	if err == nil {
 		return nil

@@ -76,7 +76,7 @@ func TestShippedMapping(t *testing.T) {
 		"Deals":    {"Amount": zsync.KindNumber, "Closing Date": zsync.KindDate},
 	}
 	for _, m := range cfg.Modules {
-		mp, err := zsync.NewMapper(m.Specs(), crmFields[m.Module])
+		mp, err := zsync.NewSchemaMapper(m.Specs(), zsync.Schema{Fields: crmFields[m.Module]})
 		if err != nil {
 			t.Errorf("%s: %v", m.Module, err)
 			continue
@@ -91,7 +91,7 @@ func TestShippedMapping(t *testing.T) {
 		}
 	}
 	leads, _ := cfg.Module("Leads")
-	mp, _ := zsync.NewMapper(leads.Specs(), crmFields["Leads"])
+	mp, _ := zsync.NewSchemaMapper(leads.Specs(), zsync.Schema{Fields: crmFields["Leads"]})
 	row := mp.Row(zsync.Record{ID: "554023000003701012", Fields: map[string]zsync.Value{
 		"Full_Name":    "Ada Lovelace",
 		"Owner":        zsync.Lookup{ID: "1", Name: "Patricia Boyle"},
@@ -131,8 +131,8 @@ modules:
       - { header: Owner, field: Owner.nmae }
 `, noEnv)
 	m, _ := cfg.Module("Leads")
-	_, err := zsync.NewMapper(m.Specs(), crmFields["Leads"])
-	err = cfg.Locate("Leads", err)
+	_, err := zsync.NewSchemaMapper(m.Specs(), zsync.Schema{Fields: crmFields["Leads"]})
+	err = cfg.LocateEntry(0, err)
 	var got []string
 	for _, e := range config.ErrorList(err) {
 		got = append(got, e.Error())
@@ -144,11 +144,11 @@ modules:
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("located errors (-want +got):\n%s", d)
 	}
-	if cfg.Locate("Leads", nil) != nil {
-		t.Error("Locate(nil) != nil")
+	if cfg.LocateEntry(0, nil) != nil {
+		t.Error("LocateEntry(nil) != nil")
 	}
 	other := errors.New("boom")
-	if cfg.Locate("Leads", other) != other || cfg.Locate("Nope", other) != other {
-		t.Error("Locate changed an unrelated error")
+	if cfg.LocateEntry(0, other) != other || cfg.LocateEntry(-1, err) != err || cfg.LocateEntry(1, err) != err {
+		t.Error("LocateEntry changed an unrelated error, or one for an entry the file does not have")
 	}
 }

@@ -6,15 +6,6 @@ import (
 	"time"
 )
 
-// Format writes n back as filter text, canonically: keywords in lower case,
-// one space between tokens, relative dates kept, every and/or pair inside
-// another bracketed. Parsing the result gives the same condition.
-func Format(n Node) string {
-	var b strings.Builder
-	write(&b, n, true, func(_ *Cond, v Value) string { return formatValue(v) })
-	return b.String()
-}
-
 // Where renders the filter as a COQL WHERE condition (without the word
 // where), with relative dates resolved at now in now's location and every
 // value written as COQL wants it for its field: text, ids and dates quoted,

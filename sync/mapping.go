@@ -104,24 +104,20 @@ type Mapper struct {
 	link      func(id string) string // record address for link columns
 }
 
-// NewMapper resolves specs against a module's field metadata. It returns an
-// error (joining one *MappingError per bad column) when a column names a
-// field the module does not have, a lookup sub-field other than id, name or
-// email, an unknown type, or when the id column is missing or mapped twice.
+// NewSchemaMapper resolves specs against a module's field metadata
+// (schema.Fields) and that of its related modules (schema.Related), so
+// columns may read fields of related records through up to two lookups
+// (Account_Name.Industry, Contact_Name.Account_Name.Account_Name), typed
+// from the related module's field. It returns an error (joining one
+// *MappingError per bad column) when a column names a field the module
+// does not have, a lookup sub-field other than id, name or email, an
+// unknown type, or when the id column is missing or mapped twice.
 //
 // Kinds are inferred from each field's data_type unless the spec forces one:
 // datetime and date fields become date cells, integer, double, currency,
 // percent and decimal numbers, boolean bools; bigint (ids) and everything
 // else text. A path into a lookup (Owner.name) is text, and a lookup on its
 // own (Owner) shows its name.
-func NewMapper(specs []ColumnSpec, fields []Field) (*Mapper, error) {
-	return NewSchemaMapper(specs, Schema{Fields: fields})
-}
-
-// NewSchemaMapper is NewMapper with the metadata of related modules too, so
-// columns may read fields of related records through up to two lookups
-// (Account_Name.Industry, Contact_Name.Account_Name.Account_Name), typed
-// from the related module's field.
 func NewSchemaMapper(specs []ColumnSpec, schema Schema) (*Mapper, error) {
 	m := &Mapper{key: -1}
 	var errs []error
