@@ -46,7 +46,7 @@ func ifModifiedSince(t time.Time) string {
 // cached; Fields refreshes it). More than one pass (over 50 columns, or a
 // fallback with related paths or a filter) holds the module in memory and
 // merges by id; otherwise memory stays at one page. Errors are *APIError,
-// *TokenError or the context's.
+// *TokenError, *PagingError (Zoho's paging went wrong) or the context's.
 // https://www.zoho.com/crm/developer/docs/api/v8/Get-Records-through-COQL-Query.html
 // https://www.zoho.com/crm/developer/docs/api/v8/get-records.html
 func (c *Client) Records(ctx context.Context, module string, opts zsync.ReadOptions) iter.Seq2[zsync.Record, error] {

@@ -19,6 +19,7 @@ import (
 //	srv.InjectFault(zohotest.Fault{Path: "/crm/v8/*", Drop: true})
 //	srv.InjectFault(zohotest.Fault{Path: "/crm/v8/Deals", ExpireTokens: true, After: 2})
 //	srv.InjectFault(zohotest.Fault{Path: "/accounts/oauth/v2/token", Hang: true})
+//	srv.InjectFault(zohotest.Fault{Path: "/crm/v8/users", Paging: zohotest.PageRepeated, Times: -1})
 type Fault struct {
 	// Method matches the HTTP method; "" matches any.
 	Method string
