@@ -226,13 +226,21 @@ func TestHealthFailedBeforeAnyModule(t *testing.T) {
 	}
 }
 
+// serve returns new Metrics and a server of its Handler, closed when the
+// test ends.
+func serve(t *testing.T, opts ...metrics.Option) (*metrics.Metrics, *httptest.Server) {
+	t.Helper()
+	m := metrics.New(opts...)
+	srv := httptest.NewServer(m.Handler())
+	t.Cleanup(srv.Close)
+	return m, srv
+}
+
 // One module feeding two tabs (a mirror and a snapshot history of Deals):
 // each tab is its own series, and /healthz says which tab failed.
 func TestTwoTabsOfOneModule(t *testing.T) {
 	clk := newClock()
-	m := metrics.New(metrics.WithClock(clk.Now))
-	srv := httptest.NewServer(m.Handler())
-	defer srv.Close()
+	m, srv := serve(t, metrics.WithClock(clk.Now))
 
 	m.RunStarted()
 	m.ModuleDone("Deals", "Pipeline", true, 40, 4, 3, 2, 1, clk.Now())
@@ -263,9 +271,7 @@ func TestTwoTabsOfOneModule(t *testing.T) {
 // counted apart, and neither fails nor heals /healthz.
 func TestRunSkippedIsNotAFailure(t *testing.T) {
 	clk := newClock()
-	m := metrics.New(metrics.WithClock(clk.Now))
-	srv := httptest.NewServer(m.Handler())
-	defer srv.Close()
+	m, srv := serve(t, metrics.WithClock(clk.Now))
 
 	m.RunStarted()
 	m.RunSkipped()
