@@ -173,8 +173,8 @@ func TestDaemonMetricsAndHealthz(t *testing.T) {
 		t.Fatalf("healthz after a failed run = %d %q, want 503 naming Deals", code, body)
 	}
 	_, m := get(t, "http://"+addr+"/metrics")
-	for _, want := range []string{`zoho2sheets_last_run_success{module="Deals"} 0`, `zoho2sheets_last_run_success{module="Leads"} 1`,
-		`zoho2sheets_api_calls_total{service="zoho",status="500"}`, `zoho2sheets_records_read_total{module="Leads"} 5`} {
+	for _, want := range []string{`zoho2sheets_last_run_success{module="Deals",sheet="Deals"} 0`, `zoho2sheets_last_run_success{module="Leads",sheet="Leads"} 1`,
+		`zoho2sheets_api_calls_total{service="zoho",status="500"}`, `zoho2sheets_records_read_total{module="Leads",sheet="Leads"} 5`} {
 		if !strings.Contains(m, want) {
 			t.Errorf("metrics lack %s", want)
 		}
@@ -190,7 +190,7 @@ func TestDaemonMetricsAndHealthz(t *testing.T) {
 		return c == 200
 	})
 	_, m = get(t, "http://"+addr+"/metrics")
-	if !strings.Contains(m, `zoho2sheets_last_run_success{module="Deals"} 1`) {
+	if !strings.Contains(m, `zoho2sheets_last_run_success{module="Deals",sheet="Deals"} 1`) {
 		t.Errorf("Deals not healthy in metrics after a good run:\n%s", m)
 	}
 }
@@ -296,5 +296,90 @@ func TestDailyDigestPostedOnceADay(t *testing.T) {
 	}
 	if !r.digest.Since.Equal(now) || r.digest.Runs != 0 {
 		t.Fatalf("digest not restarted: %+v", r.digest)
+	}
+}
+
+// demoWithDealsView is the demo mapping plus a second tab of Deals (a
+// view), so one module feeds two tabs.
+var demoWithDealsView = string(demoMapping) + `
+  - module: Deals
+    sheet: Open deals
+    filter: Stage is not null
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Deal, field: Deal_Name }
+`
+
+// Two tabs of one module, one failing: each tab has its own series, and
+// /healthz and the alert say which tab failed.
+func TestDaemonMetricsAndAlertsPerTab(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 4})
+	addr := freeAddr(t)
+	got := make(chan map[string]any, 8)
+	hook := newWebhook(t, got)
+	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", BodyContains: "Stage is not null", Status: 403,
+		Code: "NO_PERMISSION", Message: "permission denied", Times: -1})
+	d := startDaemon(t, em, scheduled(demoWithDealsView, "@every 1s"), map[string]string{"ZOHO2SHEETS_WEBHOOK": hook},
+		"--metrics-addr", addr)
+	waitFor(t, "a failed run", func() bool { return d.count("run failed") >= 1 })
+
+	code, body := get(t, "http://"+addr+"/healthz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "module Deals (tab Open deals): ") {
+		t.Fatalf("healthz = %d %q, want 503 naming Deals' Open deals tab", code, body)
+	}
+	if strings.Count(body, "module ") != 1 {
+		t.Errorf("healthz names more than the failed tab: %q", body)
+	}
+	_, m := get(t, "http://"+addr+"/metrics")
+	for _, want := range []string{
+		`zoho2sheets_last_run_success{module="Deals",sheet="Deals"} 1`,
+		`zoho2sheets_last_run_success{module="Deals",sheet="Open deals"} 0`,
+		`zoho2sheets_last_success_timestamp_seconds{module="Deals",sheet="Open deals"} 0`,
+		`zoho2sheets_records_read_total{module="Deals",sheet="Deals"} 4`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	select {
+	case msg := <-got:
+		if msg["module"] != "Deals" || msg["sheet"] != "Open deals" ||
+			!strings.Contains(fmt.Sprint(msg["summary"]), "sync of Deals (tab Open deals) failed") {
+			t.Fatalf("alert = %v, want one naming Deals' Open deals tab", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no alert received")
+	}
+}
+
+// A daemon run that finds another run holding the lease is counted as
+// skipped, not failed, and neither alerts nor turns /healthz red.
+func TestDaemonLeaseBusyRunIsNotAFailure(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 2, "Deals": 1})
+	l := holdLease(t, em)
+	defer l.Release(context.Background())
+	addr := freeAddr(t)
+	got := make(chan map[string]any, 8)
+	hook := newWebhook(t, got)
+	d := startDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), map[string]string{"ZOHO2SHEETS_WEBHOOK": hook},
+		"--metrics-addr", addr, "--wait", "0s")
+	waitFor(t, "two skipped runs", func() bool { return d.count("another run holds the lease: nothing done") >= 2 })
+
+	_, m := get(t, "http://"+addr+"/metrics")
+	for _, want := range []string{`zoho2sheets_runs_total{result="failed"} 0`, `zoho2sheets_runs_total{result="skipped_lease_busy"} `} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(m, `zoho2sheets_runs_total{result="skipped_lease_busy"} 0`) {
+		t.Error("skipped runs not counted")
+	}
+	if code, body := get(t, "http://"+addr+"/healthz"); code != http.StatusOK {
+		t.Errorf("healthz after skipped runs = %d %q, want 200", code, body)
+	}
+	select {
+	case msg := <-got:
+		t.Fatalf("a skipped run alerted: %v", msg)
+	default:
 	}
 }

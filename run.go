@@ -223,10 +223,11 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 	opts.Deadline = r.deadline // counted from when the run holds the lease
 	sum, err := r.job.Run(ctx, opts)
 	if busy := (*zsync.LeaseBusyError)(nil); errors.As(err, &busy) {
-		// Not a failure to alert on: the other run is doing the work.
+		// Not a failure to alert on or count as one: the other run is
+		// doing the work.
 		r.log.Warn().Err(busy).Msg("another run holds the lease: nothing done")
 		logSummary(r.log, sum)
-		r.metrics.RunDone(false, sum.Duration, r.e.now())
+		r.metrics.RunSkipped()
 		return sum, busy
 	}
 	if ctx.Err() == nil && sum.DeadlineExceeded {
@@ -271,20 +272,21 @@ func (r *runner) postDigest(ctx context.Context, ok bool) {
 	r.digest = &alert.Digest{Since: now}
 }
 
-// moduleDone feeds one module's outcome to the metrics.
+// moduleDone feeds one mapping entry's outcome (its module and tab) to the
+// metrics and the digest.
 func (r *runner) moduleDone(m zsync.ModuleSummary) {
 	res := m.Result
-	r.metrics.ModuleDone(m.Module, m.Err == nil, m.Read, res.Added, res.Updated, res.Removed, res.Marked, r.e.now())
+	r.metrics.ModuleDone(m.Module, m.Sheet, m.Err == nil, m.Read, res.Added, res.Updated, res.Removed, res.Marked, r.e.now())
 	if m.Err != nil {
-		r.metrics.ModuleFailed(m.Module, m.Err.Error())
+		r.metrics.ModuleFailed(m.Module, m.Sheet, m.Err.Error())
 	}
 	if r.digest != nil {
-		r.digest.AddModule(m.Module, m.Err == nil, m.Read, res.Added, res.Updated, res.Removed, res.Marked, r.e.now())
+		r.digest.AddModule(m.Module, m.Sheet, m.Err == nil, m.Read, res.Added, res.Updated, res.Removed, res.Marked, r.e.now())
 	}
 }
 
-// alert posts one message per failed module (or for the run, when it failed
-// before any module ran).
+// alert posts one message per failed mapping entry, naming its module and
+// tab (or one for the run, when it failed before any entry ran).
 func (r *runner) alert(ctx context.Context, sum *zsync.Summary, err error) {
 	if r.notifier == nil {
 		return
@@ -297,9 +299,9 @@ func (r *runner) alert(ctx context.Context, sum *zsync.Summary, err error) {
 		if errors.Is(m.Err, zsync.ErrInterrupted) {
 			continue // a requested stop, not a failure anyone must act on
 		}
-		f := alert.Failure{Module: m.Module, Err: m.Err.Error(), Hint: zsync.Hint(m.Err), Run: sum.Started}
+		f := alert.Failure{Module: m.Module, Sheet: m.Sheet, Err: m.Err.Error(), Hint: zsync.Hint(m.Err), Run: sum.Started}
 		if aerr := r.notifier.Failure(ctx, f); aerr != nil {
-			r.log.Warn().Err(aerr).Str("module", m.Module).Msg("could not post the failure alert")
+			r.log.Warn().Err(aerr).Str("module", m.Module).Str("sheet", m.Sheet).Msg("could not post the failure alert")
 		}
 	}
 }

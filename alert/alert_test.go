@@ -329,11 +329,13 @@ func TestDigest(t *testing.T) {
 	var d alert.Digest
 	d.Since = fixedNow().Add(-24 * time.Hour)
 	d.AddRun(true)
-	d.AddModule("Leads", true, 100, 10, 80, 1, 0, fixedNow().Add(-2*time.Hour))
-	d.AddModule("Deals", true, 5, 5, 0, 0, 0, fixedNow().Add(-2*time.Hour))
+	d.AddModule("Leads", "", true, 100, 10, 80, 1, 0, fixedNow().Add(-2*time.Hour))
+	d.AddModule("Deals", "Deals", true, 5, 5, 0, 0, 0, fixedNow().Add(-2*time.Hour))
+	d.AddModule("Deals", "Pipeline history", true, 7, 7, 0, 0, 0, fixedNow().Add(-2*time.Hour))
 	d.AddRun(false)
-	d.AddModule("Leads", true, 20, 2, 18, 0, 0, fixedNow().Add(-time.Hour))
-	d.AddModule("Deals", false, 0, 0, 0, 0, 0, fixedNow().Add(-time.Hour))
+	d.AddModule("Leads", "Leads", true, 20, 2, 18, 0, 0, fixedNow().Add(-time.Hour))
+	d.AddModule("Deals", "Deals", false, 0, 0, 0, 0, 0, fixedNow().Add(-time.Hour))
+	d.AddModule("Deals", "Pipeline history", true, 7, 7, 0, 0, 0, fixedNow().Add(-time.Hour))
 	if err := n.Digest(context.Background(), d); err != nil {
 		t.Fatalf("Digest: %v", err)
 	}
@@ -343,12 +345,15 @@ func TestDigest(t *testing.T) {
 		"time": "2026-03-01T06:30:00Z", "since": "2026-02-28T06:30:00Z",
 		"runs": 2.0, "failed_runs": 1.0,
 		"modules": []any{
-			map[string]any{"module": "Deals", "read": 5.0, "added": 5.0, "updated": 0.0, "removed": 0.0, "marked": 0.0,
+			map[string]any{"module": "Deals", "sheet": "Deals", "read": 5.0, "added": 5.0, "updated": 0.0, "removed": 0.0, "marked": 0.0,
 				"failures": 1.0, "last_success": "2026-03-01T04:30:00Z"},
-			map[string]any{"module": "Leads", "read": 120.0, "added": 12.0, "updated": 98.0, "removed": 1.0, "marked": 0.0,
+			map[string]any{"module": "Deals", "sheet": "Pipeline history", "read": 14.0, "added": 14.0, "updated": 0.0, "removed": 0.0, "marked": 0.0,
+				"failures": 0.0, "last_success": "2026-03-01T05:30:00Z"},
+			map[string]any{"module": "Leads", "sheet": "Leads", "read": 120.0, "added": 12.0, "updated": 98.0, "removed": 1.0, "marked": 0.0,
 				"failures": 0.0, "last_success": "2026-03-01T05:30:00Z"},
 		},
 		"summary": "zoho2sheets daily digest: 2 runs (1 failed); Deals: 5 read, 5 added, 0 updated, 0 removed, 0 marked, 1 failures; " +
+			"Deals (tab Pipeline history): 14 read, 14 added, 0 updated, 0 removed, 0 marked; " +
 			"Leads: 120 read, 12 added, 98 updated, 1 removed, 0 marked",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -367,6 +372,51 @@ func TestDigest(t *testing.T) {
 	table := blocks[1].(map[string]any)["text"].(map[string]any)["text"].(string)
 	if !strings.Contains(table, "Leads") || !strings.Contains(table, "120") {
 		t.Errorf("Slack digest table lacks Leads' counts:\n%s", table)
+	}
+	if !strings.Contains(table, "Deals (tab Pipeline history)") {
+		t.Errorf("Slack digest table does not tell Deals' two tabs apart:\n%s", table)
+	}
+}
+
+func TestModuleTab(t *testing.T) {
+	for _, tc := range []struct{ module, sheet, want string }{
+		{"Leads", "", "Leads"},
+		{"Leads", "Leads", "Leads"},
+		{"Deals", "Pipeline history", "Deals (tab Pipeline history)"},
+	} {
+		if got := alert.ModuleTab(tc.module, tc.sheet); got != tc.want {
+			t.Errorf("ModuleTab(%q, %q) = %q, want %q", tc.module, tc.sheet, got, tc.want)
+		}
+	}
+}
+
+// Two tabs of one module must not produce alerts that read alike.
+func TestFailureNamesTheTab(t *testing.T) {
+	w := newWebhook(t)
+	n, _ := newNotifier(t, w, io.Discard)
+	for _, sheet := range []string{"Pipeline history", "Deals"} {
+		if err := n.Failure(context.Background(), alert.Failure{Module: "Deals", Sheet: sheet, Err: "boom"}); err != nil {
+			t.Fatalf("Failure: %v", err)
+		}
+	}
+	n.Format = alert.FormatSlack
+	if err := n.Failure(context.Background(), alert.Failure{Module: "Deals", Sheet: "Pipeline history", Err: "boom"}); err != nil {
+		t.Fatalf("Failure (Slack): %v", err)
+	}
+	bodies := w.Bodies()
+	hist, mirror := decode(t, bodies[0]), decode(t, bodies[1])
+	if hist["module"] != "Deals" || hist["sheet"] != "Pipeline history" ||
+		hist["summary"] != "zoho2sheets: sync of Deals (tab Pipeline history) failed: boom" {
+		t.Errorf("history tab's alert = %v, want module Deals, sheet and summary naming the tab", hist)
+	}
+	if mirror["sheet"] != "Deals" || mirror["summary"] != "zoho2sheets: sync of Deals failed: boom" {
+		t.Errorf("mirror tab's alert = %v, want sheet Deals and a summary without a tab", mirror)
+	}
+	slack := string(bodies[2])
+	for _, want := range []string{"sync of Deals (tab Pipeline history) failed", `*Tab:* Pipeline history`} {
+		if !strings.Contains(slack, want) {
+			t.Errorf("Slack alert lacks %q: %s", want, slack)
+		}
 	}
 }
 

@@ -8,13 +8,27 @@ import (
 	"time"
 )
 
-// Failure is one failed module (or a run that failed before any module).
+// Failure is one failed mapping entry (or a run that failed before any).
 // Err and Hint must already be free of secrets; they are scrubbed again.
 type Failure struct {
 	Module string
-	Err    string
-	Hint   string
-	Run    time.Time // when the run started (zero: now)
+	// Sheet is the entry's tab title: one module may feed several tabs,
+	// and the alert must say which one failed ("": none, the whole run).
+	Sheet string
+	Err   string
+	Hint  string
+	Run   time.Time // when the run started (zero: now)
+}
+
+// ModuleTab names a mapping entry for people: "Deals (tab Pipeline
+// history)", or just "Leads" when the tab is named after its module (or
+// sheet is empty), so the common one-tab-per-module case stays short
+// while two tabs of one module never read alike.
+func ModuleTab(module, sheet string) string {
+	if sheet == "" || sheet == module {
+		return module
+	}
+	return fmt.Sprintf("%s (tab %s)", module, sheet)
 }
 
 // Failure posts one failure alert. It returns an error (naming only the
@@ -24,17 +38,18 @@ func (n *Notifier) Failure(ctx context.Context, f Failure) error {
 	if module == "" {
 		module = "(run)"
 	}
+	sheet := Scrub(f.Sheet)
 	errText := truncate(Scrub(f.Err), 2000)
 	hint := truncate(Scrub(f.Hint), 500)
 	at := f.Run
 	if at.IsZero() {
 		at = n.now()
 	}
-	summary := fmt.Sprintf("%s: sync of %s failed: %s", n.app(), module, errText)
+	summary := fmt.Sprintf("%s: sync of %s failed: %s", n.app(), ModuleTab(module, sheet), errText)
 	if n.format() == FormatSlack {
-		return n.post(ctx, EventRunFailed, slackFailure(n.app(), module, errText, hint, at, summary))
+		return n.post(ctx, EventRunFailed, slackFailure(n.app(), module, sheet, errText, hint, at, summary))
 	}
-	return n.post(ctx, EventRunFailed, map[string]any{
+	payload := map[string]any{
 		"event":   EventRunFailed,
 		"app":     n.app(),
 		"module":  module,
@@ -42,11 +57,15 @@ func (n *Notifier) Failure(ctx context.Context, f Failure) error {
 		"hint":    hint,
 		"time":    at.UTC().Format(time.RFC3339),
 		"summary": summary,
-	})
+	}
+	if sheet != "" {
+		payload["sheet"] = sheet
+	}
+	return n.post(ctx, EventRunFailed, payload)
 }
 
-// Digest is the daily success digest: what each module did since the last
-// digest.
+// Digest is the daily success digest: what each mapping entry (a module's
+// tab) did since the last digest.
 type Digest struct {
 	// Since and Until bound the period (zero Until: now).
 	Since, Until time.Time
@@ -55,28 +74,33 @@ type Digest struct {
 	Modules      []DigestModule
 }
 
-// DigestModule is one module's totals in a Digest.
+// DigestModule is one mapping entry's totals in a Digest.
 type DigestModule struct {
 	Module                          string
-	Read                            int // records read
-	Added, Updated, Removed, Marked int // rows written
-	Failures                        int // failed runs of this module
+	Sheet                           string // the tab's title
+	Read                            int    // records read
+	Added, Updated, Removed, Marked int    // rows written
+	Failures                        int    // failed runs of this module
 	LastSuccess                     time.Time
 }
 
-// AddModule folds one module's outcome in one run into the digest (ok:
-// whether it succeeded; at: when it finished), so a daemon can keep one
-// Digest per day and post it once.
-func (d *Digest) AddModule(module string, ok bool, read, added, updated, removed, marked int, at time.Time) {
+// AddModule folds one mapping entry's outcome in one run into the digest
+// (sheet: its tab, "" for the module's name; ok: whether it succeeded; at:
+// when it finished), so a daemon can keep one Digest per day and post it
+// once. Two tabs of one module are counted apart.
+func (d *Digest) AddModule(module, sheet string, ok bool, read, added, updated, removed, marked int, at time.Time) {
+	if sheet == "" {
+		sheet = module
+	}
 	i := -1
 	for k := range d.Modules {
-		if d.Modules[k].Module == module {
+		if d.Modules[k].Module == module && d.Modules[k].Sheet == sheet {
 			i = k
 			break
 		}
 	}
 	if i < 0 {
-		d.Modules = append(d.Modules, DigestModule{Module: module})
+		d.Modules = append(d.Modules, DigestModule{Module: module, Sheet: sheet})
 		i = len(d.Modules) - 1
 	}
 	dm := &d.Modules[i]
@@ -110,13 +134,19 @@ func (n *Notifier) Digest(ctx context.Context, d Digest) error {
 		until = n.now()
 	}
 	mods := append([]DigestModule(nil), d.Modules...)
-	sort.Slice(mods, func(i, j int) bool { return mods[i].Module < mods[j].Module })
+	sort.Slice(mods, func(i, j int) bool {
+		if mods[i].Module != mods[j].Module {
+			return mods[i].Module < mods[j].Module
+		}
+		return mods[i].Sheet < mods[j].Sheet
+	})
 	summary := digestSummary(n.app(), d, mods)
 	if n.format() == FormatSlack {
 		return n.post(ctx, EventDigest, slackDigest(n.app(), d, mods, until, summary))
 	}
 	type jsonModule struct {
 		Module      string `json:"module"`
+		Sheet       string `json:"sheet,omitempty"`
 		Read        int    `json:"read"`
 		Added       int    `json:"added"`
 		Updated     int    `json:"updated"`
@@ -127,7 +157,7 @@ func (n *Notifier) Digest(ctx context.Context, d Digest) error {
 	}
 	jm := make([]jsonModule, len(mods))
 	for i, m := range mods {
-		jm[i] = jsonModule{Module: m.Module, Read: m.Read, Added: m.Added, Updated: m.Updated,
+		jm[i] = jsonModule{Module: m.Module, Sheet: Scrub(m.Sheet), Read: m.Read, Added: m.Added, Updated: m.Updated,
 			Removed: m.Removed, Marked: m.Marked, Failures: m.Failures}
 		if !m.LastSuccess.IsZero() {
 			jm[i].LastSuccess = m.LastSuccess.UTC().Format(time.RFC3339)
@@ -156,7 +186,7 @@ func digestSummary(app string, d Digest, mods []DigestModule) string {
 	}
 	for _, m := range mods {
 		fmt.Fprintf(&b, "; %s: %d read, %d added, %d updated, %d removed, %d marked",
-			m.Module, m.Read, m.Added, m.Updated, m.Removed, m.Marked)
+			Scrub(ModuleTab(m.Module, m.Sheet)), m.Read, m.Added, m.Updated, m.Removed, m.Marked)
 		if m.Failures > 0 {
 			fmt.Fprintf(&b, ", %d failures", m.Failures)
 		}
@@ -167,15 +197,19 @@ func digestSummary(app string, d Digest, mods []DigestModule) string {
 // Slack Block Kit limits: a section's text is at most 3000 characters, a
 // header's 150.
 
-func slackFailure(app, module, errText, hint string, at time.Time, summary string) map[string]any {
-	body := fmt.Sprintf("*Module:* %s\n*Error:*\n```%s```", slackEscape(module), slackEscape(errText))
+func slackFailure(app, module, sheet, errText, hint string, at time.Time, summary string) map[string]any {
+	body := "*Module:* " + slackEscape(module)
+	if ModuleTab(module, sheet) != module {
+		body += "\n*Tab:* " + slackEscape(sheet)
+	}
+	body += fmt.Sprintf("\n*Error:*\n```%s```", slackEscape(errText))
 	if hint != "" {
 		body += "\n*How to fix:* " + slackEscape(hint)
 	}
 	return map[string]any{
 		"text": slackEscape(summary),
 		"blocks": []any{
-			header(fmt.Sprintf(":rotating_light: %s: sync of %s failed", app, module)),
+			header(fmt.Sprintf(":rotating_light: %s: sync of %s failed", app, ModuleTab(module, sheet))),
 			section(body),
 			contextBlock("Run started " + at.UTC().Format(time.RFC3339)),
 		},
@@ -185,9 +219,9 @@ func slackFailure(app, module, errText, hint string, at time.Time, summary strin
 func slackDigest(app string, d Digest, mods []DigestModule, until time.Time, summary string) map[string]any {
 	var b strings.Builder
 	b.WriteString("```")
-	fmt.Fprintf(&b, "%-20s %8s %8s %8s %8s %8s %5s\n", "module", "read", "added", "updated", "removed", "marked", "fail")
+	fmt.Fprintf(&b, "%-32s %8s %8s %8s %8s %8s %5s\n", "module (tab)", "read", "added", "updated", "removed", "marked", "fail")
 	for _, m := range mods {
-		fmt.Fprintf(&b, "%-20s %8d %8d %8d %8d %8d %5d\n", truncate(m.Module, 20), m.Read, m.Added, m.Updated, m.Removed, m.Marked, m.Failures)
+		fmt.Fprintf(&b, "%-32s %8d %8d %8d %8d %8d %5d\n", truncate(Scrub(ModuleTab(m.Module, m.Sheet)), 32), m.Read, m.Added, m.Updated, m.Removed, m.Marked, m.Failures)
 	}
 	b.WriteString("```")
 	runs := fmt.Sprintf("%d runs, %d failed", d.Runs, d.FailedRuns)

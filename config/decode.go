@@ -149,6 +149,13 @@ func (d *decoder) decode(data []byte) *Config {
 	return cfg
 }
 
+// maxTabTitle is the longest tab title Google accepts, in characters.
+const maxTabTitle = 100
+
+func tooLongTitle(s string) string {
+	return fmt.Sprintf("tab title of %d characters (Google allows %d)", len([]rune(s)), maxTabTitle)
+}
+
 // statusTab reads status_tab: a tab title, true (the default title) or
 // false (no status tab).
 func (d *decoder) statusTab(e entry, mods []Module) string {
@@ -169,8 +176,8 @@ func (d *decoder) statusTab(e entry, mods []Module) string {
 	case s == "":
 		d.add(n, "status_tab", "empty tab title", hint)
 		return ""
-	case len([]rune(s)) > 100:
-		d.add(n, "status_tab", fmt.Sprintf("tab title of %d characters (Google allows 100)", len([]rune(s))), hint)
+	case len([]rune(s)) > maxTabTitle:
+		d.add(n, "status_tab", tooLongTitle(s), hint)
 		return ""
 	}
 	for _, m := range mods {
@@ -497,6 +504,12 @@ func (d *decoder) modules(n *yaml.Node) []Module {
 				m.Sheet = strings.TrimSpace(s)
 				sheetNode = resolve(e.val)
 			}
+		}
+		if len([]rune(m.Sheet)) > maxTabTitle {
+			// Google would refuse to create the tab, after the other
+			// entries were already written.
+			d.add(sheetNode, p+".sheet", tooLongTitle(m.Sheet),
+				fmt.Sprintf("give the tab a shorter title: sheet: <at most %d characters>", maxTabTitle))
 		}
 		if m.Sheet != "" {
 			if prev, dup := seenSheet[strings.ToLower(m.Sheet)]; dup {

@@ -1,6 +1,19 @@
 // Package metrics exposes what the zoho2sheets daemon is doing as Prometheus
 // metrics, and whether it is healthy, over HTTP (/metrics and /healthz).
 //
+// Per-entry metrics carry two labels: module (the CRM module) and sheet (the
+// tab's title). One module may feed several tabs (a mirror and a snapshot
+// history of Deals), each its own mapping entry with its own cursor and
+// outcome, so each gets its own series; sum by (module) to see a module as
+// a whole. /healthz names a failed entry as "module Deals (tab Pipeline
+// history)" (just "module Leads" when the tab is named after its module).
+//
+// zoho2sheets_runs_total counts runs by result: ok, failed, and
+// skipped_lease_busy for a run that found another run holding the
+// spreadsheet's lease (exit code 75). A skipped run did nothing and is not
+// a failure: it leaves /healthz and the last-run metrics as they were
+// (only the staleness check notices when runs keep being skipped).
+//
 // Metrics uses its own registry, never the global default one, so two
 // instances (tests, or a library user with its own metrics) never collide.
 // Every method is safe for concurrent use and a no-op on a nil *Metrics, so
@@ -13,12 +26,17 @@
 //	zoho.WithObserver(m.Observer(metrics.ServiceZoho))
 //	job.ModuleDone = func(s zsync.ModuleSummary) {
 //		r := s.Result
-//		m.ModuleDone(s.Module, s.Err == nil, s.Read, r.Added, r.Updated, r.Removed, r.Marked, time.Now())
+//		m.ModuleDone(s.Module, s.Sheet, s.Err == nil, s.Read, r.Added, r.Updated, r.Removed, r.Marked, time.Now())
 //		if s.Err != nil {
-//			m.ModuleFailed(s.Module, s.Err.Error())
+//			m.ModuleFailed(s.Module, s.Sheet, s.Err.Error())
 //		}
 //	}
-//	m.RunStarted(); sum, err := job.Run(ctx, opts); m.RunDone(err == nil, sum.Duration, time.Now())
+//	m.RunStarted(); sum, err := job.Run(ctx, opts)
+//	if busy := (*zsync.LeaseBusyError)(nil); errors.As(err, &busy) {
+//		m.RunSkipped()
+//	} else {
+//		m.RunDone(err == nil, sum.Duration, time.Now())
+//	}
 //	http.Serve(ln, m.Handler())                  // /metrics and /healthz
 package metrics
 
@@ -45,6 +63,13 @@ const DefaultSlack = 15 * time.Minute
 const (
 	ServiceZoho   = "zoho"
 	ServiceSheets = "sheets"
+)
+
+// Results of zoho2sheets_runs_total.
+const (
+	ResultOK               = "ok"
+	ResultFailed           = "failed"
+	ResultSkippedLeaseBusy = "skipped_lease_busy"
 )
 
 // Row write kinds of zoho2sheets_rows_written_total.
@@ -80,13 +105,13 @@ type Metrics struct {
 	interval time.Duration
 	lastOK   time.Time // last successful run
 	ranOnce  bool      // a run has finished (ok or not)
-	// failures are the modules that failed in the current run; failed is
+	// failures are the entries that failed in the current run; failed is
 	// what the last finished run failed on (empty when it succeeded).
 	failures []failure
 	failed   []failure
 }
 
-type failure struct{ module, err string }
+type failure struct{ module, sheet, err string }
 
 // Option configures New.
 type Option func(*Metrics)
@@ -124,13 +149,13 @@ func New(opts ...Option) *Metrics {
 	m.started = m.now()
 	f := factory{m.reg}
 	m.lastSuccess = f.gaugeVec("zoho2sheets_last_success_timestamp_seconds",
-		"Unix time of the last successful sync of the module.", "module")
+		"Unix time of the last successful sync of the module's tab (sheet).", "module", "sheet")
 	m.lastRunSuccess = f.gaugeVec("zoho2sheets_last_run_success",
-		"1 if the module's last sync succeeded, 0 if it failed.", "module")
+		"1 if the last sync of the module's tab (sheet) succeeded, 0 if it failed.", "module", "sheet")
 	m.recordsRead = f.counterVec("zoho2sheets_records_read_total",
-		"CRM records read.", "module")
+		"CRM records read, by module and tab (sheet).", "module", "sheet")
 	m.rowsWritten = f.counterVec("zoho2sheets_rows_written_total",
-		"Sheet rows written, by kind (added, updated, removed, marked).", "module", "kind")
+		"Sheet rows written, by module, tab (sheet) and kind (added, updated, removed, marked).", "module", "sheet", "kind")
 	m.apiCalls = f.counterVec("zoho2sheets_api_calls_total",
 		"HTTP API calls made, by service (zoho, sheets) and HTTP status (or \"error\" when no response came).", "service", "status")
 	m.credits = f.counterVec("zoho2sheets_api_credits_total",
@@ -140,7 +165,7 @@ func New(opts ...Option) *Metrics {
 	m.tokenRefreshes = f.counterVec("zoho2sheets_token_refreshes_total",
 		"OAuth access tokens fetched.", "service")
 	m.runs = f.counterVec("zoho2sheets_runs_total",
-		"Sync runs finished, by result (ok, failed).", "result")
+		"Sync runs, by result (ok, failed, skipped_lease_busy: another run held the spreadsheet's lease).", "result")
 	m.runDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "zoho2sheets_run_duration_seconds",
 		Help:    "Duration of a sync run (all modules).",
@@ -154,8 +179,9 @@ func New(opts ...Option) *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Pre-create the run results so a dashboard sees 0, not "no data".
-	m.runs.WithLabelValues("ok")
-	m.runs.WithLabelValues("failed")
+	m.runs.WithLabelValues(ResultOK)
+	m.runs.WithLabelValues(ResultFailed)
+	m.runs.WithLabelValues(ResultSkippedLeaseBusy)
 	return m
 }
 
@@ -193,54 +219,66 @@ func (m *Metrics) RunStarted() {
 	m.mu.Unlock()
 }
 
-// ModuleDone records the outcome of one module in the current run: whether
-// it succeeded, how many records it read and how many rows it added,
-// updated, removed and marked as deleted. at is when it finished.
+// ModuleDone records the outcome of one mapping entry in the current run:
+// the module, its tab (sheet; "" means the tab is named after the module),
+// whether it succeeded, how many records it read and how many rows it
+// added, updated, removed and marked as deleted. at is when it finished.
 //
-// A failed module keeps its last success timestamp; its failure shows in
+// A failed entry keeps its last success timestamp; its failure shows in
 // /healthz (as "failed", without the error text: use ModuleFailed to give
 // one) once RunDone reports the run.
-func (m *Metrics) ModuleDone(module string, ok bool, read int, added, updated, removed, marked int, at time.Time) {
+func (m *Metrics) ModuleDone(module, sheet string, ok bool, read int, added, updated, removed, marked int, at time.Time) {
 	if m == nil {
 		return
 	}
-	m.recordsRead.WithLabelValues(module).Add(nonNeg(read))
-	m.rowsWritten.WithLabelValues(module, KindAdded).Add(nonNeg(added))
-	m.rowsWritten.WithLabelValues(module, KindUpdated).Add(nonNeg(updated))
-	m.rowsWritten.WithLabelValues(module, KindRemoved).Add(nonNeg(removed))
-	m.rowsWritten.WithLabelValues(module, KindMarked).Add(nonNeg(marked))
+	sheet = tabOf(module, sheet)
+	m.recordsRead.WithLabelValues(module, sheet).Add(nonNeg(read))
+	m.rowsWritten.WithLabelValues(module, sheet, KindAdded).Add(nonNeg(added))
+	m.rowsWritten.WithLabelValues(module, sheet, KindUpdated).Add(nonNeg(updated))
+	m.rowsWritten.WithLabelValues(module, sheet, KindRemoved).Add(nonNeg(removed))
+	m.rowsWritten.WithLabelValues(module, sheet, KindMarked).Add(nonNeg(marked))
 	if ok {
-		m.lastRunSuccess.WithLabelValues(module).Set(1)
-		m.lastSuccess.WithLabelValues(module).Set(unixSeconds(at))
+		m.lastRunSuccess.WithLabelValues(module, sheet).Set(1)
+		m.lastSuccess.WithLabelValues(module, sheet).Set(unixSeconds(at))
 		return
 	}
-	m.lastRunSuccess.WithLabelValues(module).Set(0)
-	// Make the series exist (at 0) so an alert on its age fires for a
-	// module that has never succeeded.
-	m.lastSuccess.WithLabelValues(module)
-	m.ModuleFailed(module, "failed")
+	m.lastRunSuccess.WithLabelValues(module, sheet).Set(0)
+	// Make the series exist (at 0) so an alert on its age fires for an
+	// entry that has never succeeded.
+	m.lastSuccess.WithLabelValues(module, sheet)
+	m.ModuleFailed(module, sheet, "failed")
 }
 
-// ModuleFailed records why module failed in the current run; /healthz names
-// the module and this text. The text must already be free of secrets (it
-// is scrubbed again, truncated, and served to anyone who can reach the
-// metrics address).
-func (m *Metrics) ModuleFailed(module, errText string) {
+// ModuleFailed records why the entry of module writing tab sheet failed in
+// the current run; /healthz names the module, the tab and this text. The
+// text must already be free of secrets (it is scrubbed again, truncated,
+// and served to anyone who can reach the metrics address).
+func (m *Metrics) ModuleFailed(module, sheet, errText string) {
 	if m == nil {
 		return
 	}
+	sheet = tabOf(module, sheet)
 	errText = truncate(scrub(errText), 300)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for i, f := range m.failures {
-		if f.module == module {
+		if f.module == module && f.sheet == sheet {
 			if errText != "failed" {
 				m.failures[i].err = errText
 			}
 			return
 		}
 	}
-	m.failures = append(m.failures, failure{module, errText})
+	m.failures = append(m.failures, failure{module, sheet, errText})
+}
+
+// tabOf is the tab an entry writes: sheet, or, when that is empty, the
+// module's name (the mapping's default tab title).
+func tabOf(module, sheet string) string {
+	if sheet == "" {
+		return module
+	}
+	return sheet
 }
 
 // APICall counts one API call to service ("zoho" or "sheets") that ended
@@ -290,17 +328,34 @@ func (m *Metrics) RunDone(ok bool, d time.Duration, at time.Time) {
 	defer m.mu.Unlock()
 	m.ranOnce = true
 	if ok {
-		m.runs.WithLabelValues("ok").Inc()
+		m.runs.WithLabelValues(ResultOK).Inc()
 		m.lastOK = at
 		m.failed = nil
 	} else {
-		m.runs.WithLabelValues("failed").Inc()
+		m.runs.WithLabelValues(ResultFailed).Inc()
 		m.failed = m.failures
 		if len(m.failed) == 0 {
 			m.failed = []failure{{module: "(run)", err: "failed before any module finished"}}
 		}
 	}
 	m.failures = nil
+}
+
+// RunSkipped marks the end of a run that did nothing because another run
+// held the spreadsheet's lease. It counts as runs_total{result=
+// "skipped_lease_busy"}, not as a failure: /healthz, the last-run time and
+// the duration histogram keep what the last real run left, so only the
+// staleness check (no success within 2×interval plus slack) notices runs
+// that keep being skipped.
+func (m *Metrics) RunSkipped() {
+	if m == nil {
+		return
+	}
+	m.runInProgress.Set(0)
+	m.runs.WithLabelValues(ResultSkippedLeaseBusy).Inc()
+	m.mu.Lock()
+	m.failures = nil
+	m.mu.Unlock()
 }
 
 // SetExpectedInterval tells /healthz how often runs are due (the cron
@@ -384,7 +439,7 @@ func (m *Metrics) Health() (ok bool, reason string) {
 			if i > 0 {
 				s += ";"
 			}
-			s += fmt.Sprintf(" module %s: %s", f.module, f.err)
+			s += fmt.Sprintf(" module %s: %s", scrub(alert.ModuleTab(f.module, f.sheet)), f.err)
 		}
 		return false, s
 	}

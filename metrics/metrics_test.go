@@ -118,7 +118,7 @@ func TestRunsAndHealth(t *testing.T) {
 		t.Fatalf("before first run: /healthz = %d %q, want 200 waiting for first run", code, body)
 	}
 	fams := scrape(t, srv)
-	if _, ok := value(fams, "zoho2sheets_last_run_success", "module", "Leads"); ok {
+	if _, ok := value(fams, "zoho2sheets_last_run_success", "module", "Leads", "sheet", "Leads"); ok {
 		t.Errorf("last_run_success{Leads} exists before any run")
 	}
 	mustValue(t, fams, 0, "zoho2sheets_runs_total", "result", "failed")
@@ -141,10 +141,10 @@ func TestRunsAndHealth(t *testing.T) {
 	obs.Retry()
 	obs.TokenRefresh()
 	clk.Add(time.Minute)
-	m.ModuleDone("Leads", true, 120, 100, 15, 3, 2, clk.Now())
+	m.ModuleDone("Leads", "Leads", true, 120, 100, 15, 3, 2, clk.Now())
 	leadsOK := clk.Now()
-	m.ModuleDone("Deals", false, 10, 0, 0, 0, 0, clk.Now())
-	m.ModuleFailed("Deals", "read records: zoho: HTTP 401 INVALID_TOKEN refresh_token=1000.abcdef0123456789.abcdef0123456789")
+	m.ModuleDone("Deals", "Deals", false, 10, 0, 0, 0, 0, clk.Now())
+	m.ModuleFailed("Deals", "", "read records: zoho: HTTP 401 INVALID_TOKEN refresh_token=1000.abcdef0123456789.abcdef0123456789")
 	m.RunDone(false, 90*time.Second, clk.Now())
 
 	code, body = get(t, srv, "/healthz")
@@ -159,16 +159,16 @@ func TestRunsAndHealth(t *testing.T) {
 	}
 	fams = scrape(t, srv)
 	mustValue(t, fams, 0, "zoho2sheets_run_in_progress")
-	mustValue(t, fams, 1, "zoho2sheets_last_run_success", "module", "Leads")
-	mustValue(t, fams, 0, "zoho2sheets_last_run_success", "module", "Deals")
-	mustValue(t, fams, float64(leadsOK.Unix()), "zoho2sheets_last_success_timestamp_seconds", "module", "Leads")
-	mustValue(t, fams, 0, "zoho2sheets_last_success_timestamp_seconds", "module", "Deals")
-	mustValue(t, fams, 120, "zoho2sheets_records_read_total", "module", "Leads")
-	mustValue(t, fams, 10, "zoho2sheets_records_read_total", "module", "Deals")
-	mustValue(t, fams, 100, "zoho2sheets_rows_written_total", "module", "Leads", "kind", "added")
-	mustValue(t, fams, 15, "zoho2sheets_rows_written_total", "module", "Leads", "kind", "updated")
-	mustValue(t, fams, 3, "zoho2sheets_rows_written_total", "module", "Leads", "kind", "removed")
-	mustValue(t, fams, 2, "zoho2sheets_rows_written_total", "module", "Leads", "kind", "marked")
+	mustValue(t, fams, 1, "zoho2sheets_last_run_success", "module", "Leads", "sheet", "Leads")
+	mustValue(t, fams, 0, "zoho2sheets_last_run_success", "module", "Deals", "sheet", "Deals")
+	mustValue(t, fams, float64(leadsOK.Unix()), "zoho2sheets_last_success_timestamp_seconds", "module", "Leads", "sheet", "Leads")
+	mustValue(t, fams, 0, "zoho2sheets_last_success_timestamp_seconds", "module", "Deals", "sheet", "Deals")
+	mustValue(t, fams, 120, "zoho2sheets_records_read_total", "module", "Leads", "sheet", "Leads")
+	mustValue(t, fams, 10, "zoho2sheets_records_read_total", "module", "Deals", "sheet", "Deals")
+	mustValue(t, fams, 100, "zoho2sheets_rows_written_total", "module", "Leads", "sheet", "Leads", "kind", "added")
+	mustValue(t, fams, 15, "zoho2sheets_rows_written_total", "module", "Leads", "sheet", "Leads", "kind", "updated")
+	mustValue(t, fams, 3, "zoho2sheets_rows_written_total", "module", "Leads", "sheet", "Leads", "kind", "removed")
+	mustValue(t, fams, 2, "zoho2sheets_rows_written_total", "module", "Leads", "sheet", "Leads", "kind", "marked")
 	mustValue(t, fams, 2, "zoho2sheets_api_calls_total", "service", "zoho", "status", "200")
 	mustValue(t, fams, 1, "zoho2sheets_api_calls_total", "service", "zoho", "status", "429")
 	mustValue(t, fams, 1, "zoho2sheets_api_calls_total", "service", "sheets", "status", "200")
@@ -188,8 +188,8 @@ func TestRunsAndHealth(t *testing.T) {
 	// A successful run heals.
 	clk.Add(time.Hour)
 	m.RunStarted()
-	m.ModuleDone("Leads", true, 5, 1, 4, 0, 0, clk.Now())
-	m.ModuleDone("Deals", true, 7, 7, 0, 0, 0, clk.Now())
+	m.ModuleDone("Leads", "Leads", true, 5, 1, 4, 0, 0, clk.Now())
+	m.ModuleDone("Deals", "Deals", true, 7, 7, 0, 0, 0, clk.Now())
 	okAt := clk.Now()
 	m.RunDone(true, 30*time.Second, okAt)
 	code, body = get(t, srv, "/healthz")
@@ -197,9 +197,9 @@ func TestRunsAndHealth(t *testing.T) {
 		t.Errorf("after a successful run: /healthz = %d %q, want 200 ok", code, body)
 	}
 	fams = scrape(t, srv)
-	mustValue(t, fams, 1, "zoho2sheets_last_run_success", "module", "Deals")
-	mustValue(t, fams, float64(okAt.Unix()), "zoho2sheets_last_success_timestamp_seconds", "module", "Deals")
-	mustValue(t, fams, 125, "zoho2sheets_records_read_total", "module", "Leads")
+	mustValue(t, fams, 1, "zoho2sheets_last_run_success", "module", "Deals", "sheet", "Deals")
+	mustValue(t, fams, float64(okAt.Unix()), "zoho2sheets_last_success_timestamp_seconds", "module", "Deals", "sheet", "Deals")
+	mustValue(t, fams, 125, "zoho2sheets_records_read_total", "module", "Leads", "sheet", "Leads")
 	mustValue(t, fams, 1, "zoho2sheets_runs_total", "result", "ok")
 	mustValue(t, fams, 2, "zoho2sheets_run_duration_seconds")
 	mustValue(t, fams, float64(okAt.Unix()), "zoho2sheets_last_run_timestamp_seconds")
@@ -224,6 +224,78 @@ func TestHealthFailedBeforeAnyModule(t *testing.T) {
 	if ok || !strings.Contains(reason, "failed before any module") {
 		t.Errorf("Health() = %v %q, want unhealthy: failed before any module", ok, reason)
 	}
+}
+
+// serve returns new Metrics and a server of its Handler, closed when the
+// test ends.
+func serve(t *testing.T, opts ...metrics.Option) (*metrics.Metrics, *httptest.Server) {
+	t.Helper()
+	m := metrics.New(opts...)
+	srv := httptest.NewServer(m.Handler())
+	t.Cleanup(srv.Close)
+	return m, srv
+}
+
+// One module feeding two tabs (a mirror and a snapshot history of Deals):
+// each tab is its own series, and /healthz says which tab failed.
+func TestTwoTabsOfOneModule(t *testing.T) {
+	clk := newClock()
+	m, srv := serve(t, metrics.WithClock(clk.Now))
+
+	m.RunStarted()
+	m.ModuleDone("Deals", "Pipeline", true, 40, 4, 3, 2, 1, clk.Now())
+	m.ModuleDone("Deals", "Pipeline history", false, 40, 0, 0, 0, 0, clk.Now())
+	m.ModuleFailed("Deals", "Pipeline history", "write tab: HTTP 400 grid limits")
+	m.RunDone(false, time.Minute, clk.Now())
+
+	fams := scrape(t, srv)
+	mustValue(t, fams, 1, "zoho2sheets_last_run_success", "module", "Deals", "sheet", "Pipeline")
+	mustValue(t, fams, 0, "zoho2sheets_last_run_success", "module", "Deals", "sheet", "Pipeline history")
+	mustValue(t, fams, float64(clk.Now().Unix()), "zoho2sheets_last_success_timestamp_seconds", "module", "Deals", "sheet", "Pipeline")
+	mustValue(t, fams, 0, "zoho2sheets_last_success_timestamp_seconds", "module", "Deals", "sheet", "Pipeline history")
+	mustValue(t, fams, 40, "zoho2sheets_records_read_total", "module", "Deals", "sheet", "Pipeline")
+	mustValue(t, fams, 40, "zoho2sheets_records_read_total", "module", "Deals", "sheet", "Pipeline history")
+	mustValue(t, fams, 4, "zoho2sheets_rows_written_total", "module", "Deals", "sheet", "Pipeline", "kind", "added")
+	mustValue(t, fams, 0, "zoho2sheets_rows_written_total", "module", "Deals", "sheet", "Pipeline history", "kind", "added")
+
+	code, body := get(t, srv, "/healthz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "module Deals (tab Pipeline history): write tab: HTTP 400 grid limits") {
+		t.Errorf("/healthz = %d %q, want 503 naming Deals' Pipeline history tab and its error", code, body)
+	}
+	if strings.Contains(body, "tab Pipeline)") || strings.Count(body, "module Deals") != 1 {
+		t.Errorf("/healthz names the Pipeline tab, which succeeded: %q", body)
+	}
+}
+
+// A run that found another run holding the lease did nothing: it is
+// counted apart, and neither fails nor heals /healthz.
+func TestRunSkippedIsNotAFailure(t *testing.T) {
+	clk := newClock()
+	m, srv := serve(t, metrics.WithClock(clk.Now))
+
+	m.RunStarted()
+	m.RunSkipped()
+	fams := scrape(t, srv)
+	mustValue(t, fams, 1, "zoho2sheets_runs_total", "result", "skipped_lease_busy")
+	mustValue(t, fams, 0, "zoho2sheets_runs_total", "result", "failed")
+	mustValue(t, fams, 0, "zoho2sheets_run_in_progress")
+	mustValue(t, fams, 0, "zoho2sheets_run_duration_seconds")
+	if code, body := get(t, srv, "/healthz"); code != http.StatusOK {
+		t.Errorf("after a skipped run: /healthz = %d %q, want 200", code, body)
+	}
+
+	// A skipped run does not hide an earlier failure either.
+	m.RunStarted()
+	m.ModuleDone("Leads", "", false, 0, 0, 0, 0, 0, clk.Now())
+	m.RunDone(false, time.Second, clk.Now())
+	m.RunStarted()
+	m.RunSkipped()
+	if code, body := get(t, srv, "/healthz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "module Leads: failed") {
+		t.Errorf("a skipped run after a failed one: /healthz = %d %q, want 503 naming Leads", code, body)
+	}
+	fams = scrape(t, srv)
+	mustValue(t, fams, 2, "zoho2sheets_runs_total", "result", "skipped_lease_busy")
+	mustValue(t, fams, 1, "zoho2sheets_runs_total", "result", "failed")
 }
 
 func TestHealthNoRunSinceStart(t *testing.T) {
@@ -253,8 +325,9 @@ func TestNoStalenessWithoutInterval(t *testing.T) {
 func TestNilMetricsIsNoop(t *testing.T) {
 	var m *metrics.Metrics
 	m.RunStarted()
-	m.ModuleDone("Leads", true, 1, 1, 0, 0, 0, time.Now())
-	m.ModuleFailed("Leads", "x")
+	m.ModuleDone("Leads", "Leads", true, 1, 1, 0, 0, 0, time.Now())
+	m.ModuleFailed("Leads", "Leads", "x")
+	m.RunSkipped()
 	m.APICall("zoho", "200")
 	m.Retry("zoho")
 	m.TokenRefresh("zoho")
@@ -292,7 +365,7 @@ func TestConcurrentUse(t *testing.T) {
 			for range 50 {
 				m.RunStarted()
 				m.APICall("zoho", "200")
-				m.ModuleDone("Leads", i%2 == 0, 1, 1, 0, 0, 0, time.Now())
+				m.ModuleDone("Leads", "Leads", i%2 == 0, 1, 1, 0, 0, 0, time.Now())
 				m.RunDone(i%2 == 0, time.Millisecond, time.Now())
 				m.Health()
 			}

@@ -383,15 +383,32 @@ func TestEmulatorSortBetweenRuns(t *testing.T) {
 		const n = 12
 		e.upsert(t, wide(n, 0, 1))
 		notes := e.addNotes(t)
-		e.srv.SortRows(e.id, "Leads", 1, false) // by name, descending
+		asc := make([]string, n) // the records' ids, 1001 to 1012
+		for i := range asc {
+			asc[i] = fmt.Sprint(1001 + i)
+		}
+		desc := slices.Clone(asc)
+		slices.Reverse(desc)
+		e.srv.SortRows(e.id, "Leads", 1, false) // by name ("name 1001 v0"…), descending
 		order := e.keyOrder("Leads")
+		if d := cmp.Diff(desc, order); d != "" {
+			t.Fatalf("sort by name, descending (-want +got):\n%s", d)
+		}
 		res := e.upsert(t, wide(n, 1, 1))
 		if res.Updated != n {
 			t.Errorf("%+v", res)
 		}
 		e.checkWide(t, n, 1, 1, 0, notes)
+		if d := cmp.Diff(order, e.keyOrder("Leads")); d != "" {
+			t.Errorf("the human's row order changed:\n%s", d)
+		}
+		// Amounts (101, 201, …, 1001, 1101, 1201) are numbers: Google sorts
+		// them by value, where a text sort would put 1001 before 201.
 		e.srv.SortRows(e.id, "Leads", 2, true)
 		order = e.keyOrder("Leads")
+		if d := cmp.Diff(asc, order); d != "" {
+			t.Fatalf("sort by amount, ascending (-want +got):\n%s", d)
+		}
 		res = e.upsert(t, wide(n, 2, 3))
 		if res.Updated != n/3 {
 			t.Errorf("%+v", res)

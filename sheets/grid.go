@@ -15,11 +15,13 @@ import (
 // held compactly: per cell a kind byte and one word, text in one shared
 // arena. A 1,000,000-cell tab is ~9 bytes a cell plus its text, in three
 // pointer-free slices the garbage collector never scans, instead of a
-// boxed value per cell.
+// boxed value per cell. Text made of up to 19 digits (every Zoho record
+// id) is held as its value in the word, not in the arena: the key column
+// of an incremental run's thinned read is then 13 bytes a row, not 32.
 type grid struct {
 	start []uint32 // start[r] is the index in kinds/words of row r's first cell; one extra at the end
 	kinds []cellKind
-	words []uint64 // text: offset<<32 | length in arena; number: its bits; bool: 0 or 1
+	words []uint64 // text: offset<<32 | length in arena; digits: their value; number: its bits; bool: 0 or 1
 	arena []byte
 	width int // cells in the longest row
 
@@ -88,7 +90,30 @@ const (
 	cellText
 	cellNumber
 	cellBool
+	// cellDigits is text of 1 to 19 decimal digits without a leading zero
+	// (or "0"): it reads back as exactly that text, never as a number.
+	cellDigits
 )
+
+// maxDigits is the longest digit text a word holds: every 19-digit
+// number is below 2^64.
+const maxDigits = 19
+
+// digitsValue returns the value of b when it is digit text a word holds
+// (see cellDigits).
+func digitsValue(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > maxDigits || (b[0] == '0' && len(b) > 1) {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	return v, true
+}
 
 func (g *grid) rows() int {
 	if g == nil || len(g.start) == 0 {
@@ -130,6 +155,8 @@ func (g *grid) at(r, c int) any {
 	switch g.kinds[i] {
 	case cellText:
 		return string(g.bytes(i))
+	case cellDigits:
+		return strconv.FormatUint(g.words[i], 10)
 	case cellNumber:
 		return math.Float64frombits(g.words[i])
 	case cellBool:
@@ -138,18 +165,40 @@ func (g *grid) at(r, c int) any {
 	return nil
 }
 
-// text returns the text of cell (r, c) without copying it: a view of the
-// arena, which is never written once the read is done.
+// text returns the text of cell (r, c): for arena text a view, without
+// copying it (the arena is never written once the read is done).
 func (g *grid) text(r, c int) (string, bool) {
 	i := g.index(r, c)
-	if i < 0 || g.kinds[i] != cellText {
+	if i < 0 {
 		return "", false
 	}
-	b := g.bytes(i)
-	if len(b) == 0 {
-		return "", true
+	switch g.kinds[i] {
+	case cellDigits:
+		return strconv.FormatUint(g.words[i], 10), true
+	case cellText:
+		b := g.bytes(i)
+		if len(b) == 0 {
+			return "", true
+		}
+		return unsafe.String(&b[0], len(b)), true
 	}
-	return unsafe.String(&b[0], len(b)), true
+	return "", false
+}
+
+// appendText appends the text of cell (r, c) to b and reports whether the
+// cell holds text; it allocates nothing when b has room.
+func (g *grid) appendText(b []byte, r, c int) ([]byte, bool) {
+	i := g.index(r, c)
+	if i < 0 {
+		return b, false
+	}
+	switch g.kinds[i] {
+	case cellDigits:
+		return strconv.AppendUint(b, g.words[i], 10), true
+	case cellText:
+		return append(b, g.bytes(i)...), true
+	}
+	return b, false
 }
 
 // same reports sameValue(want, k, at(r, c)) without boxing the cell.
@@ -162,6 +211,12 @@ func (g *grid) same(r, c int, want any, k zsync.Kind) bool {
 	case cellText:
 		if w, ok := want.(string); ok {
 			return string(g.bytes(i)) == w
+		}
+		return want == nil
+	case cellDigits:
+		if w, ok := want.(string); ok {
+			var buf [maxDigits]byte
+			return string(strconv.AppendUint(buf[:0], g.words[i], 10)) == w
 		}
 		return want == nil
 	case cellNumber:
@@ -250,6 +305,12 @@ func (g *grid) decodeRows(sc *jsonscan.Scanner) error {
 				off := len(g.arena)
 				var ok bool
 				if g.arena, ok = sc.String(g.arena); !ok {
+					break
+				}
+				if v, ok := digitsValue(g.arena[off:]); ok {
+					g.arena = g.arena[:off]
+					g.kinds = append(g.kinds, cellDigits)
+					g.words = append(g.words, v)
 					break
 				}
 				if uint64(len(g.arena)) >= 1<<32 {

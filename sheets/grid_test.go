@@ -2,6 +2,7 @@ package sheets
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,7 +18,8 @@ func TestDecodeValueRangesMatchesClient(t *testing.T) {
 	    ["Zoho ID", "Name", "Revenue", "Ok"],
 	    [],
 	    ["4150868000000224005", "Zoë \"Z\" Åkesson 🚀\n", 1.5e3, true, "", false],
-	    [-0.25, null, "=IMPORTDATA(\"x\")", "\u2028\ud83d\ude80"]
+	    [-0.25, null, "=IMPORTDATA(\"x\")", "\u2028\ud83d\ude80"],
+	    ["0", "007", "9999999999999999999", "18446744073709551616", "12345678901234567890", " 42", "4\u0032", "1e3", ""]
 	  ], "extra": {"nested": [1, {"a": "]"}]}},
 	  {"range": "'Leads'!A1:A1", "majorDimension": "ROWS"}
 	], "more": null}`
@@ -48,7 +50,7 @@ func TestDecodeValueRangesMatchesClient(t *testing.T) {
 			}
 		}
 	}
-	if gs[0].width != 6 || gs[0].at(9, 9) != nil || gs[0].at(1, 0) != nil {
+	if gs[0].width != 9 || gs[0].at(9, 9) != nil || gs[0].at(1, 0) != nil {
 		t.Errorf("width %d, outside cells %v %v", gs[0].width, gs[0].at(9, 9), gs[0].at(1, 0))
 	}
 	if gs[0].same(2, 2, 1501.0, zsync.KindNumber) || !gs[0].same(2, 4, "", zsync.KindText) || gs[0].same(2, 1, "Zoë", zsync.KindText) {
@@ -60,6 +62,84 @@ func TestDecodeValueRangesRejectsGarbage(t *testing.T) {
 	for _, body := range []string{`{"valueRanges": [{"values": [["a", nope]]}]}`, `{"valueRanges": [{"values": [["a"`, `<html>`} {
 		if _, err := decodeValueRanges(strings.NewReader(body), 1, nil); err == nil {
 			t.Errorf("%s: no error", body)
+		}
+	}
+}
+
+// Digit text (every Zoho id) is held as a number in the cell's word, and
+// must read back as exactly the text it was: never as a number, never
+// with a digit lost or a leading zero dropped.
+func TestGridDigitText(t *testing.T) {
+	texts := []string{"0", "7", "4150868000000224005", "9999999999999999999", "10000000000000000000",
+		"18446744073709551615", "00", "0123", "-1", "1.0", "12a", " 12", "١٢", ""}
+	var body strings.Builder
+	body.WriteString(`{"valueRanges": [{"values": [["Key"]`)
+	for _, s := range texts {
+		b, _ := json.Marshal(s)
+		body.WriteString(`, [` + string(b) + `]`)
+	}
+	body.WriteString(`]}]}`)
+	gs, err := decodeValueRanges(strings.NewReader(body.String()), 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gs[0]
+	for i, s := range texts {
+		r := i + 1
+		if got := g.at(r, 0); got != s {
+			t.Errorf("at(%q) = %#v", s, got)
+		}
+		if got, ok := g.text(r, 0); !ok || got != s {
+			t.Errorf("text(%q) = %q, %v", s, got, ok)
+		}
+		if got, ok := g.appendText([]byte("x"), r, 0); !ok || string(got) != "x"+s {
+			t.Errorf("appendText(%q) = %q, %v", s, got, ok)
+		}
+		if !g.same(r, 0, s, zsync.KindText) || g.same(r, 0, s+"0", zsync.KindText) || g.isNumber(r, 0) {
+			t.Errorf("same/isNumber wrong for %q", s)
+		}
+		_, short := digitsValue([]byte(s))
+		if held := g.kinds[g.index(r, 0)] == cellDigits; held != short {
+			t.Errorf("%q held as digits: %v, want %v", s, held, short)
+		}
+	}
+	want := "Key"
+	for _, s := range texts {
+		if _, short := digitsValue([]byte(s)); !short {
+			want += s
+		}
+	}
+	if string(g.arena) != want {
+		t.Errorf("arena holds %q, want %q: digit text belongs in the words", g.arena, want)
+	}
+}
+
+// keyRows must find every key's first row, whatever the table's fill,
+// with keys that share tags and slots.
+func TestKeyRows(t *testing.T) {
+	for _, n := range []int{0, 1, 15, 16, 17, 1000, 40000} {
+		keys := make([]string, n+1) // row 0 is the header
+		for r := 1; r <= n; r++ {
+			keys[r] = strconv.Itoa(4150868000000000000 + r*7919%n)
+		}
+		m := newKeyRows(n, func(b []byte, r int) []byte { return append(b, keys[r]...) })
+		firsts := map[string]int{}
+		for r := 1; r <= n; r++ {
+			_, seen := firsts[keys[r]]
+			if added := m.add(keys[r], r); added == seen {
+				t.Fatalf("n=%d: add(%q, %d) = %v after %v", n, keys[r], r, added, seen)
+			}
+			if !seen {
+				firsts[keys[r]] = r
+			}
+		}
+		for k, r := range firsts {
+			if got, ok := m.get(k); !ok || got != r {
+				t.Fatalf("n=%d: get(%q) = %d, %v, want %d", n, k, got, ok, r)
+			}
+		}
+		if _, ok := m.get("4150867999999999999"); ok {
+			t.Fatalf("n=%d: found a key never added", n)
 		}
 	}
 }

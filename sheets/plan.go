@@ -1,12 +1,14 @@
 package sheets
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"google.golang.org/api/sheets/v4"
 
@@ -97,25 +99,44 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 
 	nrows := sn.rows()
+	if nrows >= maxKeyRows {
+		return nil, errorf(u.op, "split the tab: Google Sheets holds at most 10,000,000 cells",
+			"the tab has %d rows", nrows)
+	}
 	u.resolveNumKeys(sn, keyCol)
-	rowOf := newKeyRows(nrows, func(r int) string { return u.rowKey(sn, r, keyCol) }) // key → its first row
-	more := map[string][]int{}                                                        // key → its other rows (duplicates)
-	lossy := map[string]bool{}                                                        // keys typed as numbers that lost digits and match no record
+	// keyView is the key of row r, as a view of one reused buffer: valid
+	// until the next call, cloned where kept. Walking the key column
+	// allocates nothing per row.
+	var kb []byte
+	keyView := func(r int) string {
+		kb = u.appendGridKey(kb[:0], sn.g, r, keyCol)
+		if len(kb) == 0 {
+			return ""
+		}
+		return unsafe.String(&kb[0], len(kb))
+	}
+	rowOf := newKeyRows(nrows, func(b []byte, r int) []byte { return u.appendGridKey(b, sn.g, r, keyCol) }) // key → its first row
+	more := map[string][]int{}                                                                              // key → its other rows (duplicates)
+	lossy := map[string]bool{}                                                                              // keys typed as numbers that lost digits and match no record
 	for r := 1; r < nrows; r++ {
-		if k := u.rowKey(sn, r, keyCol); k != "" {
-			if f, ok := sn.cell(r, keyCol).(float64); ok && math.Abs(f) >= 1<<53 && keyText(f) == k {
-				lossy[k] = true
+		if k := keyView(r); k != "" {
+			if sn.isNumber(r, keyCol) {
+				if f := sn.cell(r, keyCol).(float64); math.Abs(f) >= 1<<53 && keyText(f) == k {
+					lossy[strings.Clone(k)] = true
+				}
 			}
 			if !rowOf.add(k, r) {
+				k = strings.Clone(k)
 				more[k] = append(more[k], r)
 			}
 		}
 	}
 	first := func(k string) int { r, _ := rowOf.get(k); return r }
-	// tabKeys calls f with each key of the tab once, in row order.
+	// tabKeys calls f with each key of the tab once, in row order; f
+	// clones k to keep it.
 	tabKeys := func(f func(k string)) {
 		for r := 1; r < nrows; r++ {
-			if k := u.rowKey(sn, r, keyCol); k != "" && first(k) == r {
+			if k := keyView(r); k != "" && first(k) == r {
 				f(k)
 			}
 		}
@@ -149,7 +170,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 			return
 		}
 		if u.deleted[k] || (u.t.Full && !u.restoreRow[k] && isRecordID(k)) {
-			gone = append(gone, k)
+			gone = append(gone, strings.Clone(k))
 		}
 	})
 	var marks []int // rows to mark
@@ -373,6 +394,24 @@ func (u *upsert) gridKey(g *grid, r, keyCol int) string {
 		return strings.TrimSpace(s)
 	}
 	return u.keyOf(g.at(r, keyCol))
+}
+
+// appendGridKey appends gridKey(g, r, keyCol) to b, allocating nothing for
+// a text key when b has room.
+func (u *upsert) appendGridKey(b []byte, g *grid, r, keyCol int) []byte {
+	if t, ok := g.appendText(b, r, keyCol); ok {
+		n := copy(t[len(b):], bytes.TrimSpace(t[len(b):]))
+		return t[:len(b)+n]
+	}
+	return append(b, u.keyOf(g.at(r, keyCol))...)
+}
+
+// sameKey reports gridKey(a, ra, ca) == gridKey(b, rb, cb) without making
+// either key.
+func (u *upsert) sameKey(a *grid, ra, ca int, b *grid, rb, cb int) bool {
+	u.kbuf[0] = u.appendGridKey(u.kbuf[0][:0], a, ra, ca)
+	u.kbuf[1] = u.appendGridKey(u.kbuf[1][:0], b, rb, cb)
+	return string(u.kbuf[0]) == string(u.kbuf[1])
 }
 
 // keyOf is the key of a key cell as read: its text, or the record a

@@ -2,6 +2,7 @@ package sheets
 
 import (
 	"bytes"
+	"strconv"
 )
 
 // keepAllCells is the largest tab (grid cells) read whole. A larger tab is
@@ -97,6 +98,8 @@ func appendKey(b []byte, g *grid, r, keyCol int) []byte {
 	switch g.kinds[i] {
 	case cellText:
 		return append(b, bytes.TrimSpace(g.bytes(i))...)
+	case cellDigits:
+		return strconv.AppendUint(b, g.words[i], 10)
 	case cellNumber, cellBool:
 		return append(b, keyText(g.at(r, keyCol))...)
 	}

@@ -79,6 +79,8 @@ type upsert struct {
 	byID    bool
 	created bool
 
+	kbuf [2][]byte // sameKey's buffers
+
 	hdr      []string       // normalized headers of t.Columns
 	owned    map[string]int // normalized header → index in t.Columns
 	order    []string       // keys of the table's rows, first appearance first

@@ -251,7 +251,7 @@ func (u *upsert) unchanged(ctx context.Context, sn *snapshot, p *plan) (bool, er
 	// holds a second copy of the key column next to the snapshot's.
 	same := true
 	filter := func(g *grid, r int) (func(int) bool, bool) {
-		if same && u.gridKey(g, r, 0) != u.rowKey(sn, r, p.keyCol) {
+		if same && !u.sameKey(g, r, 0, sn.g, r, p.keyCol) {
 			same = false
 		}
 		return dropAll, false
@@ -278,7 +278,7 @@ func (u *upsert) unchanged(ctx context.Context, sn *snapshot, p *plan) (bool, er
 	}
 	// Rows the snapshot has beyond the keys read (the filter saw the others).
 	for r := max(keys.rows(), 1); r < sn.rows(); r++ {
-		if u.gridKey(keys, r, 0) != u.rowKey(sn, r, p.keyCol) {
+		if !u.sameKey(keys, r, 0, sn.g, r, p.keyCol) {
 			return false, nil
 		}
 	}

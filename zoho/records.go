@@ -386,10 +386,14 @@ func decodeRecords(body io.Reader, op string, meta map[string]zsync.Field, buf [
 			if !sc.Expect('[') {
 				break
 			}
+			// Records of a page carry the same fields (those asked for):
+			// each map is sized like the one before, not for the module.
+			fields := 8
 			for sc.More(']') {
 				var rec zsync.Record
-				if rec, key, raw = scanRecord(sc, meta, key, raw); sc.Err() == nil {
+				if rec, key, raw = scanRecord(sc, meta, fields, key, raw); sc.Err() == nil {
 					buf = append(buf, rec)
+					fields = len(rec.Fields)
 				}
 			}
 		case "info":
@@ -411,10 +415,10 @@ func decodeRecords(body io.Reader, op string, meta map[string]zsync.Field, buf [
 
 var datetimeField = zsync.Field{DataType: "datetime"}
 
-// scanRecord reads one record object from sc; key and raw are scratch
-// buffers, returned for reuse.
-func scanRecord(sc *jsonscan.Scanner, meta map[string]zsync.Field, key, raw []byte) (zsync.Record, []byte, []byte) {
-	rec := zsync.Record{Fields: make(map[string]zsync.Value, len(meta)/4+4)}
+// scanRecord reads one record object of about fields fields from sc; key
+// and raw are scratch buffers, returned for reuse.
+func scanRecord(sc *jsonscan.Scanner, meta map[string]zsync.Field, fields int, key, raw []byte) (zsync.Record, []byte, []byte) {
+	rec := zsync.Record{Fields: make(map[string]zsync.Value, fields)}
 	if !sc.Expect('{') {
 		return rec, key, raw
 	}
