@@ -19,9 +19,9 @@ import (
 // id) is held as its value in the word, not in the arena: the key column
 // of an incremental run's thinned read is then 13 bytes a row, not 32.
 type grid struct {
-	start []uint32 // start[r] is the index in kinds/words of row r's first cell; one extra at the end
-	kinds []cellKind
-	words []uint64 // text: offset<<32 | length in arena; digits: their value; number: its bits; bool: 0 or 1
+	start chunks[uint32] // start[r] is the index in kinds/words of row r's first cell; one extra at the end
+	kinds chunks[cellKind]
+	words chunks[uint64] // text: offset<<32 | length in arena; digits: their value; number: its bits; bool: 0 or 1
 	arena []byte
 	width int // cells in the longest row
 
@@ -31,12 +31,19 @@ type grid struct {
 	droppable []bool
 	thin      []uint64 // bit r: row r was thinned
 	match     []uint64 // bit r: the cells row r lost held what the table wants
+
+	// countOnly, set by a filter on its first call, has every row after
+	// the header counted and dropped whole once the filter has seen it:
+	// not even its start is kept. counted is the number of such rows;
+	// while the filter looks at row counted+1, its cells are at row 1.
+	countOnly bool
+	counted   int
 }
 
 // rowFilter decides at the end of each row after the header which of its
 // cells to keep. drop (nil: keep every cell) names the columns whose
 // cells are dropped; matched says they held what the table wants. It may
-// set g.droppable on its first call.
+// set g.droppable or g.countOnly on its first call.
 type rowFilter func(g *grid, r int) (drop func(c int) bool, matched bool)
 
 func bit(bits []uint64, i int) bool { return i>>6 < len(bits) && bits[i>>6]&(1<<(i&63)) != 0 }
@@ -60,23 +67,25 @@ func (g *grid) matched(r int) bool { return g != nil && bit(g.match, r) }
 // thinRow drops the cells of row r that drop names (the row's text starts
 // at textStart in the arena, which is compacted).
 func (g *grid) thinRow(r int, drop func(int) bool, textStart int, matched bool) {
-	s, e := int(g.start[r]), int(g.start[r+1])
+	s, e := int(g.start.at(r)), int(g.start.at(r+1))
 	at, last := textStart, s-1
 	for i := s; i < e; i++ {
 		if drop(i - s) {
-			g.kinds[i], g.words[i] = cellNull, 0
+			g.kinds.set(i, cellNull)
+			g.words.set(i, 0)
 			continue
 		}
-		if g.kinds[i] == cellText {
+		if g.kinds.at(i) == cellText {
 			n := copy(g.arena[at:], g.bytes(i)) // moves text down: copy handles the overlap
-			g.words[i] = uint64(at)<<32 | uint64(n)
+			g.words.set(i, uint64(at)<<32|uint64(n))
 			at += n
 		}
 		last = i
 	}
 	g.arena = g.arena[:at]
-	g.kinds, g.words = g.kinds[:last+1], g.words[:last+1]
-	g.start[r+1] = uint32(last + 1)
+	g.kinds.truncate(last + 1)
+	g.words.truncate(last + 1)
+	g.start.set(r+1, uint32(last+1))
 	setBit(&g.thin, r)
 	if matched {
 		setBit(&g.match, r)
@@ -116,19 +125,33 @@ func digitsValue(b []byte) (uint64, bool) {
 }
 
 func (g *grid) rows() int {
-	if g == nil || len(g.start) == 0 {
+	if g == nil || g.start.len() == 0 {
 		return 0
 	}
-	return len(g.start) - 1
+	return g.start.len() - 1 + g.counted
+}
+
+// stored maps row r to where its cells are held, -1 when they are not.
+func (g *grid) stored(r int) int {
+	if g.counted > 0 && r > 0 {
+		r -= g.counted
+		if r <= 0 {
+			return -1
+		}
+	}
+	if r < 0 || r >= g.start.len()-1 {
+		return -1
+	}
+	return r
 }
 
 // rowWidth is the number of cells row r holds (trailing empty cells are
 // not sent).
 func (g *grid) rowWidth(r int) int {
-	if r < 0 || r >= g.rows() {
+	if r = g.stored(r); r < 0 {
 		return 0
 	}
-	return int(g.start[r+1] - g.start[r])
+	return int(g.start.at(r+1) - g.start.at(r))
 }
 
 // index returns the position of cell (r, c) in kinds/words, or -1.
@@ -136,11 +159,11 @@ func (g *grid) index(r, c int) int {
 	if c < 0 || c >= g.rowWidth(r) {
 		return -1
 	}
-	return int(g.start[r]) + c
+	return int(g.start.at(g.stored(r))) + c
 }
 
 func (g *grid) bytes(i int) []byte {
-	w := g.words[i]
+	w := g.words.at(i)
 	off, n := w>>32, w&0xffffffff
 	return g.arena[off : off+n]
 }
@@ -152,15 +175,15 @@ func (g *grid) at(r, c int) any {
 	if i < 0 {
 		return nil
 	}
-	switch g.kinds[i] {
+	switch g.kinds.at(i) {
 	case cellText:
 		return string(g.bytes(i))
 	case cellDigits:
-		return strconv.FormatUint(g.words[i], 10)
+		return strconv.FormatUint(g.words.at(i), 10)
 	case cellNumber:
-		return math.Float64frombits(g.words[i])
+		return math.Float64frombits(g.words.at(i))
 	case cellBool:
-		return g.words[i] == 1
+		return g.words.at(i) == 1
 	}
 	return nil
 }
@@ -172,9 +195,9 @@ func (g *grid) text(r, c int) (string, bool) {
 	if i < 0 {
 		return "", false
 	}
-	switch g.kinds[i] {
+	switch g.kinds.at(i) {
 	case cellDigits:
-		return strconv.FormatUint(g.words[i], 10), true
+		return strconv.FormatUint(g.words.at(i), 10), true
 	case cellText:
 		b := g.bytes(i)
 		if len(b) == 0 {
@@ -192,9 +215,9 @@ func (g *grid) appendText(b []byte, r, c int) ([]byte, bool) {
 	if i < 0 {
 		return b, false
 	}
-	switch g.kinds[i] {
+	switch g.kinds.at(i) {
 	case cellDigits:
-		return strconv.AppendUint(b, g.words[i], 10), true
+		return strconv.AppendUint(b, g.words.at(i), 10), true
 	case cellText:
 		return append(b, g.bytes(i)...), true
 	}
@@ -207,7 +230,7 @@ func (g *grid) same(r, c int, want any, k zsync.Kind) bool {
 	if i < 0 {
 		return sameValue(want, k, nil)
 	}
-	switch g.kinds[i] {
+	switch g.kinds.at(i) {
 	case cellText:
 		if w, ok := want.(string); ok {
 			return string(g.bytes(i)) == w
@@ -216,13 +239,13 @@ func (g *grid) same(r, c int, want any, k zsync.Kind) bool {
 	case cellDigits:
 		if w, ok := want.(string); ok {
 			var buf [maxDigits]byte
-			return string(strconv.AppendUint(buf[:0], g.words[i], 10)) == w
+			return string(strconv.AppendUint(buf[:0], g.words.at(i), 10)) == w
 		}
 		return want == nil
 	case cellNumber:
-		return sameValue(want, k, math.Float64frombits(g.words[i]))
+		return sameValue(want, k, math.Float64frombits(g.words.at(i)))
 	case cellBool:
-		return sameValue(want, k, g.words[i] == 1)
+		return sameValue(want, k, g.words.at(i) == 1)
 	}
 	return sameValue(want, k, nil)
 }
@@ -230,7 +253,7 @@ func (g *grid) same(r, c int, want any, k zsync.Kind) bool {
 // isNumber reports whether cell (r, c) holds a number.
 func (g *grid) isNumber(r, c int) bool {
 	i := g.index(r, c)
-	return i >= 0 && g.kinds[i] == cellNumber
+	return i >= 0 && g.kinds.at(i) == cellNumber
 }
 
 // decodeValueRanges reads the answer of values:batchGet (rows major) from
@@ -293,7 +316,8 @@ func (g *grid) decodeRows(sc *jsonscan.Scanner) error {
 		return sc.Err()
 	}
 	var lit []byte
-	g.start = append(g.start[:0], 0)
+	g.start = chunks[uint32]{}
+	g.start.push(0)
 	for sc.More(']') {
 		if !sc.Expect('[') {
 			break
@@ -309,15 +333,15 @@ func (g *grid) decodeRows(sc *jsonscan.Scanner) error {
 				}
 				if v, ok := digitsValue(g.arena[off:]); ok {
 					g.arena = g.arena[:off]
-					g.kinds = append(g.kinds, cellDigits)
-					g.words = append(g.words, v)
+					g.kinds.push(cellDigits)
+					g.words.push(v)
 					break
 				}
 				if uint64(len(g.arena)) >= 1<<32 {
 					return fmt.Errorf("the tab holds more than 4 GB of text")
 				}
-				g.kinds = append(g.kinds, cellText)
-				g.words = append(g.words, uint64(off)<<32|uint64(len(g.arena)-off))
+				g.kinds.push(cellText)
+				g.words.push(uint64(off)<<32 | uint64(len(g.arena)-off))
 			default:
 				var ok bool
 				if lit, ok = sc.Literal(lit[:0]); !ok {
@@ -325,31 +349,40 @@ func (g *grid) decodeRows(sc *jsonscan.Scanner) error {
 				}
 				switch string(lit) {
 				case "true":
-					g.kinds = append(g.kinds, cellBool)
-					g.words = append(g.words, 1)
+					g.kinds.push(cellBool)
+					g.words.push(1)
 				case "false":
-					g.kinds = append(g.kinds, cellBool)
-					g.words = append(g.words, 0)
+					g.kinds.push(cellBool)
+					g.words.push(0)
 				case "null":
-					g.kinds = append(g.kinds, cellNull)
-					g.words = append(g.words, 0)
+					g.kinds.push(cellNull)
+					g.words.push(0)
 				default:
 					f, err := strconv.ParseFloat(string(lit), 64)
 					if err != nil {
 						return fmt.Errorf("a cell holds %q, not a JSON value", lit)
 					}
-					g.kinds = append(g.kinds, cellNumber)
-					g.words = append(g.words, math.Float64bits(f))
+					g.kinds.push(cellNumber)
+					g.words.push(math.Float64bits(f))
 				}
 			}
 		}
-		if len(g.kinds) >= math.MaxUint32 {
+		if g.kinds.len() >= math.MaxUint32 {
 			return fmt.Errorf("the range holds more than %d cells", uint32(math.MaxUint32))
 		}
-		g.start = append(g.start, uint32(len(g.kinds)))
-		r := len(g.start) - 2
+		g.start.push(uint32(g.kinds.len()))
+		r := g.rows() - 1
 		if g.filter != nil && r > 0 && sc.Err() == nil {
-			if drop, matched := g.filter(g, r); drop != nil {
+			drop, matched := g.filter(g, r)
+			switch {
+			case g.countOnly:
+				n := int(g.start.at(1))
+				g.kinds.truncate(n)
+				g.words.truncate(n)
+				g.start.truncate(2)
+				g.arena = g.arena[:textStart]
+				g.counted++
+			case drop != nil:
 				g.thinRow(r, drop, textStart, matched)
 			}
 		}

@@ -2,6 +2,7 @@ package sheets
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -99,7 +100,7 @@ func TestGridDigitText(t *testing.T) {
 			t.Errorf("same/isNumber wrong for %q", s)
 		}
 		_, short := digitsValue([]byte(s))
-		if held := g.kinds[g.index(r, 0)] == cellDigits; held != short {
+		if held := g.kinds.at(g.index(r, 0)) == cellDigits; held != short {
 			t.Errorf("%q held as digits: %v, want %v", s, held, short)
 		}
 	}
@@ -141,5 +142,36 @@ func TestKeyRows(t *testing.T) {
 		if _, ok := m.get("4150867999999999999"); ok {
 			t.Fatalf("n=%d: found a key never added", n)
 		}
+	}
+}
+
+// A count-only read keeps the header, counts the other rows and holds
+// none of them, while its filter still sees every row's cells.
+func TestGridCountOnly(t *testing.T) {
+	body := `{"valueRanges": [{"values": [["Zoho ID", "Name"], ["41", "a"], [], ["x 43", "c"], ["44"]]}]}`
+	var seen []string
+	filter := func(g *grid, r int) (func(int) bool, bool) {
+		g.countOnly = true
+		seen = append(seen, fmt.Sprint(r, "=", g.at(r, 0), "/", g.at(r, 1), " "))
+		return dropAll, false
+	}
+	gs, err := decodeValueRanges(strings.NewReader(body), 1, filter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gs[0]
+	if got, want := strings.Join(seen, ""), "1=41/a 2=<nil>/<nil> 3=x 43/c 4=44/<nil> "; got != want {
+		t.Errorf("filter saw %q, want %q", got, want)
+	}
+	if g.rows() != 5 || g.at(0, 0) != "Zoho ID" || g.at(0, 1) != "Name" || g.width != 2 {
+		t.Errorf("rows %d, header %v %v, width %d", g.rows(), g.at(0, 0), g.at(0, 1), g.width)
+	}
+	for r := 1; r < 6; r++ {
+		if g.at(r, 0) != nil || g.rowWidth(r) != 0 {
+			t.Errorf("row %d still holds %v", r, g.at(r, 0))
+		}
+	}
+	if g.kinds.len() != 2 || g.start.len() != 2 || string(g.arena) != "Zoho IDName" {
+		t.Errorf("holds %d cells, %d starts, arena %q", g.kinds.len(), g.start.len(), g.arena)
 	}
 }

@@ -95,11 +95,11 @@ func appendKey(b []byte, g *grid, r, keyCol int) []byte {
 	if i < 0 {
 		return b
 	}
-	switch g.kinds[i] {
+	switch g.kinds.at(i) {
 	case cellText:
 		return append(b, bytes.TrimSpace(g.bytes(i))...)
 	case cellDigits:
-		return strconv.AppendUint(b, g.words[i], 10)
+		return strconv.AppendUint(b, g.words.at(i), 10)
 	case cellNumber, cellBool:
 		return append(b, keyText(g.at(r, keyCol))...)
 	}

@@ -99,8 +99,8 @@ func TestThinnedReadHoldsKeysAndChangedRows(t *testing.T) {
 	// Every row keeps its key and the person's note; only record 10 keeps
 	// its owned cells (11 is unchanged: matched).
 	held := 0
-	for _, k := range g.kinds {
-		if k != cellNull {
+	for i := range g.kinds.len() {
+		if g.kinds.at(i) != cellNull {
 			held++
 		}
 	}

@@ -9,26 +9,34 @@ import "context"
 // by mistake gets back the values it had in sn.
 func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error) {
 	// The key column is read first, so that the rows nobody needs are
-	// dropped as they arrive: only the planned rows' keys are looked at,
+	// dropped as they arrive: only the planned rows' keys are kept,
 	// unless rows were deleted (then every key is).
-	var filter rowFilter
+	var (
+		filter rowFilter
+		keyAt  func(r int) string
+	)
 	if len(p.deleteRows) == 0 {
-		need := make(map[int]bool, len(p.rows))
+		planned := make(map[int]string, len(p.rows))
 		for i := range p.rows {
-			need[p.rows[i].row] = true
+			planned[p.rows[i].row] = ""
 		}
-		filter = func(_ *grid, r int) (func(int) bool, bool) {
-			if need[r] {
-				return nil, false
+		filter = func(g *grid, r int) (func(int) bool, bool) {
+			g.countOnly = true
+			if _, ok := planned[r]; ok {
+				planned[r] = keyText(g.at(r, 0))
 			}
 			return dropAll, false
 		}
+		keyAt = func(r int) string { return planned[r] }
 	}
 	got, err := u.filteredGet(ctx, filter, a1Column(u.title, p.keyCol), a1Row(u.title, 0))
 	if err != nil {
 		return false, err
 	}
 	got[0], got[1] = got[1], got[0] // header row, key column
+	if keyAt == nil {
+		keyAt = func(r int) string { return keyText(got[1].at(r, 0)) }
+	}
 	hdrs := make([]string, got[0].rowWidth(0))
 	for c := range hdrs {
 		hdrs[c] = normHeader(keyText(got[0].at(0, c)))
@@ -39,7 +47,6 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 		}
 		return ""
 	}
-	keyAt := func(r int) string { return keyText(got[1].at(r, 0)) }
 	damaged := false
 	lost := 0 // values to put back that the thinned read did not keep
 	for c, h := range p.headers {

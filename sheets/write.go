@@ -251,6 +251,7 @@ func (u *upsert) unchanged(ctx context.Context, sn *snapshot, p *plan) (bool, er
 	// holds a second copy of the key column next to the snapshot's.
 	same := true
 	filter := func(g *grid, r int) (func(int) bool, bool) {
+		g.countOnly = true
 		if same && !u.sameKey(g, r, 0, sn.g, r, p.keyCol) {
 			same = false
 		}
