@@ -15,11 +15,11 @@ import (
 )
 
 // cannedTransport answers the token endpoint and serves n records as pages
-// of a fixed body, in-process, so a benchmark measures the client alone.
+// made up front, in-process, so a benchmark measures the client alone.
+// Ids ascend across pages, as Zoho's do when a read pages by id.
 type cannedTransport struct {
 	n     int
-	pages [2][]byte // 200 records each, ending on different ids (key paging moves on)
-	last  []byte
+	pages [][]byte // 200 records each; the last says no more follow
 	meta  []byte
 	calls int
 }
@@ -29,18 +29,21 @@ func newCannedTransport(n int) *cannedTransport {
 	recs := make([]map[string]any, 200)
 	for i := range recs {
 		recs[i] = map[string]any{
-			"id": strconv.Itoa(5725767000001000000 + i), "Modified_Time": "2026-01-02T10:00:00+05:30",
-			"Deal_Name": fmt.Sprintf("Deal %d — ünïcode 😀", i), "Amount": 1234.5 + float64(i), "Stage": "Qualification",
+			"Modified_Time": "2026-01-02T10:00:00+05:30",
+			"Deal_Name":     fmt.Sprintf("Deal %d — ünïcode 😀", i), "Amount": 1234.5 + float64(i), "Stage": "Qualification",
 			"Closing_Date": "2026-03-01", "Account_Name": map[string]any{"name": "Zylker", "id": "5725767000000000123"},
 			"Owner":     map[string]any{"name": "Pat Boyle", "id": "5725767000000000001", "email": "pat@zylker.com"},
 			"$editable": true,
 		}
 	}
-	for k := range t.pages {
-		recs[len(recs)-1]["id"] = strconv.Itoa(5725767000001000199 + k)
-		t.pages[k], _ = json.Marshal(map[string]any{"data": recs, "info": map[string]any{"more_records": true, "next_page_token": "x"}})
+	for p := 0; p*200 < n; p++ {
+		for i := range recs {
+			recs[i]["id"] = strconv.Itoa(5725767000001000000 + p*200 + i)
+		}
+		more := (p+1)*200 < n
+		body, _ := json.Marshal(map[string]any{"data": recs, "info": map[string]any{"more_records": more, "next_page_token": "x" + strconv.Itoa(p)}})
+		t.pages = append(t.pages, body)
 	}
-	t.last, _ = json.Marshal(map[string]any{"data": recs, "info": map[string]any{"more_records": false}})
 	t.meta, _ = json.Marshal(map[string]any{"fields": []map[string]any{
 		{"api_name": "Modified_Time", "data_type": "datetime"}, {"api_name": "Deal_Name", "data_type": "text"},
 		{"api_name": "Amount", "data_type": "currency"}, {"api_name": "Stage", "data_type": "picklist"},
@@ -59,10 +62,9 @@ func (t *cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	case "/crm/v8/users":
 		body = []byte(`{"users":[{"id":"5725767000000000001","full_name":"Pat Boyle","email":"pat@zylker.com"}],"info":{"more_records":false}}`)
 	default:
-		t.calls++
-		body = t.pages[t.calls%2]
-		if t.calls*200 >= t.n {
-			body, t.calls = t.last, 0
+		body = t.pages[t.calls]
+		if t.calls++; t.calls == len(t.pages) {
+			t.calls = 0
 		}
 	}
 	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},

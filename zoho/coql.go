@@ -253,11 +253,34 @@ func (c *Client) coqlPass(ctx context.Context, module string, cols []string, opt
 			lastID string
 			lastT  time.Time
 			seen   map[string]struct{}
-			buf    = make([]zsync.Record, 0, coqlPageSize)
+			passed string // a full read: the id of the last record passed on
 			guard  = pageGuard{op: "coql " + module}
 		)
 		if !full {
 			seen = map[string]struct{}{}
+		}
+		// Records are passed on as they are read. A record seen before — an
+		// answer asked for again after it was cut off, or sent twice by a
+		// broken server — is not: a full read pages by ascending id, an
+		// incremental one remembers the ids.
+		each := func(r zsync.Record) bool {
+			for _, k := range ucols {
+				if l, ok := r.Fields[k].(zsync.Lookup); ok {
+					if u, ok := users[l.ID]; ok {
+						r.Fields[k] = zsync.Lookup{ID: l.ID, Name: u.Name, Email: u.Email}
+					}
+				}
+			}
+			if seen != nil {
+				if _, dup := seen[r.ID]; dup {
+					return true
+				}
+				seen[r.ID] = struct{}{}
+			} else if passed != "" && !idAfter(r.ID, passed) {
+				return true
+			}
+			passed = r.ID
+			return yield(r, nil)
 		}
 		for page := 1; ; page++ {
 			var conds []string
@@ -277,52 +300,47 @@ func (c *Client) coqlPass(ctx context.Context, module string, cols []string, opt
 			}
 			query := fmt.Sprintf("select %s from %s where %s order by %s limit %d", sel, module, andAll(conds), order, coqlPageSize)
 			op := fmt.Sprintf("coql %s page %d", module, page)
-			var (
-				info pageInfo
-				err  error
-			)
-			buf, info, err = c.coqlPage(ctx, op, query, meta, buf[:0])
+			ans, err := c.coqlPage(ctx, op, query, meta, each)
+			if ans.stopped {
+				return false
+			}
 			if err != nil {
 				yield(zsync.Record{}, err)
 				return false
 			}
-			var last zsync.Record
-			if len(buf) > 0 {
-				last = buf[len(buf)-1]
-			}
 			// A page ending where the last one did: Zoho ignored the paging condition.
-			if err := guard.next(len(buf), recordKey(last), info.MoreRecords); err != nil {
+			if err := guard.next(ans.n, recordKey(ans.last), ans.info.MoreRecords); err != nil {
 				yield(zsync.Record{}, err)
 				return false
 			}
-			if info.MoreRecords && (last.ID == "" || !full && last.Modified.IsZero()) {
+			if ans.info.MoreRecords && (ans.last.ID == "" || !full && ans.last.Modified.IsZero()) {
 				yield(zsync.Record{}, fmt.Errorf("zoho: %s: a record without id or Modified_Time; cannot page on", op))
 				return false
 			}
-			for _, r := range buf {
-				for _, k := range ucols {
-					if l, ok := r.Fields[k].(zsync.Lookup); ok {
-						if u, ok := users[l.ID]; ok {
-							r.Fields[k] = zsync.Lookup{ID: l.ID, Name: u.Name, Email: u.Email}
-						}
-					}
-				}
-				if seen != nil {
-					if _, dup := seen[r.ID]; dup {
-						continue
-					}
-					seen[r.ID] = struct{}{}
-				}
-				if !yield(r, nil) {
-					return false
-				}
-			}
-			if !info.MoreRecords {
+			if !ans.info.MoreRecords {
 				return true
 			}
-			lastID, lastT = last.ID, last.Modified
+			lastID, lastT = ans.last.ID, ans.last.Modified
 		}
 	}
+}
+
+// idAfter reports whether record id a sorts after b as Zoho orders ids:
+// as numbers (every Zoho id is a number of up to 19 digits), else as text.
+func idAfter(a, b string) bool {
+	if isDigits(a) && isDigits(b) && len(a) != len(b) {
+		return len(a) > len(b)
+	}
+	return a > b
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // coqlCredits is what a query costs by its LIMIT (reference §5.1).
@@ -336,14 +354,21 @@ func coqlCredits(limit int) int {
 	return 3
 }
 
-// coqlPage runs one query; 204 and data:[] are both no rows.
+// coqlAnswer is what one COQL query answered.
+type coqlAnswer struct {
+	info    pageInfo
+	n       int          // records in the answer
+	last    zsync.Record // the last of them
+	stopped bool         // each asked to stop
+}
+
+// coqlPage runs one query and hands each record of the answer to each as
+// it is read; 204 and data:[] are both no rows. An answer cut off is asked
+// for again, and each then sees its first records again.
 func (c *Client) coqlPage(ctx context.Context, op, query string, meta map[string]zsync.Field,
-	buf []zsync.Record) ([]zsync.Record, pageInfo, error) {
+	each func(zsync.Record) bool) (coqlAnswer, error) {
 	body, _ := json.Marshal(map[string]string{"select_query": query})
-	var (
-		out  []zsync.Record
-		info pageInfo
-	)
+	var ans coqlAnswer
 	err := c.retryBody(ctx, op, func() error {
 		resp, err := c.do(ctx, &request{op: op, method: http.MethodPost, path: "/crm/v8/coql", body: body,
 			credits: coqlCredits(coqlPageSize), records: true})
@@ -351,14 +376,18 @@ func (c *Client) coqlPage(ctx context.Context, op, query string, meta map[string
 			return err
 		}
 		defer resp.Body.Close()
+		ans = coqlAnswer{}
 		if resp.StatusCode == http.StatusNoContent {
-			out, info = buf[:0], pageInfo{}
 			return nil
 		}
-		out, info, err = decodeRecords(resp.Body, op, meta, buf[:0])
+		ans.info, ans.stopped, err = eachRecord(resp.Body, op, meta, func(r zsync.Record) bool {
+			ans.n++
+			ans.last = r
+			return each(r)
+		})
 		return err
 	})
-	return out, info, err
+	return ans, err
 }
 
 // CountWhere returns how many records of module match where (COQL WHERE

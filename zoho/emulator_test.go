@@ -671,3 +671,16 @@ func TestEmulatorFieldsReadOncePerRun(t *testing.T) {
 		t.Errorf("Fields(Leads) an hour later made no call: a daemon would never see new fields")
 	}
 }
+
+// Records are passed on as an answer is read: an incremental read whose
+// answer is cut off must not pass on the records before the cut twice.
+func TestEmulatorCutBodyIncremental(t *testing.T) {
+	e := newEmulator(t, map[string]int{"Deals": 5000})
+	c := e.client(t)
+	e.srv.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", After: 1, CutBody: true})
+	since := e.srv.Now().Add(-10 * 365 * 24 * time.Hour)
+	assertEachOnce(t, readAll(t, c, "Deals", zsync.ReadOptions{Fields: []string{"Deal_Name"}, Since: since}), 5000)
+	if st := c.Stats(); st.Retries < 1 {
+		t.Errorf("stats %+v: the cut body was not retried", st)
+	}
+}

@@ -364,16 +364,26 @@ func (c *Client) recordsPageOnce(ctx context.Context, op, path string, q url.Val
 // decodeRecords streams a {"data":[…],"info":{…}} answer into buf, one
 // record at a time.
 func decodeRecords(body io.Reader, op string, meta map[string]zsync.Field, buf []zsync.Record) ([]zsync.Record, pageInfo, error) {
-	var info pageInfo
+	info, _, err := eachRecord(body, op, meta, func(r zsync.Record) bool {
+		buf = append(buf, r)
+		return true
+	})
+	return buf, info, err
+}
+
+// eachRecord streams a {"data":[…],"info":{…}} answer to each, one record
+// at a time, as it is read: a page of 2,000 records is never held whole.
+// It stops early, with stopped set, when each returns false.
+func eachRecord(body io.Reader, op string, meta map[string]zsync.Field, each func(zsync.Record) bool) (info pageInfo, stopped bool, err error) {
 	// The page is scanned, not decoded into a map per record: each value's
 	// JSON goes straight to decodeValue (about half the allocations).
 	sc := jsonscan.New(body)
-	bad := func(err error) ([]zsync.Record, pageInfo, error) {
+	bad := func(err error) (pageInfo, bool, error) {
 		var ne *netError
 		if errors.As(err, &ne) {
-			return buf, info, err
+			return info, false, err
 		}
-		return buf, info, fmt.Errorf("zoho: %s: decode answer: %w", op, err)
+		return info, false, fmt.Errorf("zoho: %s: decode answer: %w", op, err)
 	}
 	var key, raw []byte
 	if !sc.Expect('{') {
@@ -392,8 +402,10 @@ func decodeRecords(body io.Reader, op string, meta map[string]zsync.Field, buf [
 			for sc.More(']') {
 				var rec zsync.Record
 				if rec, key, raw = scanRecord(sc, meta, fields, key, raw); sc.Err() == nil {
-					buf = append(buf, rec)
 					fields = len(rec.Fields)
+					if !each(rec) {
+						return info, true, nil
+					}
 				}
 			}
 		case "info":
@@ -410,7 +422,7 @@ func decodeRecords(body io.Reader, op string, meta map[string]zsync.Field, buf [
 	if err := sc.Err(); err != nil {
 		return bad(err)
 	}
-	return buf, info, nil
+	return info, false, nil
 }
 
 var datetimeField = zsync.Field{DataType: "datetime"}
