@@ -440,6 +440,8 @@ type Spreadsheet struct {
 	mu    gosync.Mutex
 	locks map[string]*gosync.Mutex
 	guard func() error // refuses writes once the run lease is lost (lease.go)
+	// saved is what LoadState read last, by metadata key (state.go).
+	saved map[string]savedState
 }
 
 var _ zsync.Sink = (*Spreadsheet)(nil)

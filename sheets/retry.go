@@ -142,7 +142,10 @@ func (c *Client) call(ctx context.Context, name string, kind callKind, requests 
 		if kind != kindRead && requests != nil {
 			*requests++
 		}
+		start := c.now()
 		err := fn()
+		c.log.Debug().Str("call", name).Int("attempt", attempt+1).Bool("ok", err == nil).
+			Dur("took", c.now().Sub(start)).Msg("sheets call")
 		if err == nil {
 			if attempt > 0 {
 				c.log.Info().Str("call", name).Int("attempts", attempt+1).Msg("sheets: recovered")

@@ -90,6 +90,16 @@ func (s *Spreadsheet) LoadState(ctx context.Context) (map[string]zsync.ModuleSta
 		return nil, err
 	}
 	out := map[string]zsync.ModuleState{}
+	saved := map[string]savedState{}
+	for _, m := range all {
+		e := saved[m.MetadataKey]
+		e.n++
+		e.id, e.value = m.MetadataId, m.MetadataValue
+		saved[m.MetadataKey] = e
+	}
+	s.mu.Lock()
+	s.saved = saved
+	s.mu.Unlock()
 	for _, m := range all {
 		var key string
 		sheet, tab := strings.CutPrefix(m.MetadataKey, TabStateKeyPrefix)
@@ -139,6 +149,9 @@ func (s *Spreadsheet) SaveState(ctx context.Context, st zsync.ModuleState) error
 	if st.Module != "" {
 		keys = append(keys, stateKey(st.Module))
 	}
+	if s.saveKnownState(ctx, st.Sheet, key, val, keys[1:]) {
+		return nil
+	}
 	for try := 0; ; try++ {
 		all, err := s.searchMetadata(ctx, keys...)
 		if err != nil {
@@ -185,6 +198,57 @@ func (s *Spreadsheet) SaveState(ctx context.Context, st zsync.ModuleState) error
 		}
 		s.c.log.Warn().Str("sheet", st.Sheet).Msg("sheets: saving the sync state failed ambiguously; checking what was stored")
 	}
+}
+
+// savedState is one metadata key as LoadState read it: how many entries
+// hold it, and the id and value of the last one.
+type savedState struct {
+	n     int
+	id    int64
+	value string
+}
+
+// saveKnownState saves the state val under key in one request, without
+// searching for its entry first, when LoadState found exactly one entry
+// for key and none of the legacy keys (the run lease keeps other runs
+// from changing them since). It reports false when SaveState must search:
+// an entry never read, doubled, to migrate, or gone since (the update's
+// answer names no entry, or it failed).
+func (s *Spreadsheet) saveKnownState(ctx context.Context, sheet, key, val string, legacy []string) (done bool) {
+	s.mu.Lock()
+	e, known := s.saved[key]
+	for _, k := range legacy {
+		if s.saved[k].n > 0 {
+			known = false
+		}
+	}
+	s.mu.Unlock()
+	if !known || e.n != 1 {
+		return false
+	}
+	if e.value == val {
+		return true
+	}
+	replies, err := s.batchUpdateReplies(ctx, fmt.Sprintf("save sync state of tab %q", sheet), kindWrite, nil,
+		[]*sheets.Request{{UpdateDeveloperMetadata: &sheets.UpdateDeveloperMetadataRequest{
+			DataFilters:       []*sheets.DataFilter{{DeveloperMetadataLookup: &sheets.DeveloperMetadataLookup{MetadataId: e.id}}},
+			DeveloperMetadata: &sheets.DeveloperMetadata{MetadataValue: val},
+			Fields:            "metadataValue"}}})
+	if err != nil {
+		// Whether Google refuses an update matching no entry, or answers
+		// it with none, is not documented: either way the long way finds
+		// out (and meets a lasting error again).
+		s.c.log.Debug().Err(err).Str("sheet", sheet).Msg("sheets: saving the state in place failed; looking its entry up")
+		return false
+	}
+	if len(replies) != 1 || replies[0].UpdateDeveloperMetadata == nil || len(replies[0].UpdateDeveloperMetadata.DeveloperMetadata) != 1 {
+		return false
+	}
+	s.mu.Lock()
+	e.value = val
+	s.saved[key] = e
+	s.mu.Unlock()
+	return true
 }
 
 func deleteMetadata(id int64) *sheets.Request {

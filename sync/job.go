@@ -209,13 +209,23 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 	defer j.releaseLease(ctx, lease)
 	ctx, stop := withDeadline(ctx, opts.Deadline, sum)
 	defer stop()
+	// Two independent reads: made at once, one round trip instead of two.
+	var (
+		tabs     []Tab
+		tabsErr  error
+		tabsDone = make(chan struct{})
+	)
+	go func() {
+		defer close(tabsDone)
+		tabs, tabsErr = j.Sink.Tabs(ctx)
+	}()
 	states, err := j.Sink.LoadState(ctx)
+	<-tabsDone
 	if err != nil {
 		return sum, fmt.Errorf("read sync state from the spreadsheet: %w", err)
 	}
-	tabs, err := j.Sink.Tabs(ctx)
-	if err != nil {
-		return sum, fmt.Errorf("list the spreadsheet's tabs: %w", err)
+	if tabsErr != nil {
+		return sum, fmt.Errorf("list the spreadsheet's tabs: %w", tabsErr)
 	}
 	places := j.place(states, tabs)
 	var errs []error

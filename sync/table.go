@@ -231,6 +231,7 @@ type Source interface {
 }
 
 // Sink writes tables and keeps sync state. sheets.Writer implements it.
+// A job calls LoadState and Tabs at the same time; nothing else at once.
 type Sink interface {
 	// Upsert makes the tab named by t.Sheet agree with t.
 	Upsert(ctx context.Context, t *Table, opts UpsertOptions) (UpsertResult, error)

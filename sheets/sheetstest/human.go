@@ -178,6 +178,15 @@ func (s *Server) Metadata(id string) []Metadata {
 	return out
 }
 
+// DeleteMetadata deletes the developer metadata entry metadataID of
+// spreadsheet id, as another program using the API would.
+func (s *Server) DeleteMetadata(id string, metadataID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.mustBook(id)
+	ss.meta = slices.DeleteFunc(ss.meta, func(m *devMeta) bool { return m.id == metadataID })
+}
+
 // SortRows sorts the rows below the frozen header by column col, as a
 // user's "Sort sheet" does. Developer metadata stays on its row index:
 // whether Google moves row metadata on a sort is unconfirmed, and staying
