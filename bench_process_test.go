@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -86,8 +87,18 @@ func BenchmarkProcess(b *testing.B) {
 	bin := buildBinary(b, dir, "zoho2sheets", ".")
 	naive := buildBinary(b, dir, "naive", "./bench/naive")
 	for i := 0; i < b.N; i++ {
+		incr := map[int]int64{} // rows → peak RSS of the incremental run
 		for _, n := range sizes {
-			processRuns(b, dir, bin, naive, n)
+			incr[n] = processRuns(b, dir, bin, naive, n)
+		}
+		// Memory grows with the changes, not the tab: the incremental run
+		// on the largest tab against the same run on the smallest.
+		lo, hi := slices.Min(sizes), slices.Max(sizes)
+		if lo < hi {
+			x := float64(incr[hi]) / float64(incr[lo])
+			fmt.Printf("\nincremental run, %d rows ÷ %d rows: peak RSS %.1f ÷ %.1f MiB = %.2f×\n",
+				hi, lo, float64(incr[hi])/(1<<20), float64(incr[lo])/(1<<20), x)
+			b.ReportMetric(x, fmt.Sprintf("incr-%dk-per-%dk-x", hi/1000, lo/1000))
 		}
 	}
 }
@@ -105,7 +116,9 @@ func buildBinary(b *testing.B, dir, name, pkg string) string {
 	return out
 }
 
-func processRuns(b *testing.B, dir, bin, naive string, n int) {
+// processRuns runs both programs three times on n rows, prints what each
+// run cost, and returns the peak RSS of zoho2sheets' incremental run.
+func processRuns(b *testing.B, dir, bin, naive string, n int) int64 {
 	em, err := startEmulators(zohotest.Options{Seed: 11, Records: map[string]int{"Leads": n}})
 	if err != nil {
 		b.Fatal(err)
@@ -157,6 +170,7 @@ func processRuns(b *testing.B, dir, bin, naive string, n int) {
 	fmt.Println("| run | program | wall | CPU | peak RSS | RSS/cell | Zoho calls | Sheets reads | Sheets writes | cells written |")
 	fmt.Println("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 	var ratios []string
+	var incr int64
 	for i, st := range steps {
 		if i > 0 {
 			changeLeads(em, i)
@@ -173,10 +187,11 @@ func processRuns(b *testing.B, dir, bin, naive string, n int) {
 			prog string
 			u    childUsage
 		}{{"zoho2sheets", zs}, {"naive", nv}} {
-			fmt.Printf("| %s | %s | %.2f s | %.2f s | %.0f MiB | %.0f B | %d | %d | %d | %d |\n", st.name, r.prog,
+			fmt.Printf("| %s | %s | %.2f s | %.2f s | %.1f MiB | %.0f B | %d | %d | %d | %d |\n", st.name, r.prog,
 				r.u.wall.Seconds(), r.u.cpu.Seconds(), float64(r.u.rss)/(1<<20), float64(r.u.rss)/float64(cells),
 				r.u.zohoCalls, r.u.reads, r.u.writes, r.u.cellsWritten)
 		}
+		incr = zs.rss
 		wall, cpu, rss := zs.wall.Seconds()/nv.wall.Seconds(), zs.cpu.Seconds()/nv.cpu.Seconds(), float64(zs.rss)/float64(nv.rss)
 		ratios = append(ratios, fmt.Sprintf("| %s | %.2f× | %.2f× | %.2f× |", st.name, wall, cpu, rss))
 		tag := fmt.Sprintf("%dk-%s-", n/1000, []string{"full", "reconcile", "incr"}[i])
@@ -189,6 +204,7 @@ func processRuns(b *testing.B, dir, bin, naive string, n int) {
 	for _, r := range ratios {
 		fmt.Println(r)
 	}
+	return incr
 }
 
 // changeLeads changes the Company of 1% of the leads an hour later on the
