@@ -383,3 +383,25 @@ func TestDaemonLeaseBusyRunIsNotAFailure(t *testing.T) {
 	default:
 	}
 }
+
+// A cron tick that finds the daemon's own previous run still going starts
+// nothing and is counted as runs_total{result="skipped_overlap"}, not as a
+// failure.
+func TestDaemonOverlapSkipIsCounted(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 2, "Deals": 1})
+	// Every Sheets request takes 300 ms: a run makes several, so it
+	// outlasts the 1 s schedule and the next tick finds it going.
+	em.sheets.InjectFault(sheetstestLatency(300 * time.Millisecond))
+	addr := freeAddr(t)
+	d := startDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), nil, "--metrics-addr", addr)
+	waitFor(t, "a skipped tick", func() bool { return d.count("previous run still going: skipping this one") >= 1 })
+
+	_, m := get(t, "http://"+addr+"/metrics")
+	if !strings.Contains(m, `zoho2sheets_runs_total{result="failed"} 0`) ||
+		!strings.Contains(m, `zoho2sheets_runs_total{result="skipped_overlap"} `) {
+		t.Fatalf("metrics lack runs_total failed 0 or skipped_overlap:\n%s", m)
+	}
+	if strings.Contains(m, `zoho2sheets_runs_total{result="skipped_overlap"} 0`) {
+		t.Error("the skipped tick is not counted")
+	}
+}

@@ -344,6 +344,7 @@ func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr str
 		select {
 		case busy <- struct{}{}:
 		default:
+			r.metrics.RunSkippedOverlap() // before the log line: whoever reads it finds it counted
 			r.log.Warn().Msg("previous run still going: skipping this one")
 			return
 		}

@@ -8,11 +8,14 @@
 // a whole. /healthz names a failed entry as "module Deals (tab Pipeline
 // history)" (just "module Leads" when the tab is named after its module).
 //
-// zoho2sheets_runs_total counts runs by result: ok, failed, and
+// zoho2sheets_runs_total counts runs by result: ok, failed,
 // skipped_lease_busy for a run that found another run holding the
-// spreadsheet's lease (exit code 75). A skipped run did nothing and is not
-// a failure: it leaves /healthz and the last-run metrics as they were
-// (only the staleness check notices when runs keep being skipped).
+// spreadsheet's lease (exit code 75), and skipped_overlap for a scheduled
+// run the daemon did not start because its own previous run was still
+// going (runs take longer than the schedule's period). A skipped run did
+// nothing and is not a failure: it leaves /healthz and the last-run metrics
+// as they were (only the staleness check notices when runs keep being
+// skipped).
 //
 // Metrics uses its own registry, never the global default one, so two
 // instances (tests, or a library user with its own metrics) never collide.
@@ -37,6 +40,7 @@
 //	} else {
 //		m.RunDone(err == nil, sum.Duration, time.Now())
 //	}
+//	m.RunSkippedOverlap()                        // a cron tick while a run is still going
 //	http.Serve(ln, m.Handler())                  // /metrics and /healthz
 package metrics
 
@@ -70,6 +74,7 @@ const (
 	ResultOK               = "ok"
 	ResultFailed           = "failed"
 	ResultSkippedLeaseBusy = "skipped_lease_busy"
+	ResultSkippedOverlap   = "skipped_overlap"
 )
 
 // Row write kinds of zoho2sheets_rows_written_total.
@@ -165,7 +170,7 @@ func New(opts ...Option) *Metrics {
 	m.tokenRefreshes = f.counterVec("zoho2sheets_token_refreshes_total",
 		"OAuth access tokens fetched.", "service")
 	m.runs = f.counterVec("zoho2sheets_runs_total",
-		"Sync runs, by result (ok, failed, skipped_lease_busy: another run held the spreadsheet's lease).", "result")
+		"Sync runs, by result (ok, failed, skipped_lease_busy: another run held the spreadsheet's lease, skipped_overlap: this daemon's previous run was still going).", "result")
 	m.runDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "zoho2sheets_run_duration_seconds",
 		Help:    "Duration of a sync run (all modules).",
@@ -182,6 +187,7 @@ func New(opts ...Option) *Metrics {
 	m.runs.WithLabelValues(ResultOK)
 	m.runs.WithLabelValues(ResultFailed)
 	m.runs.WithLabelValues(ResultSkippedLeaseBusy)
+	m.runs.WithLabelValues(ResultSkippedOverlap)
 	return m
 }
 
@@ -356,6 +362,17 @@ func (m *Metrics) RunSkipped() {
 	m.mu.Lock()
 	m.failures = nil
 	m.mu.Unlock()
+}
+
+// RunSkippedOverlap counts a scheduled run the daemon did not start because
+// its previous run was still going, as runs_total{result="skipped_overlap"}.
+// Unlike RunSkipped it ends no run: the one still going keeps its
+// in-progress gauge and the failures it has collected so far.
+func (m *Metrics) RunSkippedOverlap() {
+	if m == nil {
+		return
+	}
+	m.runs.WithLabelValues(ResultSkippedOverlap).Inc()
 }
 
 // SetExpectedInterval tells /healthz how often runs are due (the cron

@@ -298,6 +298,35 @@ func TestRunSkippedIsNotAFailure(t *testing.T) {
 	mustValue(t, fams, 1, "zoho2sheets_runs_total", "result", "failed")
 }
 
+// A cron tick that finds the daemon's own previous run still going is
+// counted as skipped_overlap, and leaves the run that is still going alone:
+// it is still in progress, and its failures still reach /healthz when it
+// ends.
+func TestRunSkippedOverlapLeavesTheRunningRunAlone(t *testing.T) {
+	clk := newClock()
+	m, srv := serve(t, metrics.WithClock(clk.Now))
+
+	m.RunStarted()
+	m.ModuleDone("Deals", "Pipeline history", false, 0, 0, 0, 0, 0, clk.Now())
+	m.ModuleFailed("Deals", "Pipeline history", "write tab: HTTP 400")
+	m.RunSkippedOverlap()
+	m.RunSkippedOverlap()
+	fams := scrape(t, srv)
+	mustValue(t, fams, 2, "zoho2sheets_runs_total", "result", "skipped_overlap")
+	mustValue(t, fams, 0, "zoho2sheets_runs_total", "result", "skipped_lease_busy")
+	mustValue(t, fams, 0, "zoho2sheets_runs_total", "result", "failed")
+	mustValue(t, fams, 1, "zoho2sheets_run_in_progress")
+
+	m.RunDone(false, time.Second, clk.Now())
+	if code, body := get(t, srv, "/healthz"); code != http.StatusServiceUnavailable ||
+		!strings.Contains(body, "module Deals (tab Pipeline history): write tab: HTTP 400") {
+		t.Errorf("the overlapped run failed: /healthz = %d %q, want 503 naming its failure", code, body)
+	}
+	fams = scrape(t, srv)
+	mustValue(t, fams, 1, "zoho2sheets_runs_total", "result", "failed")
+	mustValue(t, fams, 2, "zoho2sheets_runs_total", "result", "skipped_overlap")
+}
+
 func TestHealthNoRunSinceStart(t *testing.T) {
 	clk := newClock()
 	m := metrics.New(metrics.WithClock(clk.Now), metrics.WithSlack(0))
@@ -328,6 +357,7 @@ func TestNilMetricsIsNoop(t *testing.T) {
 	m.ModuleDone("Leads", "Leads", true, 1, 1, 0, 0, 0, time.Now())
 	m.ModuleFailed("Leads", "Leads", "x")
 	m.RunSkipped()
+	m.RunSkippedOverlap()
 	m.APICall("zoho", "200")
 	m.Retry("zoho")
 	m.TokenRefresh("zoho")

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/rs/zerolog"
+
+	"github.com/zoho2sheets/zoho2sheets/alert"
 )
 
 // DefaultOverlap is how far before the stored cursor an incremental run
@@ -181,13 +183,18 @@ func (s *Summary) Failed() []ModuleSummary {
 // run was asked to stop.
 var ErrInterrupted = errors.New("run interrupted before this module finished reading; nothing was written")
 
-// ModuleError is the error of one failed module.
+// ModuleError is the error of one failed mapping entry: a module and the
+// tab it feeds. One module may feed several tabs (a mirror and a history of
+// Deals), so the message names the tab unless it is named after the module.
 type ModuleError struct {
 	Module string
+	Sheet  string // the entry's tab title
 	Err    error
 }
 
-func (e *ModuleError) Error() string { return fmt.Sprintf("module %s: %v", e.Module, e.Err) }
+func (e *ModuleError) Error() string {
+	return fmt.Sprintf("module %s: %v", alert.ModuleTab(e.Module, e.Sheet), e.Err)
+}
 func (e *ModuleError) Unwrap() error { return e.Err }
 
 // Run syncs every selected module. A module that fails does not stop the
@@ -243,7 +250,7 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 			j.ModuleDone(ms)
 		}
 		if ms.Err != nil {
-			errs = append(errs, &ModuleError{Module: m.Module, Err: ms.Err})
+			errs = append(errs, &ModuleError{Module: m.Module, Sheet: m.Sheet, Err: ms.Err})
 		}
 	}
 	j.writeStatus(ctx, sum)
@@ -527,7 +534,7 @@ func (j *Job) recordFailure(ctx context.Context, st ModuleState, module string, 
 		st.LastError = st.LastError[:cut]
 	}
 	if serr := j.Sink.SaveState(ctx, st); serr != nil {
-		j.Logger.Debug().Err(serr).Str("module", module).Msg("could not record the failure in the sync state")
+		j.Logger.Debug().Err(serr).Str("module", module).Str("sheet", st.Sheet).Msg("could not record the failure in the sync state")
 	}
 	return st
 }

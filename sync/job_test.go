@@ -260,6 +260,37 @@ func TestJobModuleFailureDoesNotStopOthersAndKeepsCursor(t *testing.T) {
 	}
 }
 
+// One module feeding two tabs: each failure names its tab, so the user
+// can tell which of the two failed (a read error's own text names only the
+// module); a tab named after its module stays "module Deals".
+func TestJobModuleErrorNamesTheTab(t *testing.T) {
+	now := t0
+	src := &fakeSource{records: map[string][]zsync.Record{"Deals": {rec("9", t0.Add(-time.Hour))}}}
+	sink := &fakeSink{states: map[string]zsync.ModuleState{}, failWrite: map[string]error{
+		"Deals":        errors.New("mirror quota"),
+		"Deal history": errors.New("history quota"),
+	}}
+	job := newJob(src, sink, &now)
+	mirror := job.Modules[1]
+	history := mirror
+	history.Sheet = "Deal history"
+	job.Modules = []zsync.ModuleJob{mirror, history}
+	_, err := job.Run(context.Background(), zsync.RunOptions{})
+	if err == nil {
+		t.Fatal("both tabs failed, Run returned no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	want := []string{`module Deals: write tab "Deals": mirror quota`,
+		`module Deals (tab Deal history): write tab "Deal history": history quota`}
+	if !slices.Equal(lines, want) {
+		t.Errorf("error lines = %q, want %q", lines, want)
+	}
+	var me *zsync.ModuleError
+	if !errors.As(err, &me) || me.Module != "Deals" || me.Sheet != "Deals" {
+		t.Errorf("first ModuleError = %+v, want module Deals, sheet Deals", me)
+	}
+}
+
 // A long error is cut for the state on a character boundary: a name in
 // the message (Zoë, 株式会社) never ends as half a character.
 func TestJobFailureTextCutOnCharacter(t *testing.T) {
