@@ -378,17 +378,6 @@ func TestDigest(t *testing.T) {
 	}
 }
 
-func TestModuleTab(t *testing.T) {
-	for _, tc := range []struct{ module, sheet, want string }{
-		{"Leads", "", "Leads"},
-		{"Leads", "Leads", "Leads"},
-		{"Deals", "Pipeline history", "Deals (tab Pipeline history)"},
-	} {
-		if got := alert.ModuleTab(tc.module, tc.sheet); got != tc.want {
-			t.Errorf("ModuleTab(%q, %q) = %q, want %q", tc.module, tc.sheet, got, tc.want)
-		}
-	}
-}
 
 // Two tabs of one module must not produce alerts that read alike.
 func TestFailureNamesTheTab(t *testing.T) {

@@ -1,6 +1,8 @@
 package alert
 
 import (
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+
 	"context"
 	"fmt"
 	"sort"
@@ -20,17 +22,6 @@ type Failure struct {
 	Run   time.Time // when the run started (zero: now)
 }
 
-// ModuleTab names a mapping entry for people: "Deals (tab Pipeline
-// history)", or just "Leads" when the tab is named after its module (or
-// sheet is empty), so the common one-tab-per-module case stays short
-// while two tabs of one module never read alike.
-func ModuleTab(module, sheet string) string {
-	if sheet == "" || sheet == module {
-		return module
-	}
-	return fmt.Sprintf("%s (tab %s)", module, sheet)
-}
-
 // Failure posts one failure alert. It returns an error (naming only the
 // webhook's host) when the webhook did not accept it after the retries.
 func (n *Notifier) Failure(ctx context.Context, f Failure) error {
@@ -45,7 +36,7 @@ func (n *Notifier) Failure(ctx context.Context, f Failure) error {
 	if at.IsZero() {
 		at = n.now()
 	}
-	summary := fmt.Sprintf("%s: sync of %s failed: %s", n.app(), ModuleTab(module, sheet), errText)
+	summary := fmt.Sprintf("%s: sync of %s failed: %s", n.app(), zsync.EntryName(module, sheet), errText)
 	if n.format() == FormatSlack {
 		return n.post(ctx, EventRunFailed, slackFailure(n.app(), module, sheet, errText, hint, at, summary))
 	}
@@ -186,7 +177,7 @@ func digestSummary(app string, d Digest, mods []DigestModule) string {
 	}
 	for _, m := range mods {
 		fmt.Fprintf(&b, "; %s: %d read, %d added, %d updated, %d removed, %d marked",
-			Scrub(ModuleTab(m.Module, m.Sheet)), m.Read, m.Added, m.Updated, m.Removed, m.Marked)
+			Scrub(zsync.EntryName(m.Module, m.Sheet)), m.Read, m.Added, m.Updated, m.Removed, m.Marked)
 		if m.Failures > 0 {
 			fmt.Fprintf(&b, ", %d failures", m.Failures)
 		}
@@ -199,7 +190,7 @@ func digestSummary(app string, d Digest, mods []DigestModule) string {
 
 func slackFailure(app, module, sheet, errText, hint string, at time.Time, summary string) map[string]any {
 	body := "*Module:* " + slackEscape(module)
-	if ModuleTab(module, sheet) != module {
+	if zsync.EntryName(module, sheet) != module {
 		body += "\n*Tab:* " + slackEscape(sheet)
 	}
 	body += fmt.Sprintf("\n*Error:*\n```%s```", slackEscape(errText))
@@ -209,7 +200,7 @@ func slackFailure(app, module, sheet, errText, hint string, at time.Time, summar
 	return map[string]any{
 		"text": slackEscape(summary),
 		"blocks": []any{
-			header(fmt.Sprintf(":rotating_light: %s: sync of %s failed", app, ModuleTab(module, sheet))),
+			header(fmt.Sprintf(":rotating_light: %s: sync of %s failed", app, zsync.EntryName(module, sheet))),
 			section(body),
 			contextBlock("Run started " + at.UTC().Format(time.RFC3339)),
 		},
@@ -221,7 +212,7 @@ func slackDigest(app string, d Digest, mods []DigestModule, until time.Time, sum
 	b.WriteString("```")
 	fmt.Fprintf(&b, "%-32s %8s %8s %8s %8s %8s %5s\n", "module (tab)", "read", "added", "updated", "removed", "marked", "fail")
 	for _, m := range mods {
-		fmt.Fprintf(&b, "%-32s %8d %8d %8d %8d %8d %5d\n", truncate(Scrub(ModuleTab(m.Module, m.Sheet)), 32), m.Read, m.Added, m.Updated, m.Removed, m.Marked, m.Failures)
+		fmt.Fprintf(&b, "%-32s %8d %8d %8d %8d %8d %5d\n", truncate(Scrub(zsync.EntryName(m.Module, m.Sheet)), 32), m.Read, m.Added, m.Updated, m.Removed, m.Marked, m.Failures)
 	}
 	b.WriteString("```")
 	runs := fmt.Sprintf("%d runs, %d failed", d.Runs, d.FailedRuns)

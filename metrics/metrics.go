@@ -56,6 +56,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/zoho2sheets/zoho2sheets/alert"
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
 
 // DefaultSlack is added to twice the expected run interval before a daemon
@@ -456,7 +457,7 @@ func (m *Metrics) Health() (ok bool, reason string) {
 			if i > 0 {
 				s += ";"
 			}
-			s += fmt.Sprintf(" module %s: %s", scrub(alert.ModuleTab(f.module, f.sheet)), f.err)
+			s += fmt.Sprintf(" module %s: %s", scrub(zsync.EntryName(f.module, f.sheet)), f.err)
 		}
 		return false, s
 	}

@@ -10,8 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/rs/zerolog"
-
-	"github.com/zoho2sheets/zoho2sheets/alert"
 )
 
 // DefaultOverlap is how far before the stored cursor an incremental run
@@ -183,6 +181,18 @@ func (s *Summary) Failed() []ModuleSummary {
 // run was asked to stop.
 var ErrInterrupted = errors.New("run interrupted before this module finished reading; nothing was written")
 
+// EntryName names a mapping entry for people: "Deals (tab Pipeline
+// history)", or just "Leads" when the tab is named after its module (or
+// sheet is empty), so the common one-tab-per-module case stays short
+// while two tabs of one module never read alike. Errors, /healthz, alerts
+// and the digest all name entries this way.
+func EntryName(module, sheet string) string {
+	if sheet == "" || sheet == module {
+		return module
+	}
+	return fmt.Sprintf("%s (tab %s)", module, sheet)
+}
+
 // ModuleError is the error of one failed mapping entry: a module and the
 // tab it feeds. One module may feed several tabs (a mirror and a history of
 // Deals), so the message names the tab unless it is named after the module.
@@ -193,7 +203,7 @@ type ModuleError struct {
 }
 
 func (e *ModuleError) Error() string {
-	return fmt.Sprintf("module %s: %v", alert.ModuleTab(e.Module, e.Sheet), e.Err)
+	return fmt.Sprintf("module %s: %v", EntryName(e.Module, e.Sheet), e.Err)
 }
 func (e *ModuleError) Unwrap() error { return e.Err }
 

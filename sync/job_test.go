@@ -480,3 +480,15 @@ func TestJobEmptyFullReadDoesNotEmptyTheTab(t *testing.T) {
 		t.Fatalf("deleted = %v since %v, want the records Zoho lists as deleted since the last full run", tab.Deleted, src.delSince)
 	}
 }
+
+func TestEntryName(t *testing.T) {
+	for _, tc := range []struct{ module, sheet, want string }{
+		{"Leads", "", "Leads"},
+		{"Leads", "Leads", "Leads"},
+		{"Deals", "Pipeline history", "Deals (tab Pipeline history)"},
+	} {
+		if got := zsync.EntryName(tc.module, tc.sheet); got != tc.want {
+			t.Errorf("EntryName(%q, %q) = %q, want %q", tc.module, tc.sheet, got, tc.want)
+		}
+	}
+}
