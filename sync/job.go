@@ -219,6 +219,8 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 	if err != nil {
 		return sum, err
 	}
+	ahead := j.readAhead(ctx, mods)
+	defer ahead.stop()
 	lease, err := j.holdLease(ctx, opts)
 	if err != nil {
 		return sum, err
@@ -245,6 +247,7 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 		return sum, fmt.Errorf("list the spreadsheet's tabs: %w", tabsErr)
 	}
 	places := j.place(states, tabs)
+	ahead.wait(ctx)
 	var errs []error
 	for _, m := range mods {
 		var ms ModuleSummary
@@ -255,6 +258,7 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 		} else {
 			ms = j.runModule(ctx, m, places[m.Sheet], opts)
 		}
+		ahead.charge(&ms)
 		sum.Modules = append(sum.Modules, ms)
 		if j.ModuleDone != nil {
 			j.ModuleDone(ms)

@@ -6,6 +6,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	gosync "sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -490,5 +491,48 @@ func TestEntryName(t *testing.T) {
 		if got := zsync.EntryName(tc.module, tc.sheet); got != tc.want {
 			t.Errorf("EntryName(%q, %q) = %q, want %q", tc.module, tc.sheet, got, tc.want)
 		}
+	}
+}
+
+// prefetching is a source that reads ahead (see zsync.Prefetcher).
+type prefetching struct {
+	*fakeSource
+	mu        gosync.Mutex
+	asked     [][]string
+	done      bool // the prefetch finished
+	readEarly bool // a module read before it did
+}
+
+func (p *prefetching) Prefetch(_ context.Context, modules []string) {
+	time.Sleep(20 * time.Millisecond) // slower than the spreadsheet's answers
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.asked = append(p.asked, modules)
+	p.done = true
+}
+
+func (p *prefetching) Fields(ctx context.Context, module string) ([]zsync.Field, error) {
+	p.mu.Lock()
+	if !p.done {
+		p.readEarly = true
+	}
+	p.mu.Unlock()
+	return p.fakeSource.Fields(ctx, module)
+}
+
+// A source that reads ahead is asked once, for each module once (a module
+// feeding two tabs too), and the modules run only once it is done.
+func TestJobPrefetches(t *testing.T) {
+	now := t0
+	src := &prefetching{fakeSource: &fakeSource{records: map[string][]zsync.Record{"Leads": {rec("1", t0.Add(-time.Hour))}}}}
+	sink := &fakeSink{tabs: bothTabs()}
+	job := newJob(src.fakeSource, sink, &now)
+	job.Source = src
+	job.Modules = append(job.Modules, zsync.ModuleJob{Module: "Leads", Sheet: "Leads (copy)", Columns: job.Modules[0].Columns})
+	if _, err := job.Run(context.Background(), zsync.RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if want := [][]string{{"Leads", "Deals"}}; !slices.EqualFunc(src.asked, want, slices.Equal) || src.readEarly {
+		t.Errorf("prefetched %q (want %q); a module read before the prefetch finished: %v", src.asked, want, src.readEarly)
 	}
 }

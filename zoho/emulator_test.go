@@ -684,3 +684,22 @@ func TestEmulatorCutBodyIncremental(t *testing.T) {
 		t.Errorf("stats %+v: the cut body was not retried", st)
 	}
 }
+
+// Prefetch reads the modules' field metadata at once; Fields then answers
+// from it without a call.
+func TestEmulatorPrefetchFields(t *testing.T) {
+	e := newEmulator(t, map[string]int{"Leads": 3, "Deals": 3})
+	c := e.client(t)
+	ctx := context.Background()
+	c.Prefetch(ctx, []string{"Leads", "Deals"})
+	before := e.srv.Stats().APICalls
+	for _, m := range []string{"Leads", "Deals"} {
+		fs, err := c.Fields(ctx, m)
+		if err != nil || len(fs) == 0 {
+			t.Fatalf("%s: %d fields, %v", m, len(fs), err)
+		}
+	}
+	if n := e.srv.Stats().APICalls - before; n != 0 {
+		t.Errorf("Fields made %d calls after Prefetch, want 0", n)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	gosync "sync"
 	"time"
 
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
@@ -102,6 +103,18 @@ func (c *Client) Modules(ctx context.Context) ([]zsync.Module, error) {
 // scope ZohoCRM.settings.fields.READ), read once per metaTTL: Records
 // decodes values by it, and every tab of a module asks for it. An unknown module is an *APIError INVALID_MODULE.
 // https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html
+var _ zsync.Prefetcher = (*Client)(nil)
+
+// Prefetch reads the field metadata of modules, one call each, all at
+// once, into the cache Fields answers from.
+func (c *Client) Prefetch(ctx context.Context, modules []string) {
+	var wg gosync.WaitGroup
+	for _, m := range modules {
+		wg.Go(func() { _, _ = c.Fields(ctx, m) })
+	}
+	wg.Wait()
+}
+
 func (c *Client) Fields(ctx context.Context, module string) ([]zsync.Field, error) {
 	var body struct {
 		Fields []struct {
