@@ -378,7 +378,6 @@ func TestDigest(t *testing.T) {
 	}
 }
 
-
 // Two tabs of one module must not produce alerts that read alike.
 func TestFailureNamesTheTab(t *testing.T) {
 	w := newWebhook(t)
