@@ -175,11 +175,14 @@ func (u *upsert) linkRows(p *plan, sheetID int64, c, j, from, to int) {
 		uri string
 	}
 	var cells []cellLink
-	for r := from; r < to && r < len(p.finalKeys); r++ {
-		if uri := u.linkOf(p.finalKeys[r], j); uri != "" {
+	p.eachFinal(from, func(r int, k string) {
+		if r >= to {
+			return
+		}
+		if uri := u.linkOf(k, j); uri != "" {
 			cells = append(cells, cellLink{r, uri})
 		}
-	}
+	})
 	sort.Slice(cells, func(a, b int) bool { return cells[a].row < cells[b].row })
 	for i := 0; i < len(cells); {
 		start := i

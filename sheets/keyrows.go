@@ -3,6 +3,7 @@ package sheets
 import (
 	"hash/maphash"
 	"math/bits"
+	"unsafe"
 )
 
 // keyRows maps a key to the first row holding it. It is an open-addressing
@@ -70,4 +71,17 @@ func (m *keyRows) add(k string, r int) bool {
 	}
 	m.slots[i] = uint32(r)<<8 | tag
 	return true
+}
+
+// indexKeys indexes rows 1 ≤ r < n by their key (key appends it to b);
+// rows without a key are left out.
+func indexKeys(n int, key func(b []byte, r int) []byte) *keyRows {
+	m := newKeyRows(n, key)
+	var b []byte
+	for r := 1; r < n; r++ {
+		if b = key(b[:0], r); len(b) > 0 {
+			m.add(unsafe.String(&b[0], len(b)), r) // a view: add keeps the row, not the key
+		}
+	}
+	return m
 }

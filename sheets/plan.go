@@ -39,13 +39,40 @@ type plan struct {
 	structOnce bool // structure has non-idempotent requests
 	headers    map[int]string
 	rows       []plannedRow
-	colHdr     map[int]string    // column → normalized header expected there
-	finalKeys  []string          // key of each row after the write
-	colOf      []int             // column of each of t.Columns
-	nUpdates   int               // rows[:nUpdates] are existing rows, the rest new ones
-	decor      []*sheets.Request // formats, header style, widths (format.go)
-	wholeFmt   map[int]bool      // columns decor formats whole
-	links      []*sheets.Request // cell links, sent after the values
+	colHdr     map[int]string     // column → normalized header expected there
+	keyOf      func(r int) string // key of row r of the tab as read, for eachFinal
+	readRows   int                // rows of the tab as read
+	colOf      []int              // column of each of t.Columns
+	nUpdates   int                // rows[:nUpdates] are existing rows, the rest new ones
+	decor      []*sheets.Request  // formats, header style, widths (format.go)
+	wholeFmt   map[int]bool       // columns decor formats whole
+	links      []*sheets.Request  // cell links, sent after the values
+}
+
+// eachFinal calls f with each row from `from` on as the tab will be after
+// the write, and its key, in row order: the rows kept (moved up past the
+// removed ones), then the new ones. The keys are made as they are walked,
+// not held: a list of them would cost megabytes on a 100,000-row tab.
+func (p *plan) eachFinal(from int, f func(r int, k string)) {
+	from = max(from, 1)
+	if len(p.deleteRows) > 0 || from < p.readRows {
+		fr, del := 1, p.deleteRows
+		for r := 1; r < p.readRows; r++ {
+			if len(del) > 0 && del[0] == r {
+				del = del[1:]
+				continue
+			}
+			if fr >= from {
+				f(fr, p.keyOf(r))
+			}
+			fr++
+		}
+	}
+	for _, a := range p.rows[p.nUpdates:] {
+		if a.row >= from {
+			f(a.row, a.key)
+		}
+	}
 }
 
 func (p *plan) empty() bool {
@@ -335,18 +362,9 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	p.colOf, p.nUpdates = colOf, len(updates)
 
 	// Keys after the write, for verifying a write that removes rows and
-	// for the cell links of link columns (format.go).
-	if len(p.deleteRows) > 0 || u.hasLinks {
-		p.finalKeys = make([]string, appendAt+len(adds))
-		for r := 1; r < nrows; r++ {
-			if !del[r] {
-				p.finalKeys[final(r)] = u.rowKey(sn, r, keyCol)
-			}
-		}
-		for _, a := range adds {
-			p.finalKeys[a.row] = a.key
-		}
-	}
+	// for the cell links of link columns (format.go), walked by eachFinal.
+	p.keyOf = func(r int) string { return u.rowKey(sn, r, keyCol) }
+	p.readRows = nrows
 	if p.counts.Diff != nil {
 		removed := make([]string, len(p.deleteRows))
 		for i, r := range p.deleteRows {

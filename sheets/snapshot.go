@@ -51,14 +51,12 @@ func (u *upsert) snapshotPlan(sn *snapshot) (*plan, error) {
 	if st.Cutoff != (zsync.Date{}) {
 		cutoff = day(st.Cutoff)
 	}
-	del := map[int]bool{}
 	var removed []string
 	for r := 1; r < sn.rows(); r++ {
 		d, ok := snapshotDay(sn.cell(r, snapCol))
 		if !ok || d != period && d >= cutoff {
 			continue
 		}
-		del[r] = true
 		p.deleteRows = append(p.deleteRows, r)
 		removed = append(removed, u.rowKey(sn, r, keyCol))
 	}
@@ -73,16 +71,8 @@ func (u *upsert) snapshotPlan(sn *snapshot) (*plan, error) {
 	}
 	p.rows, p.colOf = adds, colOf
 	p.counts.Added = len(adds)
-	p.finalKeys = make([]string, appendAt+len(adds))
-	for r, k := 1, 1; r < sn.rows(); r++ {
-		if !del[r] {
-			p.finalKeys[k] = u.rowKey(sn, r, keyCol)
-			k++
-		}
-	}
-	for _, a := range adds {
-		p.finalKeys[a.row] = a.key
-	}
+	p.keyOf = func(r int) string { return u.rowKey(sn, r, keyCol) }
+	p.readRows = sn.rows()
 	u.noteRows(p.counts.Diff, adds, removed)
 	u.decorate(sn, p, colOf, appendAt, appendAt+len(adds))
 	if len(adds) == 0 && len(p.deleteRows) == 0 && len(p.headers) == 0 && len(p.decor) == 0 {

@@ -103,14 +103,15 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 	if len(p.deleteRows) > 0 {
 		// A sort between reading and deleting rows removes the wrong ones:
 		// put back every record that should still be there.
-		present := map[string]bool{}
-		for r := 1; r < got[1].rows(); r++ {
-			present[keyAt(r)] = true
-		}
-		for _, k := range p.finalKeys[1:] {
-			if k == "" || present[k] {
-				continue
+		keys := got[1]
+		present := indexKeys(keys.rows(), func(b []byte, r int) []byte { return appendKey(b, keys, r, 0) })
+		var missing []string
+		p.eachFinal(1, func(_ int, k string) {
+			if _, found := present.get(k); k != "" && !found {
+				missing = append(missing, k)
 			}
+		})
+		for _, k := range missing {
 			damaged = true
 			r := sn.rowOf(p.keyCol, k, u.keyOf)
 			if r < 0 {
