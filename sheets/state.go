@@ -152,10 +152,13 @@ func (s *Spreadsheet) SaveState(ctx context.Context, st zsync.ModuleState) error
 	if s.saveKnownState(ctx, st.Sheet, key, val, keys[1:]) {
 		return nil
 	}
+	absent := s.knownAbsent(keys) // a new tab: nothing to look up
 	for try := 0; ; try++ {
-		all, err := s.searchMetadata(ctx, keys...)
-		if err != nil {
-			return err
+		var all []*sheets.DeveloperMetadata
+		if try > 0 || !absent {
+			if all, err = s.searchMetadata(ctx, keys...); err != nil {
+				return err
+			}
 		}
 		var found, legacy []*sheets.DeveloperMetadata
 		for _, m := range all {
@@ -189,7 +192,8 @@ func (s *Spreadsheet) SaveState(ctx context.Context, st zsync.ModuleState) error
 			kind = kindWriteOnce
 			reqs = append(reqs, deleteMetadata(old.MetadataId))
 		}
-		err = s.batchUpdate(ctx, fmt.Sprintf("save sync state of tab %q", st.Sheet), kind, nil, reqs)
+		replies, err := s.batchUpdateReplies(ctx, fmt.Sprintf("save sync state of tab %q", st.Sheet), kind, nil, reqs)
+		s.remember(key, keys[1:], found, replies, val, err)
 		if err == nil {
 			return nil
 		}
@@ -200,8 +204,9 @@ func (s *Spreadsheet) SaveState(ctx context.Context, st zsync.ModuleState) error
 	}
 }
 
-// savedState is one metadata key as LoadState read it: how many entries
-// hold it, and the id and value of the last one.
+// savedState is one metadata key as LoadState read it (and saves since
+// left it): how many entries hold it (-1: unknown), and the id and value
+// of the last one.
 type savedState struct {
 	n     int
 	id    int64
@@ -218,7 +223,7 @@ func (s *Spreadsheet) saveKnownState(ctx context.Context, sheet, key, val string
 	s.mu.Lock()
 	e, known := s.saved[key]
 	for _, k := range legacy {
-		if s.saved[k].n > 0 {
+		if s.saved[k].n != 0 {
 			known = false
 		}
 	}
@@ -248,6 +253,48 @@ func (s *Spreadsheet) saveKnownState(ctx context.Context, sheet, key, val string
 	e.value = val
 	s.saved[key] = e
 	s.mu.Unlock()
+	return true
+}
+
+// remember records what a save made of the entries LoadState read, so
+// that a later save of the same tab in this run takes the short way too:
+// the entry found or created holds val, legacy entries are gone. After a
+// failed save nothing is known (the next save searches).
+func (s *Spreadsheet) remember(key string, legacy []string, found []*sheets.DeveloperMetadata, replies []*sheets.Response, val string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.saved == nil {
+		return
+	}
+	e := savedState{n: -1} // unknown
+	switch {
+	case err != nil:
+	case len(found) > 0:
+		e = savedState{n: 1, id: found[0].MetadataId, value: val}
+	case len(replies) > 0 && replies[0].CreateDeveloperMetadata != nil && replies[0].CreateDeveloperMetadata.DeveloperMetadata != nil:
+		e = savedState{n: 1, id: replies[0].CreateDeveloperMetadata.DeveloperMetadata.MetadataId, value: val}
+	}
+	s.saved[key] = e
+	if err == nil {
+		for _, k := range legacy {
+			delete(s.saved, k)
+		}
+	}
+}
+
+// knownAbsent reports whether LoadState read the metadata and found none
+// of keys (the run lease keeps other runs from adding them since).
+func (s *Spreadsheet) knownAbsent(keys []string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.saved == nil {
+		return false
+	}
+	for _, k := range keys {
+		if s.saved[k].n != 0 {
+			return false
+		}
+	}
 	return true
 }
 

@@ -55,5 +55,28 @@ func TestEmulatorSaveKnownStateInOneRequest(t *testing.T) {
 		if d := cmp.Diff(map[string]zsync.ModuleState{"Leads": leads, "Deals": deals}, got); d != "" {
 			t.Errorf("state (-want +got):\n%s", d)
 		}
+		// A tab LoadState found no state for: made without a search, and
+		// then updated in place, never doubled.
+		contacts := zsync.ModuleState{Module: "Contacts", Sheet: "Contacts", Cursor: at, LastStatus: "ok"}
+		for i := range 2 {
+			contacts.Rows = i
+			before := e.srv.Stats()
+			if err := e.ss.SaveState(ctx, contacts); err != nil {
+				t.Fatal(err)
+			}
+			after := e.srv.Stats()
+			if r, w := after.Reads-before.Reads, after.Writes-before.Writes; r != 0 || w != 1 {
+				t.Errorf("save %d of a new tab's state took %d reads and %d writes, want 0 and 1", i+1, r, w)
+			}
+		}
+		n := 0
+		for _, m := range e.srv.Metadata(e.id) {
+			if m.Key == "zoho2sheets.tab.Contacts" {
+				n++
+			}
+		}
+		if got, err = e.ss.LoadState(ctx); err != nil || n != 1 || got["Contacts"] != contacts {
+			t.Errorf("%d entries for the new tab, state %+v, %v", n, got["Contacts"], err)
+		}
 	})
 }
