@@ -264,6 +264,9 @@ func (f *fakeSheets) serve(w http.ResponseWriter, r *http.Request) {
 				g := rq.AddSheet.Properties.GridProperties
 				t := f.addTab(rq.AddSheet.Properties.Title, g.RowCount, g.ColumnCount)
 				t.props.GridProperties.FrozenRowCount = g.FrozenRowCount
+				if id := rq.AddSheet.Properties.SheetId; id != 0 { // the caller's choice, as Google takes it
+					t.props.SheetId = id
+				}
 				pr := t.props
 				out.AddSheet = &sheets.AddSheetResponse{Properties: &pr}
 			case rq.DeleteDimension != nil:

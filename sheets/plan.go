@@ -32,21 +32,22 @@ type plannedRow struct {
 
 // plan is what one round writes.
 type plan struct {
-	counts     zsync.UpsertResult
-	keyCol     int
-	deleteRows []int // rows removed (indexes before removal, ascending)
-	structure  []*sheets.Request
-	structOnce bool // structure has non-idempotent requests
-	headers    map[int]string
-	rows       []plannedRow
-	colHdr     map[int]string     // column → normalized header expected there
-	keyOf      func(r int) string // key of row r of the tab as read, for eachFinal
-	readRows   int                // rows of the tab as read
-	colOf      []int              // column of each of t.Columns
-	nUpdates   int                // rows[:nUpdates] are existing rows, the rest new ones
-	decor      []*sheets.Request  // formats, header style, widths (format.go)
-	wholeFmt   map[int]bool       // columns decor formats whole
-	links      []*sheets.Request  // cell links, sent after the values
+	counts        zsync.UpsertResult
+	keyCol        int
+	deleteRows    []int // rows removed (indexes before removal, ascending)
+	structure     []*sheets.Request
+	structOnce    bool // structure has non-idempotent requests
+	structureSent bool // write sent structure (a tab it adds exists)
+	headers       map[int]string
+	rows          []plannedRow
+	colHdr        map[int]string     // column → normalized header expected there
+	keyOf         func(r int) string // key of row r of the tab as read, for eachFinal
+	readRows      int                // rows of the tab as read
+	colOf         []int              // column of each of t.Columns
+	nUpdates      int                // rows[:nUpdates] are existing rows, the rest new ones
+	decor         []*sheets.Request  // formats, header style, widths (format.go)
+	wholeFmt      map[int]bool       // columns decor formats whole
+	links         []*sheets.Request  // cell links, sent after the values
 }
 
 // eachFinal calls f with each row from `from` on as the tab will be after

@@ -2,6 +2,9 @@ package sheets
 
 import (
 	"context"
+	"hash/fnv"
+	"math"
+	"slices"
 
 	"google.golang.org/api/sheets/v4"
 )
@@ -15,8 +18,11 @@ func (u *upsert) read(ctx context.Context) (*snapshot, error) {
 	}
 	sn := &snapshot{}
 	for _, sh := range ss.Sheets {
-		if p := sh.Properties; p != nil && p.GridProperties != nil {
-			sn.total += p.GridProperties.RowCount * p.GridProperties.ColumnCount
+		if p := sh.Properties; p != nil {
+			sn.ids = append(sn.ids, p.SheetId)
+			if p.GridProperties != nil {
+				sn.total += p.GridProperties.RowCount * p.GridProperties.ColumnCount
+			}
 		}
 	}
 	if sn.tab = findTab(ss, u.t.Sheet, u.sheetID, u.byID); sn.tab == nil {
@@ -58,8 +64,11 @@ func (u *upsert) filteredGet(ctx context.Context, filter rowFilter, ranges ...st
 	return out, nil
 }
 
-// createTab adds the tab sized for the table, header row frozen.
-func (u *upsert) createTab(ctx context.Context, sn *snapshot) (*snapshot, error) {
+// newTab plans the tab sized for the table, header row frozen, before it
+// exists: its sheetId is chosen here (one no tab has), and the AddSheet
+// request returned goes first into the plan's structural batch, so making
+// the tab costs no request of its own.
+func (u *upsert) newTab(sn *snapshot) (*snapshot, *sheets.Request, error) {
 	rows := int64(len(u.want) + 1)
 	cols := int64(len(u.t.Columns))
 	if u.markHdr != "" {
@@ -69,25 +78,23 @@ func (u *upsert) createTab(ctx context.Context, sn *snapshot) (*snapshot, error)
 	}
 	rows = max(rows, 2)
 	if sn.total+rows*cols > MaxCells {
-		return nil, u.cellLimitErr(sn.total + rows*cols)
+		return nil, nil, u.cellLimitErr(sn.total + rows*cols)
 	}
-	u.title = u.t.Sheet
-	props := &sheets.SheetProperties{Title: u.title, GridProperties: &sheets.GridProperties{
-		RowCount: rows, ColumnCount: cols, FrozenRowCount: 1}}
-	replies, err := u.s.batchUpdateReplies(ctx, "create tab "+quoteTitle(u.title), kindWriteOnce, &u.requests,
-		[]*sheets.Request{{AddSheet: &sheets.AddSheetRequest{Properties: props}}})
-	if err != nil {
-		return nil, err
+	// The id follows from the title (the same tab gets the same id in every
+	// spreadsheet), never a deleted tab's: a new tab is a new tab.
+	h := fnv.New32a()
+	h.Write([]byte(u.t.Sheet))
+	id := int64(h.Sum32()&math.MaxInt32) + 1
+	for id == u.sheetID || slices.Contains(sn.ids, id) {
+		id = id%math.MaxInt32 + 1
 	}
-	if len(replies) == 1 && replies[0].AddSheet != nil && replies[0].AddSheet.Properties != nil {
-		props = replies[0].AddSheet.Properties
+	u.title, u.sheetID, u.byID = u.t.Sheet, id, true
+	props := func() *sheets.SheetProperties {
+		return &sheets.SheetProperties{SheetId: id, Title: u.title, GridProperties: &sheets.GridProperties{
+			RowCount: rows, ColumnCount: cols, FrozenRowCount: 1}, ForceSendFields: []string{"SheetId"}}
 	}
-	if props.GridProperties == nil {
-		props.GridProperties = &sheets.GridProperties{RowCount: rows, ColumnCount: cols, FrozenRowCount: 1}
-	}
-	u.s.c.log.Info().Str("sheet", u.title).Msg("sheets: created tab")
-	u.sheetID, u.byID, u.created = props.SheetId, true, true
-	return &snapshot{tab: props, total: sn.total + rows*cols}, nil
+	return &snapshot{tab: props(), total: sn.total + rows*cols},
+		&sheets.Request{AddSheet: &sheets.AddSheetRequest{Properties: props()}}, nil
 }
 
 func (u *upsert) cellLimitErr(n int64) error {

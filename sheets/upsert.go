@@ -223,6 +223,7 @@ func (u *upsert) tableRow(i int) *zsync.Row {
 type snapshot struct {
 	tab   *sheets.SheetProperties     // nil: the tab does not exist
 	total int64                       // grid cells of the whole spreadsheet
+	ids   []int64                     // sheetIds of every tab (newTab picks one none has)
 	g     *grid                       // the tab's values (nil: none)
 	meta  []*sheets.DeveloperMetadata // the tab's sheet-level metadata (format.go's record)
 }
@@ -334,15 +335,11 @@ func (u *upsert) run(ctx context.Context) (zsync.UpsertResult, error) {
 		if err != nil {
 			return res, err
 		}
-		created := false
+		var addTab *sheets.Request // the tab is made by the plan's first write
 		if sn.tab == nil && !u.opts.DryRun {
-			if sn, err = u.createTab(ctx, sn); err != nil {
-				if errors.Is(err, ErrAmbiguous) {
-					continue // re-read: the tab may exist now
-				}
+			if sn, addTab, err = u.newTab(sn); err != nil {
 				return res, err
 			}
-			created = true
 		}
 		p, err := u.plan(sn)
 		if err != nil {
@@ -351,10 +348,13 @@ func (u *upsert) run(ctx context.Context) (zsync.UpsertResult, error) {
 		if !counted {
 			res = p.counts
 		}
+		if addTab != nil {
+			p.structure, p.structOnce = append([]*sheets.Request{addTab}, p.structure...), true
+		}
 		if u.opts.DryRun || p.empty() {
 			return res, nil
 		}
-		if !created {
+		if addTab == nil {
 			same, err := u.unchanged(ctx, sn, p)
 			if gridChanged(err) {
 				same, err = false, nil // renamed: the next read finds it by id
@@ -368,7 +368,12 @@ func (u *upsert) run(ctx context.Context) (zsync.UpsertResult, error) {
 			}
 		}
 		counted = true
-		if err := u.write(ctx, p); err != nil {
+		err = u.write(ctx, p)
+		if addTab != nil && (err == nil || p.structureSent) {
+			u.created = true
+			u.s.c.log.Info().Str("sheet", u.title).Msg("sheets: created tab")
+		}
+		if err != nil {
 			if errors.Is(err, ErrAmbiguous) {
 				u.s.c.log.Warn().Str("sheet", u.title).Err(err).Msg("sheets: a structural write may or may not have been applied; reading the tab again")
 				last = err

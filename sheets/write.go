@@ -304,6 +304,7 @@ func (u *upsert) write(ctx context.Context, p *plan) error {
 		if err := u.s.batchUpdate(ctx, u.op, kind, &u.requests, p.structure); err != nil {
 			return err
 		}
+		p.structureSent = true
 	}
 	sent := 0
 	err := u.batches(p, func(batch []valueRange) error {
