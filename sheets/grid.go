@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"unsafe"
 
+	"google.golang.org/api/sheets/v4"
+
 	"github.com/zoho2sheets/zoho2sheets/internal/jsonscan"
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
@@ -310,6 +312,62 @@ func decodeValueRanges(r io.Reader, n int, filter rowFilter) ([]*grid, error) {
 	return out, nil
 }
 
+// endText makes the text appended to the arena from off on a cell.
+func (g *grid) endText(off int) error {
+	if v, ok := digitsValue(g.arena[off:]); ok {
+		g.arena = g.arena[:off]
+		g.kinds.push(cellDigits)
+		g.words.push(v)
+		return nil
+	}
+	if uint64(len(g.arena)) >= 1<<32 {
+		return fmt.Errorf("the tab holds more than 4 GB of text")
+	}
+	g.kinds.push(cellText)
+	g.words.push(uint64(off)<<32 | uint64(len(g.arena)-off))
+	return nil
+}
+
+// gridOfCells holds cells as spreadsheets.get gives them (their
+// effectiveValue: what a values read with UNFORMATTED_VALUE gives; an
+// error value, which that read gives as its text, is empty here).
+func gridOfCells(rows []*sheets.RowData) (*grid, error) {
+	g := &grid{}
+	g.start.push(0)
+	for _, rd := range rows {
+		var cells []*sheets.CellData
+		if rd != nil {
+			cells = rd.Values
+		}
+		for _, cd := range cells {
+			var v *sheets.ExtendedValue
+			if cd != nil {
+				v = cd.EffectiveValue
+			}
+			switch {
+			case v != nil && v.StringValue != nil:
+				off := len(g.arena)
+				g.arena = append(g.arena, *v.StringValue...)
+				if err := g.endText(off); err != nil {
+					return nil, err
+				}
+			case v != nil && v.NumberValue != nil:
+				g.kinds.push(cellNumber)
+				g.words.push(math.Float64bits(*v.NumberValue))
+			case v != nil && v.BoolValue != nil:
+				g.kinds.push(cellBool)
+				g.words.push(map[bool]uint64{false: 0, true: 1}[*v.BoolValue])
+			default:
+				g.kinds.push(cellNull)
+				g.words.push(0)
+			}
+		}
+		g.start.push(uint32(g.kinds.len()))
+		g.width = max(g.width, g.rowWidth(g.rows()-1))
+	}
+	return g, nil
+}
+
 // decodeRows reads [[cell, …], …] into g.
 func (g *grid) decodeRows(sc *jsonscan.Scanner) error {
 	if !sc.Expect('[') {
@@ -331,17 +389,9 @@ func (g *grid) decodeRows(sc *jsonscan.Scanner) error {
 				if g.arena, ok = sc.String(g.arena); !ok {
 					break
 				}
-				if v, ok := digitsValue(g.arena[off:]); ok {
-					g.arena = g.arena[:off]
-					g.kinds.push(cellDigits)
-					g.words.push(v)
-					break
+				if err := g.endText(off); err != nil {
+					return err
 				}
-				if uint64(len(g.arena)) >= 1<<32 {
-					return fmt.Errorf("the tab holds more than 4 GB of text")
-				}
-				g.kinds.push(cellText)
-				g.words.push(uint64(off)<<32 | uint64(len(g.arena)-off))
 			default:
 				var ok bool
 				if lit, ok = sc.Literal(lit[:0]); !ok {

@@ -175,3 +175,35 @@ func TestGridCountOnly(t *testing.T) {
 		t.Errorf("holds %d cells, %d starts, arena %q", g.kinds.len(), g.start.len(), g.arena)
 	}
 }
+
+// Cells read through spreadsheets.get hold what a values read of the same
+// cells holds.
+func TestGridOfCellsMatchesValuesRead(t *testing.T) {
+	str := func(s string) *sheets.CellData { return &sheets.CellData{EffectiveValue: &sheets.ExtendedValue{StringValue: &s}} }
+	num := func(f float64) *sheets.CellData { return &sheets.CellData{EffectiveValue: &sheets.ExtendedValue{NumberValue: &f}} }
+	yes := true
+	rows := []*sheets.RowData{
+		{Values: []*sheets.CellData{str("Tab"), str("Records"), {Note: "a note, no value"}}},
+		nil,
+		{Values: []*sheets.CellData{str("4150868000000224005"), num(1.5e3), {EffectiveValue: &sheets.ExtendedValue{BoolValue: &yes}}, str("007"), nil}},
+	}
+	g, err := gridOfCells(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"valueRanges": [{"values": [["Tab", "Records", null], [], ["4150868000000224005", 1500, true, "007", null]]}]}`
+	want, err := decodeValueRanges(strings.NewReader(body), 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.rows() != want[0].rows() || g.width != want[0].width {
+		t.Fatalf("%d rows %d wide, want %d and %d", g.rows(), g.width, want[0].rows(), want[0].width)
+	}
+	for r := range g.rows() {
+		for c := range g.width {
+			if got, w := g.at(r, c), want[0].at(r, c); got != w {
+				t.Errorf("cell (%d,%d) = %#v, want %#v", r, c, got, w)
+			}
+		}
+	}
+}

@@ -22,8 +22,9 @@ var _ zsync.StatusSink = (*Spreadsheet)(nil)
 
 // WriteStatus makes the tab title hold one row per entry of rows and puts
 // a note on the key header of every tab whose run succeeded (above a note
-// a person wrote there): one read of the values, one of the notes, one
-// batchUpdate (with the tab's creation when missing).
+// a person wrote there): one read of the tabs, one of the status tab's
+// cells and the key headers with their notes, one batchUpdate (with the
+// tab's creation when missing).
 // Values are written as typed cells, never parsed (CRM text in an error
 // message stays text); times are date-time cells in the sheet's zone.
 // Errors implement zsync.HintError when the fix is known.
@@ -68,13 +69,10 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 			ranges = append(ranges, a1Row(t.Title, 0))
 		}
 	}
-	var got []*grid
+	var got map[int64]tabCells
 	if len(ranges) > 0 {
-		err := s.c.call(ctx, "values.batchGet", kindRead, nil, func() (err error) {
-			got, err = s.getValues(ctx, ranges, nil)
-			return err
-		})
-		if err != nil {
+		var err error
+		if got, err = s.readCells(ctx, ranges); err != nil {
 			return s.apiErr(op, err)
 		}
 	}
@@ -83,7 +81,7 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 	sn := &snapshot{}
 	var sheetID, gridRows, gridCols int64
 	if status != nil {
-		sn.g, got = got[0], got[1:]
+		sn.g = got[status.SheetId].g
 		sheetID = status.SheetId
 		if g := status.GridProperties; g != nil {
 			gridRows, gridCols = g.RowCount, g.ColumnCount
@@ -159,31 +157,15 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 			put(sheetID, rowOf[i], cols[j], cd, fields)
 		}
 	}
-	type noteAt struct {
-		sheetID int64
-		col     int
-		note    string
-	}
-	var notes []noteAt
-	var cells []string
-	for k, r := range noted {
+	for _, r := range noted {
 		t := tabOf(r)
-		hs := &snapshot{g: got[k]} // the tab's header row
+		read := got[t.SheetId] // the tab's header row, and its notes
+		hs := &snapshot{g: read.g}
 		if c := hs.headerCol(normHeader(r.KeyHeader)); c >= 0 {
+			// A note a person wrote on that cell is kept under the
+			// freshness line.
 			note := fmt.Sprintf("%s%s · updated %s", freshnessPrefix, r.Module, r.LastSuccess.In(s.loc).Format("2006-01-02 15:04"))
-			notes = append(notes, noteAt{t.SheetId, c, note})
-			cells = append(cells, a1Cell(t.Title, 0, c))
-		}
-	}
-	if len(notes) > 0 {
-		// A note a person wrote on that cell is kept under the freshness
-		// line (one more read: the values read carries no notes).
-		// When that read fails (a tab deleted meanwhile), the status rows
-		// are still written, the notes left as they are.
-		if old, err := s.notes(ctx, cells); err == nil {
-			for _, n := range notes {
-				put(n.sheetID, 0, n.col, &sheets.CellData{Note: withFreshness(old[n.sheetID], n.note)}, "note")
-			}
+			put(t.SheetId, 0, c, &sheets.CellData{Note: withFreshness(read.notes[c], note)}, "note")
 		}
 	}
 	return s.batchUpdate(ctx, op, kind, nil, reqs)
@@ -204,32 +186,44 @@ func withFreshness(old, line string) string {
 	return line + "\n" + old
 }
 
-// notes reads the note of each cell (A1 ranges of one cell each, on
-// different tabs), by sheet id.
-func (s *Spreadsheet) notes(ctx context.Context, cells []string) (map[int64]string, error) {
+// tabCells is a range of one tab as readCells read it: its values, and
+// the notes of its first row by column.
+type tabCells struct {
+	g     *grid
+	notes map[int]string
+}
+
+// readCells reads ranges (each on a different tab, from A1) with their
+// values and notes in one request, by sheet id.
+func (s *Spreadsheet) readCells(ctx context.Context, ranges []string) (map[int64]tabCells, error) {
 	var ss *sheets.Spreadsheet
 	err := s.c.call(ctx, "spreadsheets.get", kindRead, nil, func() (err error) {
-		ss, err = s.c.svc.Spreadsheets.Get(s.id).Ranges(cells...).
-			Fields("sheets(properties(sheetId),data(rowData(values(note))))").Context(ctx).Do()
+		ss, err = s.c.svc.Spreadsheets.Get(s.id).Ranges(ranges...).
+			Fields("sheets(properties(sheetId),data(rowData(values(effectiveValue,note))))").Context(ctx).Do()
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := map[int64]string{}
+	out := map[int64]tabCells{}
 	for _, sh := range ss.Sheets {
-		if sh.Properties == nil {
+		if sh.Properties == nil || len(sh.Data) == 0 || sh.Data[0] == nil {
 			continue
 		}
-		for _, d := range sh.Data {
-			for _, rd := range d.RowData {
-				for _, v := range rd.Values {
-					if v != nil && v.Note != "" {
-						out[sh.Properties.SheetId] = v.Note
-					}
+		rows := sh.Data[0].RowData
+		g, err := gridOfCells(rows)
+		if err != nil {
+			return nil, err
+		}
+		tc := tabCells{g: g, notes: map[int]string{}}
+		if len(rows) > 0 && rows[0] != nil {
+			for c, cd := range rows[0].Values {
+				if cd != nil && cd.Note != "" {
+					tc.notes[c] = cd.Note
 				}
 			}
 		}
+		out[sh.Properties.SheetId] = tc
 	}
 	return out, nil
 }
