@@ -179,8 +179,12 @@ func TestGridCountOnly(t *testing.T) {
 // Cells read through spreadsheets.get hold what a values read of the same
 // cells holds.
 func TestGridOfCellsMatchesValuesRead(t *testing.T) {
-	str := func(s string) *sheets.CellData { return &sheets.CellData{EffectiveValue: &sheets.ExtendedValue{StringValue: &s}} }
-	num := func(f float64) *sheets.CellData { return &sheets.CellData{EffectiveValue: &sheets.ExtendedValue{NumberValue: &f}} }
+	str := func(s string) *sheets.CellData {
+		return &sheets.CellData{EffectiveValue: &sheets.ExtendedValue{StringValue: &s}}
+	}
+	num := func(f float64) *sheets.CellData {
+		return &sheets.CellData{EffectiveValue: &sheets.ExtendedValue{NumberValue: &f}}
+	}
 	yes := true
 	rows := []*sheets.RowData{
 		{Values: []*sheets.CellData{str("Tab"), str("Records"), {Note: "a note, no value"}}},
