@@ -15,8 +15,8 @@ import (
 
 // grid is one range of values as read (UNFORMATTED_VALUE, rows major),
 // held compactly: per cell a kind byte and one word, text in one shared
-// arena. A 1,000,000-cell tab is ~9 bytes a cell plus its text, in three
-// pointer-free slices the garbage collector never scans, instead of a
+// arena. A 1,000,000-cell tab is ~9 bytes a cell plus its text, in
+// pointer-free chunks the garbage collector never scans, instead of a
 // boxed value per cell. Text made of up to 19 digits (every Zoho record
 // id) is held as its value in the word, not in the arena: the key column
 // of an incremental run's thinned read is then 13 bytes a row, not 32.
@@ -355,8 +355,12 @@ func gridOfCells(rows []*sheets.RowData) (*grid, error) {
 				g.kinds.push(cellNumber)
 				g.words.push(math.Float64bits(*v.NumberValue))
 			case v != nil && v.BoolValue != nil:
+				var w uint64
+				if *v.BoolValue {
+					w = 1
+				}
 				g.kinds.push(cellBool)
-				g.words.push(map[bool]uint64{false: 0, true: 1}[*v.BoolValue])
+				g.words.push(w)
 			default:
 				g.kinds.push(cellNull)
 				g.words.push(0)
