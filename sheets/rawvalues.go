@@ -48,11 +48,13 @@ func (s *Spreadsheet) getValues(ctx context.Context, ranges []string, filter row
 }
 
 // postValues is values.batchUpdate of body (see encodeValueRanges).
-func (s *Spreadsheet) postValues(ctx context.Context, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.valuesURL("values:batchUpdate")+"?alt=json&prettyPrint=false", bytes.NewReader(body))
+func (s *Spreadsheet) postValues(ctx context.Context, body valuesBody) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.valuesURL("values:batchUpdate")+"?alt=json&prettyPrint=false", body.reader())
 	if err != nil {
 		return err
 	}
+	req.ContentLength = int64(body.len())
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(body.reader()), nil }
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := s.c.api.Do(req)
 	if err != nil {
@@ -93,17 +95,37 @@ func newValueRange(vr *sheets.ValueRange) valueRange {
 	return out
 }
 
+// valuesBody is the JSON of a values:batchUpdate request in parts: the
+// blocks of rows already encoded (valueRange.rows) are sent as they are,
+// not copied into one body next to themselves (a 1.8 MB request held
+// twice).
+type valuesBody [][]byte
+
+func (b valuesBody) len() int {
+	n := 0
+	for _, p := range b {
+		n += len(p)
+	}
+	return n
+}
+
+// reader reads the body from its start (each attempt of a request anew).
+func (b valuesBody) reader() io.Reader {
+	rs := make([]io.Reader, len(b))
+	for i, p := range b {
+		rs[i] = bytes.NewReader(p)
+	}
+	return io.MultiReader(rs...)
+}
+
+// bytes returns the body as one slice.
+func (b valuesBody) bytes() []byte { return bytes.Join(b, nil) }
+
 // encodeValueRanges returns the JSON of a RAW values:batchUpdate of data,
 // as the generated client would send it.
-func encodeValueRanges(data []valueRange) []byte {
-	n := 64
-	for _, vr := range data {
-		n += 32 + len(vr.Range) + len(vr.rows)
-		for _, row := range vr.Values {
-			n += 2 + 8*len(row)
-		}
-	}
-	b := make([]byte, 0, n)
+func encodeValueRanges(data []valueRange) valuesBody {
+	var parts valuesBody
+	b := make([]byte, 0, 256)
 	b = append(b, `{"data":[`...)
 	for i, vr := range data {
 		if i > 0 {
@@ -112,7 +134,10 @@ func encodeValueRanges(data []valueRange) []byte {
 		b = append(b, `{"range":`...)
 		b = jsonenc.AppendString(b, vr.Range)
 		b = append(b, `,"values":[`...)
-		b = append(b, vr.rows...)
+		if len(vr.rows) > 0 {
+			parts = append(parts, b, vr.rows)
+			b = make([]byte, 0, 256)
+		}
 		for r, row := range vr.Values {
 			if r > 0 {
 				b = append(b, ',')
@@ -121,7 +146,7 @@ func encodeValueRanges(data []valueRange) []byte {
 		}
 		b = append(b, "]}"...)
 	}
-	return append(b, `],"valueInputOption":"RAW"}`...)
+	return append(parts, append(b, `],"valueInputOption":"RAW"}`...))
 }
 
 // appendRow appends one row of wire values as a JSON array.

@@ -1,7 +1,9 @@
 package sheets
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -25,7 +27,11 @@ func TestEncodeValueRangesMatchesClient(t *testing.T) {
 	block = appendRow(append(block, ','), last.Values[1])
 	batch = append(batch, valueRange{ValueRange: &sheets.ValueRange{Range: last.Range}, rows: block})
 	data = append(data, last)
-	got := encodeValueRanges(batch)
+	body := encodeValueRanges(batch)
+	got := body.bytes()
+	if n, err := io.ReadAll(body.reader()); err != nil || !bytes.Equal(n, got) || body.len() != len(got) {
+		t.Errorf("the body reads back as %d bytes (%v), want %d", len(n), err, len(got))
+	}
 	want, err := json.Marshal(&sheets.BatchUpdateValuesRequest{ValueInputOption: "RAW", Data: data})
 	if err != nil {
 		t.Fatal(err)
