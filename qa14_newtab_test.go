@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+	"google.golang.org/api/option"
+	gsheets "google.golang.org/api/sheets/v4"
+
+	"github.com/zoho2sheets/zoho2sheets/sheets/sheetstest"
+)
+
+// onBody runs act once, just before the first Sheets request whose path
+// holds path and whose body holds every one of subs is handled (a fault
+// injected by act applies to that very request).
+func onBody(em *emulators, path string, act func(), subs ...string) {
+	var done atomic.Bool
+	em.sheets.OnRequest(func(r *http.Request) {
+		if done.Load() {
+			return
+		}
+		if !strings.Contains(r.URL.Path, path) || r.Body == nil {
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		for _, s := range subs {
+			if !bytes.Contains(b, []byte(s)) {
+				return
+			}
+		}
+		if done.CompareAndSwap(false, true) {
+			act()
+		}
+	})
+}
+
+// personSvc is a Sheets client acting as a person with edit access.
+func personSvc(t *testing.T, em *emulators) *gsheets.Service {
+	t.Helper()
+	svc, err := gsheets.NewService(context.Background(), option.WithEndpoint(em.sheets.URL()),
+		option.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: em.sheets.IssueToken(demoServiceAccount)})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// titles lists the spreadsheet's tab titles, in order.
+func titles(em *emulators) []string {
+	var out []string
+	for _, p := range em.sheets.Sheets(em.spreadsheetID) {
+		out = append(out, p.Title)
+	}
+	return out
+}
+
+// The batch that creates a tab (AddSheet, then its header and formats)
+// fails: applied with the answer lost, or not applied. The run re-reads
+// and never leaves two tabs or a half-written one; the next run converges.
+func TestQA14NewTabBatchFails(t *testing.T) {
+	for _, f := range []sheetstest.Fault{
+		{Status: http.StatusInternalServerError, AfterApply: true},
+		{Status: http.StatusInternalServerError},
+		{Drop: true, AfterApply: true},
+	} {
+		em := newEmulators(t, map[string]int{"Leads": 30, "Deals": 2})
+		cfg := writeMapping(t, string(demoMapping))
+		f.Path = ":batchUpdate"
+		onBody(em, ":batchUpdate", func() { em.sheets.InjectFault(f) }, `"addSheet"`, `"title":"Leads"`)
+		code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg)
+		em.sheets.OnRequest(nil)
+		if code != 0 {
+			t.Logf("fault %+v: first run exit %d", f, code)
+		}
+		if got := strings.Join(titles(em), ","); got != "Sheet1,Leads,Deals,Sync status" {
+			t.Fatalf("fault %+v: tabs %s\n%s", f, got, stderr)
+		}
+		assertLeadsMatchCRM(t, em)
+		em.zoho.Advance(time.Hour)
+		if code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg); code != 0 {
+			t.Fatalf("fault %+v: second run exit %d\n%s", f, code, stderr)
+		}
+		if got := strings.Join(titles(em), ","); got != "Sheet1,Leads,Deals,Sync status" {
+			t.Fatalf("fault %+v: tabs after the second run %s", f, got)
+		}
+		assertLeadsMatchCRM(t, em)
+	}
+}
+
+// A person makes a tab with the mapping's title between the run's read
+// and its write: Google refuses the AddSheet (applying nothing), and the
+// run reads again and writes into the person's tab, as the next run would.
+func TestQA14PersonMakesTheTabFirst(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 5, "Deals": 2})
+	cfg := writeMapping(t, string(demoMapping))
+	onBody(em, ":batchUpdate", func() {
+		if _, err := personSvc(t, em).Spreadsheets.BatchUpdate(em.spreadsheetID, &gsheets.BatchUpdateSpreadsheetRequest{
+			Requests: []*gsheets.Request{{AddSheet: &gsheets.AddSheetRequest{Properties: &gsheets.SheetProperties{Title: "Leads"}}}}}).Do(); err != nil {
+			t.Error(err)
+		}
+	}, `"addSheet"`, `"title":"Leads"`)
+	code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg)
+	em.sheets.OnRequest(nil)
+	if code != 0 {
+		t.Fatalf("exit %d: the refused AddSheet applied nothing; the run should adopt the person's tab\n%s", code, stderr)
+	}
+	if got := strings.Join(titles(em), ","); got != "Sheet1,Leads,Deals,Sync status" {
+		t.Fatalf("tabs %s\n%s", got, stderr)
+	}
+	assertLeadsMatchCRM(t, em)
+}
