@@ -374,6 +374,14 @@ func (u *upsert) run(ctx context.Context) (zsync.UpsertResult, error) {
 			u.s.c.log.Info().Str("sheet", u.title).Msg("sheets: created tab")
 		}
 		if err != nil {
+			if addTab != nil && !p.structureSent && tabTaken(err) {
+				// A person made a tab with this title (or id) after the
+				// read: the refused batch applied nothing; the next round
+				// finds their tab by title and writes into it.
+				u.s.c.log.Warn().Str("sheet", u.title).Err(err).Msg("sheets: the tab was made by someone else while planning; reading it again")
+				last = err
+				continue
+			}
 			if errors.Is(err, ErrAmbiguous) {
 				u.s.c.log.Warn().Str("sheet", u.title).Err(err).Msg("sheets: a structural write may or may not have been applied; reading the tab again")
 				last = err
@@ -434,4 +442,12 @@ func gridChanged(err error) bool {
 	m := ge.Message
 	return strings.Contains(m, "exceeds grid limits") || strings.Contains(m, "Unable to parse range") ||
 		strings.Contains(m, "Requested writing within range")
+}
+
+// tabTaken reports an AddSheet Google refused because a tab with its
+// title or sheetId already exists.
+func tabTaken(err error) bool {
+	var ge *googleapi.Error
+	return errors.As(err, &ge) && ge.Code == http.StatusBadRequest &&
+		strings.Contains(ge.Message, "addSheet") && strings.Contains(ge.Message, "already exists")
 }
