@@ -117,3 +117,30 @@ func TestQA14PersonMakesTheTabFirst(t *testing.T) {
 	}
 	assertLeadsMatchCRM(t, em)
 }
+
+// A values:batchUpdate sent in parts is sent whole again on a retry (a
+// 500 before applying, then after): the first run's block of new rows, an
+// incremental run's updates and a new row land exactly once.
+func TestQA14ValuesRetriedWhole(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 400, "Deals": 2})
+	cfg := writeMapping(t, string(demoMapping))
+	for run := 0; run < 2; run++ {
+		// Before applying on the first run, after on the second.
+		em.sheets.InjectFault(sheetstest.Fault{Path: "values:batchUpdate", Status: http.StatusInternalServerError, AfterApply: run == 1})
+		if code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg); code != 0 {
+			t.Fatalf("run %d: exit %d\n%s", run, code, stderr)
+		}
+		if st := em.sheets.Stats(); st.Faults != run+1 {
+			t.Fatalf("run %d: %d faults met", run, st.Faults)
+		}
+		assertLeadsMatchCRM(t, em)
+		if run == 1 {
+			break
+		}
+		em.zoho.Advance(time.Hour)
+		for _, id := range em.zoho.IDs("Leads")[:150] {
+			em.zoho.Update("Leads", id, map[string]any{"Company": "Acme " + id})
+		}
+		em.zoho.Create("Leads", map[string]any{"Last_Name": "New", "Company": "Newco"})
+	}
+}
