@@ -1,8 +1,8 @@
 package main
 
 import (
-		"encoding/json"
-		"strings"
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
