@@ -19,8 +19,8 @@ import (
 
 // onBody runs act once, just before the first Sheets request whose path
 // holds path and whose body holds every one of subs is handled (a fault
-// injected by act applies to that very request).
-func onBody(em *emulators, path string, act func(), subs ...string) {
+// injected by act applies to that very request). It returns whether act ran.
+func onBody(em *emulators, path string, act func(), subs ...string) (ran func() bool) {
 	var done atomic.Bool
 	em.sheets.OnRequest(func(r *http.Request) {
 		if done.Load() {
@@ -40,6 +40,7 @@ func onBody(em *emulators, path string, act func(), subs ...string) {
 			act()
 		}
 	})
+	return done.Load
 }
 
 // personSvc is a Sheets client acting as a person with edit access.

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	gsheets "google.golang.org/api/sheets/v4"
+
+	"github.com/zoho2sheets/zoho2sheets/sheets"
+)
+
+// stateEntries returns the values of the tab's state entries.
+func stateEntries(em *emulators, tab string) (ids []int64, vals []string) {
+	for _, m := range em.sheets.Metadata(em.spreadsheetID) {
+		if m.Key == sheets.TabStateKeyPrefix+tab {
+			ids, vals = append(ids, m.ID), append(vals, m.Value)
+		}
+	}
+	return ids, vals
+}
+
+// Another program deletes, or doubles, a tab's state entry while a run
+// writes the tab: the run's save (one request when nothing changed)
+// still leaves exactly one entry, holding the run's cursor, and the next
+// run is incremental.
+func TestQA14StateChangedMidRun(t *testing.T) {
+	for _, how := range []string{"deleted", "doubled"} {
+		em, cfg := syncedDemo(t, 12, 2)
+		ids, vals := stateEntries(em, "Leads")
+		if len(ids) != 1 {
+			t.Fatalf("%d Leads state entries after the first run", len(ids))
+		}
+		em.zoho.Advance(time.Hour)
+		em.zoho.Update("Leads", em.zoho.IDs("Leads")[2], map[string]any{"Company": "Changed"})
+		ran := onBody(em, "values:batchUpdate", func() {
+			if how == "deleted" {
+				em.sheets.DeleteMetadata(em.spreadsheetID, ids[0])
+				return
+			}
+			if _, err := personSvc(t, em).Spreadsheets.BatchUpdate(em.spreadsheetID, &gsheets.BatchUpdateSpreadsheetRequest{Requests: []*gsheets.Request{{
+				CreateDeveloperMetadata: &gsheets.CreateDeveloperMetadataRequest{DeveloperMetadata: &gsheets.DeveloperMetadata{
+					MetadataKey: sheets.TabStateKeyPrefix + "Leads", MetadataValue: vals[0], Visibility: "DOCUMENT",
+					Location: &gsheets.DeveloperMetadataLocation{Spreadsheet: true}}}}}}).Do(); err != nil {
+				t.Error(err)
+			}
+		}, "Changed")
+		log, _ := stateRun(t, em, cfg)
+		em.sheets.OnRequest(nil)
+		if !ran() {
+			t.Fatalf("%s: no values write named the changed lead", how)
+		}
+		if !strings.Contains(log, `"sheet":"Leads","mode":"incremental"`) {
+			t.Fatalf("%s: the run was not incremental:\n%s", how, log)
+		}
+		_, after := stateEntries(em, "Leads")
+		if how == "deleted" && (len(after) != 1 || after[0] == vals[0]) {
+			t.Fatalf("%s: state entries after the run: %q (before %q)", how, after, vals[0])
+		}
+		em.zoho.Advance(time.Hour)
+		log, _ = stateRun(t, em, cfg)
+		if !strings.Contains(log, `"sheet":"Leads","mode":"incremental"`) {
+			t.Fatalf("%s: the next run:\n%s", how, log)
+		}
+		if ids, _ := stateEntries(em, "Leads"); len(ids) != 1 {
+			t.Fatalf("%s: %d Leads state entries after the next run", how, len(ids))
+		}
+		assertLeadsMatchCRM(t, em)
+	}
+}
