@@ -145,3 +145,24 @@ func TestQA14ValuesRetriedWhole(t *testing.T) {
 		em.zoho.Create("Leads", map[string]any{"Last_Name": "New", "Company": "Newco"})
 	}
 }
+
+// A snapshot tab's creating batch is applied but its answer lost: the run
+// finds the tab it made by id and the week's snapshot is written once.
+func TestQA14NewSnapshotTabBatchAmbiguous(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Deals": 6})
+	cfg := writeMapping(t, pipelineMapping)
+	ran := onBody(em, ":batchUpdate", func() {
+		em.sheets.InjectFault(sheetstest.Fault{Path: ":batchUpdate", Status: http.StatusInternalServerError, AfterApply: true})
+	}, `"addSheet"`, `"title":"Pipeline history"`)
+	code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg)
+	em.sheets.OnRequest(nil)
+	if !ran() || code != 0 {
+		t.Fatalf("fault met %v, exit %d\n%s", ran(), code, stderr)
+	}
+	if got := strings.Join(titles(em), ","); got != "Sheet1,Pipeline,Pipeline history,Sync status" {
+		t.Fatalf("tabs %s", got)
+	}
+	if vals := em.sheets.Values(em.spreadsheetID, "Pipeline history"); len(vals) != 7 {
+		t.Fatalf("snapshot tab:\n%s", em.sheets.Table(em.spreadsheetID, "Pipeline history"))
+	}
+}

@@ -52,9 +52,11 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 			}
 		}
 	}
-	var ranges []string
+	// Ranges name tabs by sheetId, not title: a person may rename a tab
+	// between the list above and the read.
+	var ranges []*sheets.GridRange
 	if status != nil {
-		ranges = append(ranges, quoteTitle(status.Title))
+		ranges = append(ranges, &sheets.GridRange{SheetId: status.SheetId, ForceSendFields: []string{"SheetId"}})
 	}
 	tabOf := func(r zsync.TabStatus) *sheets.SheetProperties {
 		if t := byID[r.SheetID]; t != nil && r.SheetID != 0 {
@@ -66,7 +68,8 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 	for _, r := range rows {
 		if t := tabOf(r); r.OK && r.KeyHeader != "" && t != nil && t != status {
 			noted = append(noted, r)
-			ranges = append(ranges, a1Row(t.Title, 0))
+			ranges = append(ranges, &sheets.GridRange{SheetId: t.SheetId, StartRowIndex: 0, EndRowIndex: 1,
+				ForceSendFields: []string{"SheetId", "StartRowIndex"}})
 		}
 	}
 	var got map[int64]tabCells
@@ -195,10 +198,14 @@ type tabCells struct {
 
 // readCells reads ranges (each on a different tab, from A1) with their
 // values and notes in one request, by sheet id.
-func (s *Spreadsheet) readCells(ctx context.Context, ranges []string) (map[int64]tabCells, error) {
+func (s *Spreadsheet) readCells(ctx context.Context, ranges []*sheets.GridRange) (map[int64]tabCells, error) {
+	req := &sheets.GetSpreadsheetByDataFilterRequest{IncludeGridData: true}
+	for _, r := range ranges {
+		req.DataFilters = append(req.DataFilters, &sheets.DataFilter{GridRange: r})
+	}
 	var ss *sheets.Spreadsheet
-	err := s.c.call(ctx, "spreadsheets.get", kindRead, nil, func() (err error) {
-		ss, err = s.c.svc.Spreadsheets.Get(s.id).Ranges(ranges...).
+	err := s.c.call(ctx, "spreadsheets.getByDataFilter", kindRead, nil, func() (err error) {
+		ss, err = s.c.svc.Spreadsheets.GetByDataFilter(s.id, req).
 			Fields("sheets(properties(sheetId),data(rowData(values(effectiveValue,note))))").Context(ctx).Do()
 		return err
 	})
