@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -67,4 +68,50 @@ func TestQA14StateChangedMidRun(t *testing.T) {
 		}
 		assertLeadsMatchCRM(t, em)
 	}
+}
+
+// A daemon's runs share one Spreadsheet: a state entry deleted, then
+// doubled, by another program between runs is found by each run's own
+// read, and every run leaves exactly one entry per tab.
+func TestQA14DaemonStateBetweenRuns(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 6, "Deals": 2})
+	d := startDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), nil)
+	waitFor(t, "a first run", func() bool { return d.count("run finished") >= 1 })
+	// Changes land between runs: wait for no run in progress each time.
+	between := func(f func()) {
+		waitFor(t, "no run in progress", func() bool { return d.count("run started") == d.count("run finished") })
+		f()
+		n := d.count("run finished")
+		waitFor(t, "the next run", func() bool { return d.count("run finished") > n })
+	}
+	between(func() {
+		ids, _ := stateEntries(em, "Leads")
+		for _, id := range ids {
+			em.sheets.DeleteMetadata(em.spreadsheetID, id)
+		}
+		em.zoho.Create("Leads", map[string]any{"Last_Name": "Between", "Company": "Runs"})
+	})
+	between(func() {
+		_, vals := stateEntries(em, "Deals")
+		if _, err := personSvc(t, em).Spreadsheets.BatchUpdate(em.spreadsheetID, &gsheets.BatchUpdateSpreadsheetRequest{Requests: []*gsheets.Request{{
+			CreateDeveloperMetadata: &gsheets.CreateDeveloperMetadataRequest{DeveloperMetadata: &gsheets.DeveloperMetadata{
+				MetadataKey: sheets.TabStateKeyPrefix + "Deals", MetadataValue: vals[0], Visibility: "DOCUMENT",
+				Location: &gsheets.DeveloperMetadataLocation{Spreadsheet: true}}}}}}).Do(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	d.signals <- os.Interrupt
+	if code := <-d.done; code != 0 {
+		t.Fatalf("daemon exit %d\n%s", code, d.logs.String())
+	}
+	d.done <- 0
+	for _, tab := range []string{"Leads", "Deals"} {
+		if ids, _ := stateEntries(em, tab); len(ids) != 1 {
+			t.Fatalf("%d %s state entries\n%s", len(ids), tab, d.logs.String())
+		}
+	}
+	if strings.Contains(d.logs.String(), `"level":"error"`) {
+		t.Fatalf("errors:\n%s", d.logs.String())
+	}
+	assertLeadsMatchCRM(t, em)
 }
