@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"hash/fnv"
+	"math"
 	"io"
 	"net/http"
 	"strings"
@@ -164,5 +166,26 @@ func TestQA14NewSnapshotTabBatchAmbiguous(t *testing.T) {
 	}
 	if vals := em.sheets.Values(em.spreadsheetID, "Pipeline history"); len(vals) != 7 {
 		t.Fatalf("snapshot tab:\n%s", em.sheets.Table(em.spreadsheetID, "Pipeline history"))
+	}
+}
+
+// Google's sheetId is an int32: a title whose hash has its low 31 bits
+// set must not get id 2^31.
+func TestQA14NewTabIDFitsInt32(t *testing.T) {
+	const title = "Tab cvfvlb" // FNV-1a 32: low 31 bits all set
+	h := fnv.New32a()
+	h.Write([]byte(title))
+	if h.Sum32()&math.MaxInt32 != math.MaxInt32 {
+		t.Fatalf("%q no longer hashes to the edge", title)
+	}
+	em := newEmulators(t, map[string]int{"Leads": 3})
+	cfg := writeMapping(t, strings.Replace(string(demoMapping), "  - module: Leads\n", "  - module: Leads\n    sheet: "+title+"\n", 1))
+	if code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg, "--module", "Leads"); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	for _, p := range em.sheets.Sheets(em.spreadsheetID) {
+		if p.Title == title && (p.ID <= 0 || p.ID > math.MaxInt32) {
+			t.Fatalf("sheetId %d", p.ID)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package sheetstest
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"sort"
@@ -621,6 +622,9 @@ func (s *Server) addSheet(t *tx, c reqCtx, p *sheetPropsJ) (any, *apiError) {
 	t.s.gen++
 	sh.gen = t.s.gen
 	if p.SheetID != nil {
+		if *p.SheetID > math.MaxInt32 { // an int32 on the wire
+			return nil, badRequest("Invalid value at 'requests[%d].add_sheet.properties.sheet_id' (TYPE_INT32), %d", c.i, *p.SheetID)
+		}
 		if *p.SheetID < 0 || t.ss.sheetByID(*p.SheetID) != nil {
 			return nil, c.err("A sheet with the id %d already exists.", *p.SheetID)
 		}
