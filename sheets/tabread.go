@@ -84,7 +84,7 @@ func (u *upsert) newTab(sn *snapshot) (*snapshot, *sheets.Request, error) {
 	// spreadsheet), never a deleted tab's: a new tab is a new tab.
 	h := fnv.New32a()
 	h.Write([]byte(u.t.Sheet))
-	id := int64(h.Sum32()&math.MaxInt32) + 1
+	id := int64(h.Sum32()%math.MaxInt32) + 1 // 1…MaxInt32: Google's sheetId is an int32
 	for id == u.sheetID || slices.Contains(sn.ids, id) {
 		id = id%math.MaxInt32 + 1
 	}
