@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	gsheets "google.golang.org/api/sheets/v4"
 
 	"github.com/zoho2sheets/zoho2sheets/sheets"
+	"github.com/zoho2sheets/zoho2sheets/sheets/sheetstest"
 )
 
 // stateEntries returns the values of the tab's state entries.
@@ -114,4 +116,24 @@ func TestQA14DaemonStateBetweenRuns(t *testing.T) {
 		t.Fatalf("errors:\n%s", d.logs.String())
 	}
 	assertLeadsMatchCRM(t, em)
+}
+
+// A new tab's state is created without a search: when that create fails
+// ambiguously (applied or not), the run still ends with one entry.
+func TestQA14StateCreateAmbiguous(t *testing.T) {
+	for _, after := range []bool{true, false} {
+		em := newEmulators(t, map[string]int{"Leads": 4, "Deals": 2})
+		cfg := writeMapping(t, string(demoMapping))
+		ran := onBody(em, ":batchUpdate", func() {
+			em.sheets.InjectFault(sheetstest.Fault{Path: ":batchUpdate", Status: http.StatusInternalServerError, AfterApply: after})
+		}, `"createDeveloperMetadata"`, sheets.TabStateKeyPrefix+"Leads")
+		code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg)
+		em.sheets.OnRequest(nil)
+		if !ran() || code != 0 {
+			t.Fatalf("after apply %v: fault met %v, exit %d\n%s", after, ran(), code, stderr)
+		}
+		if ids, _ := stateEntries(em, "Leads"); len(ids) != 1 {
+			t.Fatalf("after apply %v: %d Leads state entries", after, len(ids))
+		}
+	}
 }
