@@ -9,13 +9,13 @@ import (
 	"github.com/zoho2sheets/zoho2sheets/zoho/zohotest"
 )
 
-// A busy lease ends the run with 75 while Zoho's field metadata read
-// ahead hangs: the read ahead is abandoned, not waited for.
+// A busy lease ends the run with 75 while the read ahead of Zoho's field
+// metadata hangs (on the token): it is abandoned, not waited for.
 func TestQA14BusyLeaseDoesNotWaitForZoho(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 2})
 	cfg := writeMapping(t, string(demoMapping))
 	holdLease(t, em)
-	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/settings/*", Hang: true, Times: -1})
+	em.zoho.InjectFault(zohotest.Fault{Path: "/accounts/oauth/v2/token", Hang: true, Times: -1})
 	done := make(chan int, 1)
 	var stderr string
 	go func() {
@@ -27,6 +27,9 @@ func TestQA14BusyLeaseDoesNotWaitForZoho(t *testing.T) {
 	case code := <-done:
 		if code != exitLeaseBusy {
 			t.Fatalf("exit %d, want %d\n%s", code, exitLeaseBusy, stderr)
+		}
+		if em.zoho.Stats().FaultsInjected == 0 {
+			t.Fatalf("the read ahead never asked for a token: %+v", em.zoho.Stats())
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("a run meeting a busy lease waited for a hung Zoho")
