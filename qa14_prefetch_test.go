@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zoho2sheets/zoho2sheets/sheets/sheetstest"
 	"github.com/zoho2sheets/zoho2sheets/zoho/zohotest"
 )
 
@@ -16,6 +17,9 @@ func TestQA14BusyLeaseDoesNotWaitForZoho(t *testing.T) {
 	cfg := writeMapping(t, string(demoMapping))
 	holdLease(t, em)
 	em.zoho.InjectFault(zohotest.Fault{Path: "/accounts/oauth/v2/token", Hang: true, Times: -1})
+	// Google answers slowly: the read ahead is surely hung by the time
+	// the lease is found busy.
+	em.sheets.InjectFault(sheetstest.Fault{Latency: 200 * time.Millisecond, Times: 1000})
 	done := make(chan int, 1)
 	var stderr string
 	go func() {
