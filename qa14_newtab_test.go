@@ -189,3 +189,36 @@ func TestQA14NewTabIDFitsInt32(t *testing.T) {
 		}
 	}
 }
+
+// The tab is deleted after an incremental run looked for it, and the batch
+// recreating it (with the changed records only) is applied but its answer
+// lost: the run must still know it made the tab, so that the next run
+// reads in full and the tab ends holding every record.
+func TestQA14RecreatedTabAmbiguousBatchForgetsCursor(t *testing.T) {
+	em, cfg := syncedDemo(t, 12, 2)
+	em.zoho.Advance(time.Hour)
+	em.zoho.Update("Leads", em.zoho.IDs("Leads")[3], map[string]any{"Company": "Changed"})
+	var gets, faulted atomic.Int32
+	em.sheets.OnRequest(func(r *http.Request) {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/"+em.spreadsheetID) && gets.Add(1) == 3 {
+			em.sheets.DeleteSheet(em.spreadsheetID, "Leads") // after the job listed the tabs
+		}
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, ":batchUpdate") {
+			b, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			if bytes.Contains(b, []byte(`"addSheet"`)) && bytes.Contains(b, []byte(`"title":"Leads"`)) && faulted.Add(1) == 1 {
+				em.sheets.InjectFault(sheetstest.Fault{Path: ":batchUpdate", Status: http.StatusInternalServerError, AfterApply: true})
+			}
+		}
+	})
+	code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg)
+	em.sheets.OnRequest(nil)
+	if code != 0 || faulted.Load() != 1 {
+		t.Fatalf("exit %d, ambiguous AddSheet %d\n%s", code, faulted.Load(), stderr)
+	}
+	em.zoho.Advance(time.Hour)
+	if code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg); code != 0 {
+		t.Fatalf("second run exit %d\n%s", code, stderr)
+	}
+	assertLeadsMatchCRM(t, em)
+}
