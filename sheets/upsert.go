@@ -330,11 +330,18 @@ func (u *upsert) run(ctx context.Context) (zsync.UpsertResult, error) {
 	var res zsync.UpsertResult
 	var last error // why the previous round did not finish
 	counted := false
+	var maybeAdded int64 // sheetId of the tab an ambiguous batch may have added
 	for round := 0; round < maxRounds; round++ {
 		sn, err := u.read(ctx)
 		if err != nil {
 			return res, err
 		}
+		if maybeAdded != 0 && sn.tab != nil && sn.tab.SheetId == maybeAdded {
+			// It did: the id is the one newTab chose, so the tab is ours.
+			u.created = true
+			u.s.c.log.Info().Str("sheet", u.title).Msg("sheets: created tab")
+		}
+		maybeAdded = 0
 		var addTab *sheets.Request // the tab is made by the plan's first write
 		if sn.tab == nil && !u.opts.DryRun {
 			if sn, addTab, err = u.newTab(sn); err != nil {
@@ -383,6 +390,9 @@ func (u *upsert) run(ctx context.Context) (zsync.UpsertResult, error) {
 				continue
 			}
 			if errors.Is(err, ErrAmbiguous) {
+				if addTab != nil {
+					maybeAdded = u.sheetID
+				}
 				u.s.c.log.Warn().Str("sheet", u.title).Err(err).Msg("sheets: a structural write may or may not have been applied; reading the tab again")
 				last = err
 				continue
