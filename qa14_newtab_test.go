@@ -222,3 +222,50 @@ func TestQA14RecreatedTabAmbiguousBatchForgetsCursor(t *testing.T) {
 	}
 	assertLeadsMatchCRM(t, em)
 }
+
+// The tab is deleted after an incremental run looked for it and a person
+// makes an empty tab of the same title, before the run reads the tab or
+// just before its AddSheet: the run writes its changed records there, and
+// the next run must read in full so that the tab ends holding every record.
+func TestQA14ReplacedTabMidRunReadsInFullNext(t *testing.T) {
+	for _, atAddSheet := range []bool{false, true} {
+		em, cfg := syncedDemo(t, 12, 2)
+		em.zoho.Advance(time.Hour)
+		em.zoho.Update("Leads", em.zoho.IDs("Leads")[3], map[string]any{"Company": "Changed"})
+		makeTab := func() {
+			if _, err := personSvc(t, em).Spreadsheets.BatchUpdate(em.spreadsheetID, &gsheets.BatchUpdateSpreadsheetRequest{
+				Requests: []*gsheets.Request{{AddSheet: &gsheets.AddSheetRequest{Properties: &gsheets.SheetProperties{Title: "Leads"}}}}}).Do(); err != nil {
+				t.Error(err)
+			}
+		}
+		var gets, made atomic.Int32
+		em.sheets.OnRequest(func(r *http.Request) {
+			if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/"+em.spreadsheetID) && gets.Add(1) == 3 {
+				em.sheets.DeleteSheet(em.spreadsheetID, "Leads") // after the job listed the tabs
+				if !atAddSheet && made.Add(1) == 1 {
+					makeTab()
+				}
+			}
+			if atAddSheet && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, ":batchUpdate") {
+				b, _ := io.ReadAll(r.Body)
+				r.Body = io.NopCloser(bytes.NewReader(b))
+				if bytes.Contains(b, []byte(`"addSheet"`)) && bytes.Contains(b, []byte(`"title":"Leads"`)) && made.Add(1) == 1 {
+					makeTab()
+				}
+			}
+		})
+		code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg)
+		em.sheets.OnRequest(nil)
+		if code != 0 || made.Load() == 0 {
+			t.Fatalf("at AddSheet %v: exit %d, tab made %d\n%s", atAddSheet, code, made.Load(), stderr)
+		}
+		em.zoho.Advance(time.Hour)
+		if code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg); code != 0 {
+			t.Fatalf("at AddSheet %v: second run exit %d\n%s", atAddSheet, code, stderr)
+		}
+		if got := strings.Join(titles(em), ","); got != "Sheet1,Deals,Sync status,Leads" {
+			t.Fatalf("at AddSheet %v: tabs %s", atAddSheet, got)
+		}
+		assertLeadsMatchCRM(t, em)
+	}
+}
