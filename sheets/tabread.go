@@ -28,6 +28,12 @@ func (u *upsert) read(ctx context.Context) (*snapshot, error) {
 	if sn.tab = findTab(ss, u.t.Sheet, u.sheetID, u.byID); sn.tab == nil {
 		return sn, nil
 	}
+	if u.byID && sn.tab.SheetId != u.sheetID {
+		// Not the tab the run followed: it was deleted since, and this one
+		// (a person's, made in its place) holds none of the rows the
+		// cursor vouches for; like a tab the run makes (see created).
+		u.created = true
+	}
 	// A tab titled "leads" serves a mapping saying "Leads", and a renamed
 	// tab is written under its new title.
 	u.title, u.sheetID, u.byID = sn.tab.Title, sn.tab.SheetId, true
