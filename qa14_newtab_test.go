@@ -269,3 +269,33 @@ func TestQA14ReplacedTabMidRunReadsInFullNext(t *testing.T) {
 		assertLeadsMatchCRM(t, em)
 	}
 }
+
+// Titles whose hashes give one sheetId ("Tab 122789", "Tab 339192") or
+// neighbouring ones ("Tab 3370", "Tab 451541"): four new tabs in one run
+// each get their own id, and the next run follows each to its own tab.
+func TestQA14NewTabIDsFromCollidingTitles(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 2, "Contacts": 2, "Accounts": 2})
+	entry := func(module, title string) string {
+		return "  - module: " + module + "\n    sheet: " + title + "\n    columns:\n      - { header: Zoho ID, field: id }\n      - { header: Modified, field: Modified_Time }\n"
+	}
+	cfg := writeMapping(t, "spreadsheet_id: ${SPREADSHEET_ID}\nmodules:\n"+entry("Leads", "Tab 122789")+entry("Deals", "Tab 339192")+
+		entry("Contacts", "Tab 3370")+entry("Accounts", "Tab 451541"))
+	for run := 0; run < 2; run++ {
+		if code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg); code != 0 {
+			t.Fatalf("run %d: exit %d\n%s", run, code, stderr)
+		}
+		ids := map[int64]bool{}
+		for _, p := range em.sheets.Sheets(em.spreadsheetID) {
+			if ids[p.ID] {
+				t.Fatalf("run %d: two tabs with sheetId %d", run, p.ID)
+			}
+			ids[p.ID] = true
+		}
+		for title, module := range map[string]string{"Tab 122789": "Leads", "Tab 339192": "Deals", "Tab 3370": "Contacts", "Tab 451541": "Accounts"} {
+			if _, rows := tab(t, em, title, "Zoho ID"); len(rows) != em.zoho.Count(module) {
+				t.Fatalf("run %d: tab %s holds %d rows, want %s's %d", run, title, len(rows), module, em.zoho.Count(module))
+			}
+		}
+		em.zoho.Advance(time.Hour)
+	}
+}
