@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +136,50 @@ func TestQA14StateCreateAmbiguous(t *testing.T) {
 		if ids, _ := stateEntries(em, "Leads"); len(ids) != 1 {
 			t.Fatalf("after apply %v: %d Leads state entries", after, len(ids))
 		}
+	}
+}
+
+// Two tabs of one module and the module's legacy per-module entry: the
+// first tab's save takes it over and deletes it; the second tab's state is
+// created without a search. One entry per tab, none per module, after.
+func TestQA14LegacyStateTwoTabsOfOneModule(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Deals": 4})
+	cfg := writeMapping(t, pipelineMapping)
+	stateRun(t, em, cfg)
+	var reqs []*gsheets.Request
+	for _, m := range em.sheets.Metadata(em.spreadsheetID) {
+		if sheet, ok := strings.CutPrefix(m.Key, sheets.TabStateKeyPrefix); ok {
+			reqs = append(reqs, &gsheets.Request{DeleteDeveloperMetadata: &gsheets.DeleteDeveloperMetadataRequest{DataFilter: &gsheets.DataFilter{
+				DeveloperMetadataLookup: &gsheets.DeveloperMetadataLookup{MetadataId: m.ID}}}})
+			if sheet == "Pipeline" {
+				reqs = append(reqs, &gsheets.Request{CreateDeveloperMetadata: &gsheets.CreateDeveloperMetadataRequest{DeveloperMetadata: &gsheets.DeveloperMetadata{
+					MetadataKey: sheets.StateKeyPrefix + "Deals", MetadataValue: `{"module":"Deals","cursor":"2020-01-01T00:00:00Z","last_status":"ok","rows":4}`,
+					Visibility: "DOCUMENT", Location: &gsheets.DeveloperMetadataLocation{Spreadsheet: true}}}})
+			}
+		}
+	}
+	if _, err := personSvc(t, em).Spreadsheets.BatchUpdate(em.spreadsheetID, &gsheets.BatchUpdateSpreadsheetRequest{Requests: reqs}).Do(); err != nil {
+		t.Fatal(err)
+	}
+	em.zoho.Advance(24 * 8 * time.Hour)
+	for run := 0; run < 2; run++ {
+		log, _ := stateRun(t, em, cfg)
+		if strings.Contains(log, `"level":"error"`) {
+			t.Fatalf("run %d:\n%s", run, log)
+		}
+		var keys []string
+		for _, m := range em.sheets.Metadata(em.spreadsheetID) {
+			if strings.HasPrefix(m.Key, sheets.TabStateKeyPrefix) || strings.HasPrefix(m.Key, sheets.StateKeyPrefix) {
+				keys = append(keys, m.Key)
+			}
+		}
+		slices.Sort(keys)
+		if want := []string{sheets.TabStateKeyPrefix + "Pipeline", sheets.TabStateKeyPrefix + "Pipeline history"}; !slices.Equal(keys, want) {
+			t.Fatalf("run %d: state keys %q, want %q", run, keys, want)
+		}
+		if _, rows := tab(t, em, "Pipeline", "Zoho ID"); len(rows) != 4 {
+			t.Fatalf("run %d: %d pipeline rows", run, len(rows))
+		}
+		em.zoho.Advance(24 * 8 * time.Hour)
 	}
 }
