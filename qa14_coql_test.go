@@ -60,3 +60,31 @@ modules:
 		}
 	}
 }
+
+// Zoho's COQL paging misbehaves on the second page of a full read (the
+// first page again, or an empty page saying more follow): the tab is left
+// as it was (no half-written sheet), the run says so, and the next run
+// completes it.
+func TestQA14COQLPagingGuardLeavesTheTab(t *testing.T) {
+	for _, pf := range []zohotest.PagingFault{zohotest.PageRepeated, zohotest.PageEmpty} {
+		em := newEmulators(t, map[string]int{"Deals": 2100})
+		cfg := writeMapping(t, "spreadsheet_id: ${SPREADSHEET_ID}\nmodules:\n  - module: Deals\n    columns:\n      - { header: Zoho ID, field: id }\n      - { header: Deal, field: Deal_Name }\n")
+		em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", BodyContains: "from Deals ", After: 1, Paging: pf, Times: -1})
+		code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg)
+		if code != 1 || !strings.Contains(stderr, "paging misbehaved") {
+			t.Fatalf("%s: exit %d\n%s", pf, code, stderr)
+		}
+		for _, p := range em.sheets.Sheets(em.spreadsheetID) {
+			if p.Title == "Deals" {
+				t.Fatalf("%s: a tab was written from a broken read:\n%s", pf, em.sheets.Table(em.spreadsheetID, "Deals"))
+			}
+		}
+		em.zoho.ClearFaults()
+		if code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg); code != 0 {
+			t.Fatalf("%s: rerun exit %d\n%s", pf, code, stderr)
+		}
+		if _, rows := tab(t, em, "Deals", "Zoho ID"); len(rows) != 2100 {
+			t.Fatalf("%s: %d rows", pf, len(rows))
+		}
+	}
+}
