@@ -73,15 +73,19 @@ func TestQA14NewTabBatchFails(t *testing.T) {
 		{Status: http.StatusInternalServerError, AfterApply: true},
 		{Status: http.StatusInternalServerError},
 		{Drop: true, AfterApply: true},
+		{Stall: true}, // applied, the answer never comes: --request-timeout
 	} {
 		em := newEmulators(t, map[string]int{"Leads": 30, "Deals": 2})
 		cfg := writeMapping(t, string(demoMapping))
 		f.Path = ":batchUpdate"
 		onBody(em, ":batchUpdate", func() { em.sheets.InjectFault(f) }, `"addSheet"`, `"title":"Leads"`)
-		code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg)
+		code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg, "--request-timeout", "1s")
 		em.sheets.OnRequest(nil)
 		if code != 0 {
-			t.Logf("fault %+v: first run exit %d", f, code)
+			t.Fatalf("fault %+v: first run exit %d\n%s", f, code, stderr)
+		}
+		if em.sheets.Stats().Faults != 1 {
+			t.Fatalf("fault %+v not met", f)
 		}
 		if got := strings.Join(titles(em), ","); got != "Sheet1,Leads,Deals,Sync status" {
 			t.Fatalf("fault %+v: tabs %s\n%s", f, got, stderr)
