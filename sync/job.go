@@ -118,8 +118,8 @@ type Progress struct {
 	// records than the module holds.
 	Filtered bool
 	Mode     Mode
-	Read   int  // records read so far
-	Done   bool // the read is complete
+	Read     int  // records read so far
+	Done     bool // the read is complete
 }
 
 // Mode names how a module was read.
