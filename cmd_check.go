@@ -108,8 +108,9 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 		} else {
 			pass("zoho: org currency %s %s (currency columns are formatted in it)", org.CurrencyCode, org.CurrencySymbol)
 		}
+		zone := checkZone(ctx, cfg, e, log)
 		for i := range cfg.Modules {
-			checkEntry(ctx, cfg, i, zc, e, pass, fail)
+			checkEntry(ctx, cfg, i, zc, zone, e, pass, fail)
 		}
 	}
 

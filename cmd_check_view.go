@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/zoho2sheets/zoho2sheets/config"
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 	"github.com/zoho2sheets/zoho2sheets/zoho"
@@ -21,11 +23,43 @@ type readPather interface {
 	ReadPath(ctx context.Context, module string, fields []string) (zoho.ReadPath, error)
 }
 
+// filterZone is the zone check counts relative dates in, and what to say
+// about it.
+type filterZone struct {
+	loc  *time.Location
+	note string
+}
+
+// checkZone is the zone runs count relative dates in: timezone: from the
+// mapping, else the spreadsheet's own (read here; UTC, with a note, when
+// the spreadsheet cannot be read: its own check says why).
+func checkZone(ctx context.Context, cfg *config.Config, e env, log zerolog.Logger) filterZone {
+	if cfg.Timezone != "" {
+		if loc, err := time.LoadLocation(cfg.Timezone); err == nil {
+			return filterZone{loc, "relative dates in " + cfg.Timezone + " (timezone:)"}
+		}
+	}
+	moves := false
+	for _, m := range cfg.Modules {
+		moves = moves || m.Filter != nil && m.Filter.Moves()
+	}
+	if moves {
+		if sc, err := newSheetsClient(ctx, e, log, nil); err == nil {
+			if ss, err := sc.Open(ctx, cfg.SpreadsheetID, ""); err == nil {
+				if loc, err := time.LoadLocation(ss.TimeZone()); err == nil {
+					return filterZone{loc, "relative dates in " + ss.TimeZone() + ", the spreadsheet's time zone, as runs count them"}
+				}
+			}
+		}
+	}
+	return filterZone{time.UTC, "relative dates in UTC here, in the spreadsheet's time zone in runs: set timezone: to count as runs do"}
+}
+
 // checkEntry checks one module entry against the live metadata: every
 // column's field (related paths through lookups too) and the filter's
 // fields and value types, each mistake at its line of the mapping; then it
 // prints how many records the filter matches now.
-func checkEntry(ctx context.Context, cfg *config.Config, i int, src zsync.Source, e env,
+func checkEntry(ctx context.Context, cfg *config.Config, i int, src zsync.Source, zone filterZone, e env,
 	pass func(string, ...any), fail func(error)) {
 	m := cfg.Modules[i]
 	var paths []string
@@ -73,13 +107,7 @@ func checkEntry(ctx context.Context, cfg *config.Config, i int, src zsync.Source
 	if cond == nil {
 		return
 	}
-	zone := time.UTC
-	if cfg.Timezone != "" {
-		if loc, err := time.LoadLocation(cfg.Timezone); err == nil {
-			zone = loc
-		}
-	}
-	where := cond.Where(e.now().In(zone))
+	where := cond.Where(e.now().In(zone.loc))
 	wc, can := src.(whereCounter)
 	if !can {
 		pass("zoho: tab %q: filter is valid (where %s)", m.Sheet, where)
@@ -91,8 +119,8 @@ func checkEntry(ctx context.Context, cfg *config.Config, i int, src zsync.Source
 		return
 	}
 	zoneNote := ""
-	if cfg.Timezone == "" && m.Filter.Moves() {
-		zoneNote = "; relative dates in UTC here, in the spreadsheet's time zone in runs: set timezone: to count as runs do"
+	if m.Filter.Moves() {
+		zoneNote = "; " + zone.note
 	}
 	pass("zoho: tab %q: filter matches %d record(s) now (where %s%s)", m.Sheet, n, where, zoneNote)
 }

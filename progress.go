@@ -24,7 +24,7 @@ type progress struct {
 	logEvery time.Duration
 
 	mu      sync.Mutex
-	module  string
+	entry   string // the tab being read (zsync.EntryName)
 	total   int
 	start   time.Time
 	lastLog time.Time
@@ -34,10 +34,11 @@ func (p *progress) report(ctx context.Context, ev zsync.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
-	if ev.Module != p.module {
-		p.module, p.total, p.start, p.lastLog = ev.Module, 0, now, now
-		// Only a full read has a known size: the module's record count.
-		if ev.Mode == zsync.ModeFull && p.count != nil {
+	if entry := zsync.EntryName(ev.Module, ev.Sheet); entry != p.entry {
+		p.entry, p.total, p.start, p.lastLog = entry, 0, now, now
+		// Only a full read of a whole module has a known size: the
+		// module's record count (a view reads fewer).
+		if ev.Mode == zsync.ModeFull && !ev.Filtered && p.count != nil {
 			if n, err := p.count(ctx, ev.Module); err == nil {
 				p.total = n
 			}
@@ -54,16 +55,16 @@ func (p *progress) report(ctx context.Context, ev zsync.Progress) {
 	}
 	if ev.Done || now.Sub(p.lastLog) >= p.logEvery {
 		p.lastLog = now
-		p.log.Info().Str("module", ev.Module).Int("read", ev.Read).Int("expected", p.total).
+		p.log.Info().Str("module", ev.Module).Str("sheet", ev.Sheet).Int("read", ev.Read).Int("expected", p.total).
 			Bool("done", ev.Done).Msg("progress: " + line)
 	}
 }
 
 func (p *progress) line(ev zsync.Progress, now time.Time) string {
 	elapsed := now.Sub(p.start)
-	s := fmt.Sprintf("%s: %d records", ev.Module, ev.Read)
+	s := fmt.Sprintf("%s: %d records", p.entry, ev.Read)
 	if p.total > 0 {
-		s = fmt.Sprintf("%s: %d of %d records (%d%%)", ev.Module, ev.Read, p.total, min(100, ev.Read*100/p.total))
+		s = fmt.Sprintf("%s: %d of %d records (%d%%)", p.entry, ev.Read, p.total, min(100, ev.Read*100/p.total))
 	}
 	if elapsed > time.Second && ev.Read > 0 {
 		rate := float64(ev.Read) / elapsed.Seconds()

@@ -45,3 +45,25 @@ func TestProgressLogsLinesWhenNotATerminal(t *testing.T) {
 		t.Fatalf("want a line every 10 s (2) and a final one, got %d:\n%s", lines, logs.String())
 	}
 }
+
+// Two tabs of one module are two reads: the second starts its own clock
+// and total, names its tab, and a view (a filtered tab) gets no total —
+// the module's count would overstate it.
+func TestProgressPerTab(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var term bytes.Buffer
+	counted := 0
+	p := &progress{terminal: &term, now: func() time.Time { return now },
+		count: func(context.Context, string) (int, error) { counted++; return 10000, nil }}
+	ctx := context.Background()
+	p.report(ctx, zsync.Progress{Module: "Deals", Sheet: "Deals", Mode: zsync.ModeFull})
+	now = now.Add(10 * time.Second)
+	p.report(ctx, zsync.Progress{Module: "Deals", Sheet: "Deals", Mode: zsync.ModeFull, Read: 10000, Done: true})
+	term.Reset()
+	p.report(ctx, zsync.Progress{Module: "Deals", Sheet: "Open deals", Filtered: true, Mode: zsync.ModeFull})
+	now = now.Add(2 * time.Second)
+	p.report(ctx, zsync.Progress{Module: "Deals", Sheet: "Open deals", Filtered: true, Mode: zsync.ModeFull, Read: 600})
+	if got := term.String(); !strings.Contains(got, "Deals (tab Open deals): 600 records, 300/s") || strings.Contains(got, "of 10000") || counted != 1 {
+		t.Fatalf("second tab's line = %q (module counted %d times)", got, counted)
+	}
+}

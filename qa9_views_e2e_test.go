@@ -180,21 +180,23 @@ modules:
 	}
 }
 
-// TestCheckSaysWhereRelativeDatesResolve: without timezone: in the
-// mapping, check counts a relative filter in UTC while runs use the
-// spreadsheet's zone; it says so, and says nothing when the zone is set.
+// TestCheckSaysWhereRelativeDatesResolve: check counts a relative filter
+// in the zone runs use — timezone: from the mapping, else the
+// spreadsheet's own — and says which.
 func TestCheckSaysWhereRelativeDatesResolve(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Deals": 10})
-	const note = "relative dates in UTC here"
-	for _, tz := range []string{"", "timezone: Europe/Berlin\n"} {
+	for tz, want := range map[string]string{
+		"":                         "relative dates in Europe/Berlin, the spreadsheet's time zone, as runs count them",
+		"timezone: Asia/Kolkata\n": "relative dates in Asia/Kolkata (timezone:)",
+	} {
 		cfg := writeMapping(t, "spreadsheet_id: ${SPREADSHEET_ID}\n"+tz+`modules:
   - module: Deals
     filter: Closing_Date >= today
     columns: [{ header: Zoho ID, field: id }]
 `)
 		code, out, errs := runAt(t, em, "check", "--config", cfg)
-		if code != 0 || strings.Contains(out, note) != (tz == "") {
-			t.Errorf("timezone %q: exit %d, note shown %v\n%s%s", tz, code, strings.Contains(out, note), out, errs)
+		if code != 0 || !strings.Contains(out, want) || strings.Contains(out, "UTC here") {
+			t.Errorf("timezone %q: exit %d, want %q\n%s%s", tz, code, want, out, errs)
 		}
 	}
 }

@@ -113,9 +113,13 @@ const ProgressEvery = 1000
 // Progress reports how far a module's read has come.
 type Progress struct {
 	Module string
-	Mode   Mode
-	Read   int  // records read so far
-	Done   bool // the read is complete
+	Sheet  string // the tab: one module may feed several
+	// Filtered is true for a view (a tab with a filter): it reads fewer
+	// records than the module holds.
+	Filtered bool
+	Mode     Mode
+	Read     int  // records read so far
+	Done     bool // the read is complete
 }
 
 // Mode names how a module was read.
@@ -374,7 +378,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		log.Info().Time("since", ms.Since).Msg("reading changed records")
 	}
 	if j.Progress != nil {
-		j.Progress(Progress{Module: m.Module, Mode: ms.Mode})
+		j.Progress(Progress{Module: m.Module, Sheet: m.Sheet, Filtered: m.Filter != nil, Mode: ms.Mode})
 	}
 	table := &Table{
 		Sheet: m.Sheet, Columns: mapper.Columns(), Key: mapper.Key(),
@@ -408,11 +412,11 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		}
 		ms.Read++
 		if j.Progress != nil && ms.Read%ProgressEvery == 0 {
-			j.Progress(Progress{Module: m.Module, Mode: ms.Mode, Read: ms.Read})
+			j.Progress(Progress{Module: m.Module, Sheet: m.Sheet, Filtered: m.Filter != nil, Mode: ms.Mode, Read: ms.Read})
 		}
 	}
 	if j.Progress != nil {
-		j.Progress(Progress{Module: m.Module, Mode: ms.Mode, Read: ms.Read, Done: true})
+		j.Progress(Progress{Module: m.Module, Sheet: m.Sheet, Filtered: m.Filter != nil, Mode: ms.Mode, Read: ms.Read, Done: true})
 	}
 	if n := left(changed, table); n > 0 {
 		log.Info().Int("records", n).Msg("changed records no longer match the filter: their rows leave the tab per on_delete")

@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"slices"
 	"strings"
@@ -503,11 +504,15 @@ type prefetching struct {
 	readEarly bool // a module read before it did
 }
 
-func (p *prefetching) Prefetch(_ context.Context, modules []string) {
+func (p *prefetching) Prefetch(_ context.Context, reads []zsync.PrefetchRead) {
 	time.Sleep(20 * time.Millisecond) // slower than the spreadsheet's answers
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.asked = append(p.asked, modules)
+	var tabs []string
+	for _, r := range reads {
+		tabs = append(tabs, fmt.Sprintf("%s %v %v %v", r.Module, r.Fields, r.Unformatted, r.Links))
+	}
+	p.asked = append(p.asked, tabs)
 	p.done = true
 }
 
@@ -520,19 +525,23 @@ func (p *prefetching) Fields(ctx context.Context, module string) ([]zsync.Field,
 	return p.fakeSource.Fields(ctx, module)
 }
 
-// A source that reads ahead is asked once, for each module once (a module
-// feeding two tabs too), and the modules run only once it is done.
+// A source that reads ahead is asked once, with what each tab reads (the
+// fields its columns start from, those without a format or type, links),
+// and the modules run only once it is done.
 func TestJobPrefetches(t *testing.T) {
 	now := t0
 	src := &prefetching{fakeSource: &fakeSource{records: map[string][]zsync.Record{"Leads": {rec("1", t0.Add(-time.Hour))}}}}
 	sink := &fakeSink{tabs: bothTabs()}
 	job := newJob(src.fakeSource, sink, &now)
 	job.Source = src
-	job.Modules = append(job.Modules, zsync.ModuleJob{Module: "Leads", Sheet: "Leads (copy)", Columns: job.Modules[0].Columns})
+	job.Modules = append(job.Modules, zsync.ModuleJob{Module: "Leads", Sheet: "Leads (copy)", Columns: []zsync.ColumnSpec{
+		{Header: "Zoho ID", Field: "id", Link: true}, {Header: "Name", Field: "Name", Type: "text"}}})
 	if _, err := job.Run(context.Background(), zsync.RunOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if want := [][]string{{"Leads", "Deals"}}; !slices.EqualFunc(src.asked, want, slices.Equal) || src.readEarly {
+	want := [][]string{{"Leads [id Name] [id Name] false", "Deals [id Name] [id Name] false",
+		"Leads [id Name] [id] true"}}
+	if !slices.EqualFunc(src.asked, want, slices.Equal) || src.readEarly {
 		t.Errorf("prefetched %q (want %q); a module read before the prefetch finished: %v", src.asked, want, src.readEarly)
 	}
 }

@@ -3,14 +3,49 @@ package sync
 import (
 	"context"
 	"slices"
+	"strings"
 )
 
-// Prefetcher is a Source that can read ahead what a run's modules will ask
-// it for first (their field metadata), while the job waits on the
-// spreadsheet: the answers are kept for the run. Failures are not kept:
-// the run's own call meets them again and reports them.
+// Prefetcher is a Source that can read ahead what a run's tabs will ask it
+// for first (field metadata, and what the fields' types call for: the
+// users behind owner fields, the organisation's currency, the web tab of a
+// linked module), while the job waits on the spreadsheet: the answers are
+// kept for the run. Failures are not kept: the run's own call meets them
+// again and reports them.
 type Prefetcher interface {
-	Prefetch(ctx context.Context, modules []string)
+	Prefetch(ctx context.Context, reads []PrefetchRead)
+}
+
+// PrefetchRead is what one tab will read.
+type PrefetchRead struct {
+	Module string
+	// Fields are the fields its columns start from (Owner for Owner.name).
+	Fields []string
+	// Unformatted are those of its columns' fields that have no format or
+	// type of their own: a currency field among them is formatted in the
+	// organisation's currency.
+	Unformatted []string
+	// Links is true when a column links to records (the organisation's
+	// domain and the module's web tab make the link).
+	Links bool
+}
+
+// prefetchReads is what mods will read.
+func prefetchReads(mods []ModuleJob) []PrefetchRead {
+	out := make([]PrefetchRead, 0, len(mods))
+	for _, m := range mods {
+		r := PrefetchRead{Module: m.Module}
+		for _, c := range m.Columns {
+			f, _, _ := strings.Cut(c.Field, ".")
+			r.Fields = append(r.Fields, f)
+			if c.Format == "" && c.Type == "" {
+				r.Unformatted = append(r.Unformatted, f)
+			}
+			r.Links = r.Links || c.Link
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // readAhead is one run's read ahead: started before the lease is taken (Zoho
@@ -39,13 +74,12 @@ func (j *Job) readAhead(ctx context.Context, mods []ModuleJob) *readAhead {
 	}
 	ctx, r.cancel = context.WithCancel(ctx)
 	calls0, credits0 := j.sourceCost()
-	modules := slices.Clone(r.modules)
+	reads, n := prefetchReads(mods), len(r.modules)
 	go func() {
 		defer close(r.done)
-		p.Prefetch(ctx, modules)
+		p.Prefetch(ctx, reads)
 		// Nothing else calls the source before the modules run.
 		calls1, credits1 := j.sourceCost()
-		n := len(modules)
 		calls, credits := calls1-calls0, credits1-credits0
 		r.share.calls, r.share.credits = calls/n, credits/n
 		r.share.rest, r.share.restCredits = calls-calls/n*n, credits-credits/n*n

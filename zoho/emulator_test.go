@@ -685,13 +685,18 @@ func TestEmulatorCutBodyIncremental(t *testing.T) {
 	}
 }
 
-// Prefetch reads the modules' field metadata at once; Fields then answers
-// from it without a call.
-func TestEmulatorPrefetchFields(t *testing.T) {
+// Prefetch reads the modules' field metadata at once, then what those
+// fields call for (users for an owner field, the org for an unformatted
+// currency field or links, the linked module's web tab): the run's own
+// calls then answer from the caches.
+func TestEmulatorPrefetch(t *testing.T) {
 	e := newEmulator(t, map[string]int{"Leads": 3, "Deals": 3})
 	c := e.client(t)
 	ctx := context.Background()
-	c.Prefetch(ctx, []string{"Leads", "Deals"})
+	c.Prefetch(ctx, []zsync.PrefetchRead{
+		{Module: "Leads", Fields: []string{"id", "Owner"}},
+		{Module: "Deals", Fields: []string{"id", "Amount"}, Unformatted: []string{"Amount"}, Links: true},
+	})
 	before := e.srv.Stats().APICalls
 	for _, m := range []string{"Leads", "Deals"} {
 		fs, err := c.Fields(ctx, m)
@@ -699,7 +704,21 @@ func TestEmulatorPrefetchFields(t *testing.T) {
 			t.Fatalf("%s: %d fields, %v", m, len(fs), err)
 		}
 	}
-	if n := e.srv.Stats().APICalls - before; n != 0 {
-		t.Errorf("Fields made %d calls after Prefetch, want 0", n)
+	if _, err := c.Org(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.RecordURL(ctx, "Deals"); err != nil {
+		t.Fatal(err)
+	}
+	recs := readAll(t, c, "Leads", zsync.ReadOptions{Fields: []string{"Owner"}})
+	if n := e.srv.Stats().APICalls - before; n != 1 || len(recs) != 3 { // the records query itself
+		t.Errorf("after Prefetch the run made %d calls (want 1: the records), read %d", n, len(recs))
+	}
+	// Nothing in the reads asks for users or the org: neither is read.
+	c2 := e.client(t)
+	before = e.srv.Stats().APICalls
+	c2.Prefetch(ctx, []zsync.PrefetchRead{{Module: "Deals", Fields: []string{"Amount"}}})
+	if n := e.srv.Stats().APICalls - before; n != 1 {
+		t.Errorf("a read of a formatted field and no owner made %d calls ahead, want 1 (the fields)", n)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	gosync "sync"
 	"time"
 
@@ -105,12 +106,51 @@ func (c *Client) Modules(ctx context.Context) ([]zsync.Module, error) {
 // https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html
 var _ zsync.Prefetcher = (*Client)(nil)
 
-// Prefetch reads the field metadata of modules, one call each, all at
-// once, into the cache Fields answers from.
-func (c *Client) Prefetch(ctx context.Context, modules []string) {
+// Prefetch reads ahead, into the caches the run's calls answer from, what
+// reads will ask for first: the field metadata of their modules, one call
+// each, all at once; then, at once, what those fields call for — the users
+// list for an owner or user field, the organisation for a currency field
+// without a format of its own or for links, a linked module's web tab.
+func (c *Client) Prefetch(ctx context.Context, reads []zsync.PrefetchRead) {
+	var modules []string
+	for _, r := range reads {
+		if !slices.Contains(modules, r.Module) {
+			modules = append(modules, r.Module)
+		}
+	}
 	var wg gosync.WaitGroup
 	for _, m := range modules {
 		wg.Go(func() { _, _ = c.Fields(ctx, m) })
+	}
+	wg.Wait()
+	var users, org bool
+	var tabs []string
+	for _, r := range reads {
+		meta, err := c.fieldMeta(ctx, r.Module)
+		if err != nil {
+			continue
+		}
+		for _, f := range r.Fields {
+			switch meta[f].DataType {
+			case "ownerlookup", "userlookup":
+				users = true
+			}
+		}
+		for _, f := range r.Unformatted {
+			org = org || strings.EqualFold(meta[f].DataType, "currency")
+		}
+		if r.Links && !slices.Contains(tabs, r.Module) {
+			org, tabs = true, append(tabs, r.Module)
+		}
+	}
+	if users {
+		wg.Go(func() { _, _ = c.userNames(ctx) })
+	}
+	if org {
+		wg.Go(func() { _, _ = c.org(ctx) })
+	}
+	for _, m := range tabs {
+		wg.Go(func() { _, _ = c.uiTab(ctx, m) })
 	}
 	wg.Wait()
 }
