@@ -42,13 +42,15 @@ func TestQA14BusyLeaseDoesNotWaitForZoho(t *testing.T) {
 
 // The tabs' Zoho calls in the run's summaries add up to the calls the
 // CRM saw, read ahead included; with two tabs of one module, the read
-// ahead is charged once.
+// ahead (field metadata, users, org, web tab) is charged once.
 func TestQA14ZohoCallsAddUp(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Deals": 5, "Leads": 4})
 	cfg := writeMapping(t, pipelineMapping+`  - module: Leads
     columns:
       - { header: Zoho ID, field: id }
-      - { header: Name, field: Full_Name }
+      - { header: Name, field: Full_Name, link: true }
+      - { header: Owner, field: Owner }
+      - { header: Revenue, field: Annual_Revenue }
 `)
 	for run := 0; run < 2; run++ {
 		em.zoho.ResetStats()
