@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"hash/fnv"
 	"io"
 	"math"
@@ -57,6 +58,21 @@ func personSvc(t *testing.T, em *emulators) *gsheets.Service {
 }
 
 // titles lists the spreadsheet's tab titles, in order.
+// nextRunConverges runs the sync an hour later and checks the spreadsheet
+// then holds exactly the tabs want (titles, comma-separated, in order) and
+// Leads the CRM's leads.
+func nextRunConverges(t *testing.T, em *emulators, cfg, want, what string) {
+	t.Helper()
+	em.zoho.Advance(time.Hour)
+	if code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg); code != 0 {
+		t.Fatalf("%s: next run exit %d\n%s", what, code, stderr)
+	}
+	if got := strings.Join(titles(em), ","); got != want {
+		t.Fatalf("%s: tabs after the next run %s, want %s", what, got, want)
+	}
+	assertLeadsMatchCRM(t, em)
+}
+
 func titles(em *emulators) []string {
 	var out []string
 	for _, p := range em.sheets.Sheets(em.spreadsheetID) {
@@ -91,14 +107,7 @@ func TestQA14NewTabBatchFails(t *testing.T) {
 			t.Fatalf("fault %+v: tabs %s\n%s", f, got, stderr)
 		}
 		assertLeadsMatchCRM(t, em)
-		em.zoho.Advance(time.Hour)
-		if code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg); code != 0 {
-			t.Fatalf("fault %+v: second run exit %d\n%s", f, code, stderr)
-		}
-		if got := strings.Join(titles(em), ","); got != "Sheet1,Leads,Deals,Sync status" {
-			t.Fatalf("fault %+v: tabs after the second run %s", f, got)
-		}
-		assertLeadsMatchCRM(t, em)
+		nextRunConverges(t, em, cfg, "Sheet1,Leads,Deals,Sync status", fmt.Sprintf("fault %+v", f))
 	}
 }
 
@@ -263,14 +272,7 @@ func TestQA14ReplacedTabMidRunReadsInFullNext(t *testing.T) {
 		if code != 0 || made.Load() == 0 {
 			t.Fatalf("at AddSheet %v: exit %d, tab made %d\n%s", atAddSheet, code, made.Load(), stderr)
 		}
-		em.zoho.Advance(time.Hour)
-		if code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg); code != 0 {
-			t.Fatalf("at AddSheet %v: second run exit %d\n%s", atAddSheet, code, stderr)
-		}
-		if got := strings.Join(titles(em), ","); got != "Sheet1,Deals,Sync status,Leads" {
-			t.Fatalf("at AddSheet %v: tabs %s", atAddSheet, got)
-		}
-		assertLeadsMatchCRM(t, em)
+		nextRunConverges(t, em, cfg, "Sheet1,Deals,Sync status,Leads", fmt.Sprintf("at AddSheet %v", atAddSheet))
 	}
 }
 
