@@ -1,7 +1,6 @@
 package sheets
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"slices"
@@ -415,14 +414,13 @@ func (u *upsert) gridKey(g *grid, r, keyCol int) string {
 	return u.keyOf(g.at(r, keyCol))
 }
 
-// appendGridKey appends gridKey(g, r, keyCol) to b, allocating nothing for
-// a text key when b has room.
+// appendGridKey appends gridKey(g, r, keyCol) to b: appendKey, but a number
+// is the record it resolves to (keyOf).
 func (u *upsert) appendGridKey(b []byte, g *grid, r, keyCol int) []byte {
-	if t, ok := g.appendText(b, r, keyCol); ok {
-		n := copy(t[len(b):], bytes.TrimSpace(t[len(b):]))
-		return t[:len(b)+n]
+	if g.isNumber(r, keyCol) {
+		return append(b, u.keyOf(g.at(r, keyCol))...)
 	}
-	return append(b, u.keyOf(g.at(r, keyCol))...)
+	return appendKey(b, g, r, keyCol)
 }
 
 // sameKey reports gridKey(a, ra, ca) == gridKey(b, rb, cb) without making

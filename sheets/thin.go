@@ -1,9 +1,6 @@
 package sheets
 
-import (
-	"bytes"
-	"strconv"
-)
+import "bytes"
 
 // keepAllCells is the largest tab (grid cells) read whole. A larger tab is
 // read thinned (thinFilter): a run holds its key column, the columns the
@@ -89,19 +86,12 @@ func (u *upsert) thinFilter() rowFilter {
 	}
 }
 
-// appendKey appends the key text of row r (as keyText reads it) to b.
+// appendKey appends the key text of row r (as keyText reads it) to b,
+// allocating nothing for a text key when b has room.
 func appendKey(b []byte, g *grid, r, keyCol int) []byte {
-	i := g.index(r, keyCol)
-	if i < 0 {
-		return b
+	if t, ok := g.appendText(b, r, keyCol); ok {
+		n := copy(t[len(b):], bytes.TrimSpace(t[len(b):]))
+		return t[:len(b)+n]
 	}
-	switch g.kinds.at(i) {
-	case cellText:
-		return append(b, bytes.TrimSpace(g.bytes(i))...)
-	case cellDigits:
-		return strconv.AppendUint(b, g.words.at(i), 10)
-	case cellNumber, cellBool:
-		return append(b, keyText(g.at(r, keyCol))...)
-	}
-	return b
+	return append(b, keyText(g.at(r, keyCol))...)
 }
