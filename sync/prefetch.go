@@ -82,7 +82,7 @@ func (j *Job) readAhead(ctx context.Context, mods []ModuleJob) *readAhead {
 		calls1, credits1 := j.sourceCost()
 		calls, credits := calls1-calls0, credits1-credits0
 		r.share.calls, r.share.credits = calls/n, credits/n
-		r.share.rest, r.share.restCredits = calls-calls/n*n, credits-credits/n*n
+		r.share.rest, r.share.restCredits = calls%n, credits%n // to the first tab charged
 	}()
 	return r
 }
