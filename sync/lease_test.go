@@ -201,7 +201,19 @@ func TestLeasePolicyRenewsEveryThirdUntilLost(t *testing.T) {
 			t.Fatalf("renewal %d after %v, want a third of the 90s left", i+1, d)
 		}
 	}
-	// The third renewal loses the lease: the loop ends, no more sleeps.
+	// The third renewal loses the lease: the loop ends, no more sleeps. The
+	// renewal runs after the third sleep returns, so wait for it before
+	// Release (which would otherwise cancel it first).
+	for deadline := time.Now().Add(10 * time.Second); h.Err() == nil; {
+		if time.Now().After(deadline) {
+			t.Fatal("the third renewal never lost the lease")
+		}
+		select {
+		case d := <-c.slept:
+			t.Fatalf("slept %v more after the lease was to be lost", d)
+		case <-time.After(time.Millisecond):
+		}
+	}
 	if err := h.Release(context.Background()); err != nil {
 		t.Fatal(err)
 	}
