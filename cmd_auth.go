@@ -81,23 +81,39 @@ func cmdAuth(ctx context.Context, args []string, e env) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc(ru.Path, func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
+		var res authResult
 		switch {
 		case q.Get("state") != state:
 			http.Error(w, "state mismatch", http.StatusBadRequest)
 			return
+		case q.Get("error") != "":
+			// A refusal comes without a code: check for it first.
+			res = authResult{err: fmt.Errorf("zoho refused consent: %s", q.Get("error"))}
+			fmt.Fprintln(w, "zoho2sheets: consent was refused; see the terminal.")
 		case q.Get("code") == "":
 			http.Error(w, "no code", http.StatusBadRequest)
 			return
-		case q.Get("error") != "":
-			send(authResult{err: fmt.Errorf("zoho refused consent: %s", q.Get("error"))})
 		default:
-			send(authResult{code: q.Get("code"), accounts: q.Get("accounts-server")})
+			res = authResult{code: q.Get("code"), accounts: q.Get("accounts-server")}
+			fmt.Fprintln(w, "zoho2sheets: you can close this tab and return to the terminal.")
 		}
-		fmt.Fprintln(w, "zoho2sheets: you can close this tab and return to the terminal.")
+		// Answer the browser before the command goes on: once it has a
+		// result it exchanges the code and shuts the server down.
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		send(res)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
-	defer srv.Close()
+	defer func() {
+		// Let an answer being written finish; then drop what is left.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		if srv.Shutdown(sctx) != nil {
+			srv.Close()
+		}
+	}()
 
 	fmt.Fprintf(e.stderr, "Open this URL in a browser, sign in and accept:\n\n  %s\n\nWaiting for the redirect to %s (or paste the code here and press Enter)…\n",
 		zoho.AuthCodeURL(creds.AccountsURL, creds.ClientID, *redirect, state, splitList(*scopes)), *redirect)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -96,8 +97,11 @@ func TestAuthCodeUsedTwiceAndWrongDataCentre(t *testing.T) {
 	}
 }
 
-func TestAuthRedirectFlow(t *testing.T) {
-	em := newEmulators(t, map[string]int{"Leads": 1})
+// startAuth runs `auth --redirect` in the background on a free loopback
+// port and returns the consent URL it prints, what it prints after that
+// (rest), and its exit code once it ends (done).
+func startAuth(t *testing.T, em *emulators) (consent string, out, rest *syncBuffer, done <-chan int) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -106,37 +110,82 @@ func TestAuthRedirectFlow(t *testing.T) {
 	ln.Close()
 
 	pr, pw := io.Pipe()
-	var out syncBuffer
+	out, rest = &syncBuffer{}, &syncBuffer{}
 	vars := em.env
-	e := env{getenv: func(k string) string { return vars[k] }, stdout: &out, stderr: pw}
-	done := make(chan int)
+	e := env{getenv: func(k string) string { return vars[k] }, stdout: out, stderr: pw}
+	code := make(chan int, 1)
 	go func() {
-		done <- Main(context.Background(), []string{"auth", "--redirect", redirect, "--timeout", "20s"}, e)
+		code <- Main(context.Background(), []string{"auth", "--redirect", redirect, "--timeout", "20s"}, e)
 		pw.Close()
 	}()
-	// Read the consent URL the command prints, and play the browser.
+	// Read the consent URL the command prints.
 	sc := bufio.NewScanner(pr)
-	var consent string
 	for sc.Scan() {
 		if s := strings.TrimSpace(sc.Text()); strings.HasPrefix(s, "http") {
 			consent = s
 			break
 		}
 	}
-	go io.Copy(io.Discard, pr)
+	codes := make(chan int, 1)
+	go func() {
+		io.Copy(rest, pr) // until the command ends and closes pw
+		codes <- <-code
+	}()
 	if consent == "" {
 		t.Fatal("no consent URL printed")
 	}
-	resp, err := http.Get(consent) // the emulator consents and redirects to our listener
+	return consent, out, rest, codes
+}
+
+func TestAuthRedirectFlow(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	consent, out, _, done := startAuth(t, em)
+	// Play the browser: the emulator consents and redirects to the command.
+	resp, err := http.Get(consent)
 	if err != nil {
 		t.Fatal(err)
 	}
+	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || !strings.Contains(string(body), "you can close this tab") {
+		t.Fatalf("the browser got %d %q (%v), want the page saying it can close", resp.StatusCode, body, err)
+	}
 	if code := <-done; code != 0 {
 		t.Fatalf("auth exit %d", code)
 	}
 	if !strings.Contains(out.String(), "ZOHO_REFRESH_TOKEN=") {
 		t.Fatalf("no token printed: %s", out.String())
+	}
+}
+
+// A refusal comes back without a code; the command reports it and the
+// browser is told so.
+func TestAuthRedirectRefused(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	consent, out, rest, done := startAuth(t, em)
+	u, err := url.Parse(consent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	back := q.Get("redirect_uri") + "?" + url.Values{"error": {"access_denied"}, "state": {q.Get("state")}}.Encode()
+	resp, err := http.Get(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "refused") {
+		t.Errorf("the browser got %d %q, want a page saying consent was refused", resp.StatusCode, body)
+	}
+	if code := <-done; code == 0 {
+		t.Fatal("auth exit 0 after a refusal")
+	}
+	if errs := rest.String(); !strings.Contains(errs, "zoho refused consent: access_denied") {
+		t.Errorf("stderr lacks the refusal:\n%s", errs)
+	}
+	if strings.Contains(out.String(), "ZOHO_REFRESH_TOKEN=") {
+		t.Errorf("a token was printed after a refusal: %s", out.String())
 	}
 }
 
