@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -219,12 +220,21 @@ func TestSecondRunWaitsForTheLeaseOrExits75(t *testing.T) {
 		t.Fatalf("dry run exit %d, or it dealt with the lease:\n%s", code, errs)
 	}
 
-	// With --wait, the run waits for the holder to finish, then runs.
+	// With --wait, the run waits for the holder to finish, then runs. The
+	// holder lets go once the run says it is waiting (not after a fixed
+	// time, which a slow machine could outlast before the run's first try).
+	waiting := make(chan struct{})
 	go func() {
-		time.Sleep(300 * time.Millisecond)
+		select {
+		case <-waiting:
+		case <-time.After(time.Minute):
+		}
 		l.Release(context.Background())
 	}()
-	poll := func(e *env) { e.leasePoll = 50 * time.Millisecond }
+	poll := func(e *env) {
+		e.leasePoll = 50 * time.Millisecond
+		e.stderr = &signalWriter{w: e.stderr, text: "another run holds the lease: waiting for it", seen: waiting}
+	}
 	code, _, errs = inProcessEnv(t, em, nil, poll, "--once", "--config", cfg, "--wait", "1m", "--log-format", "json")
 	if code != 0 {
 		t.Fatalf("exit %d with --wait:\n%s", code, errs)
@@ -332,4 +342,20 @@ func TestDaemonSkipsARunWhileAnotherHoldsTheLease(t *testing.T) {
 	if !strings.Contains(d.logs.String(), "host backfill-box, pid 4242") {
 		t.Errorf("the skipped run does not name the holder:\n%s", d.logs.String())
 	}
+}
+
+// signalWriter passes writes on to w and closes seen the first time a write
+// contains text.
+type signalWriter struct {
+	w    io.Writer
+	text string
+	seen chan struct{}
+	once gosync.Once
+}
+
+func (s *signalWriter) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), s.text) {
+		s.once.Do(func() { close(s.seen) })
+	}
+	return s.w.Write(p)
 }
