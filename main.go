@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -56,6 +57,10 @@ type env struct {
 	// leasePoll is how often a run waiting for the lease looks again
 	// (0: zsync.DefaultLeasePoll).
 	leasePoll time.Duration
+	// listen opens the auth command's redirect listener (nil: net.Listen);
+	// a test hands over one it holds, so that no other process can take
+	// the port between its choice and the command's listen.
+	listen func(network, address string) (net.Listener, error)
 }
 
 func main() {
