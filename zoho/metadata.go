@@ -100,10 +100,6 @@ func (c *Client) Modules(ctx context.Context) ([]zsync.Module, error) {
 	return out, nil
 }
 
-// Fields returns a module's field metadata (GET /crm/v8/settings/fields,
-// scope ZohoCRM.settings.fields.READ), read once per metaTTL: Records
-// decodes values by it, and every tab of a module asks for it. An unknown module is an *APIError INVALID_MODULE.
-// https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html
 var _ zsync.Prefetcher = (*Client)(nil)
 
 // Prefetch reads ahead, into the caches the run's calls answer from, what
@@ -155,6 +151,11 @@ func (c *Client) Prefetch(ctx context.Context, reads []zsync.PrefetchRead) {
 	wg.Wait()
 }
 
+// Fields returns a module's field metadata (GET /crm/v8/settings/fields,
+// scope ZohoCRM.settings.fields.READ), read once per metaTTL: Records
+// decodes values by it, and every tab of a module asks for it.
+// An unknown module is an *APIError INVALID_MODULE.
+// https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html
 func (c *Client) Fields(ctx context.Context, module string) ([]zsync.Field, error) {
 	var body struct {
 		Fields []struct {
