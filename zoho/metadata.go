@@ -105,7 +105,7 @@ var _ zsync.Prefetcher = (*Client)(nil)
 // Prefetch reads ahead, into the caches the run's calls answer from, what
 // reads will ask for first: the field metadata of their modules, one call
 // each, all at once; then, at once, what those fields call for — the users
-// list for an owner or user field, the organisation for a currency field
+// list for an owner or user field read through COQL, the organisation for a currency field
 // without a format of its own or for links, a linked module's web tab.
 func (c *Client) Prefetch(ctx context.Context, reads []zsync.PrefetchRead) {
 	var modules []string
@@ -126,10 +126,14 @@ func (c *Client) Prefetch(ctx context.Context, reads []zsync.PrefetchRead) {
 		if err != nil {
 			continue
 		}
-		for _, f := range r.Fields {
-			switch meta[f].DataType {
-			case "ownerlookup", "userlookup":
-				users = true
+		// Owner names come from the users list only on a COQL read (Get
+		// Records answers with them).
+		if c.pathFor(r.Fields, meta).Name == PathCOQL {
+			for _, f := range r.Fields {
+				switch meta[f].DataType {
+				case "ownerlookup", "userlookup":
+					users = true
+				}
 			}
 		}
 		for _, f := range r.Unformatted {
