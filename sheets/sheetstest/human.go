@@ -217,6 +217,7 @@ func (s *Server) InsertRows(id, tab string, at, n int) {
 		}
 		sh.insertRows(at, n, -1)
 		t.ss.shiftMeta(sh.id, "ROW", at, n)
+		t.rebase(refEdit{sh.title, true, shiftMap(at, n)})
 	})
 }
 
@@ -228,6 +229,7 @@ func (s *Server) DeleteRows(id, tab string, at, n int) {
 		}
 		sh.deleteRows(at, n)
 		t.ss.shiftMeta(sh.id, "ROW", at, -n)
+		t.rebase(refEdit{sh.title, true, shiftMap(at, -n)})
 	})
 }
 
@@ -240,6 +242,7 @@ func (s *Server) InsertColumn(id, tab string, at int, header string) {
 		}
 		sh.insertCols(at, 1, -1)
 		t.ss.shiftMeta(sh.id, "COLUMN", at, 1)
+		t.rebase(refEdit{sh.title, false, shiftMap(at, 1)})
 		if header != "" {
 			sh.set(0, at, parseUserEntered(header))
 		}
@@ -259,6 +262,7 @@ func (s *Server) MoveColumn(id, tab string, from, to int) {
 		}
 		sh.moveCols(from, from+1, dest)
 		t.ss.moveMeta(sh.id, "COLUMN", from, from+1, dest)
+		t.rebase(refEdit{sh.title, false, moveMap(from, from+1, dest)})
 	})
 }
 
@@ -275,6 +279,7 @@ func (s *Server) MoveRows(id, tab string, from, n, to int) {
 		}
 		sh.moveRows(from, from+n, dest)
 		t.ss.moveMeta(sh.id, "ROW", from, from+n, dest)
+		t.rebase(refEdit{sh.title, true, moveMap(from, from+n, dest)})
 	})
 }
 
@@ -381,7 +386,9 @@ func (s *Server) RenameSheet(id, tab, title string) {
 		if o := t.ss.sheetByTitle(title); o != nil && o.id != sh.id {
 			panic(fmt.Sprintf("sheetstest: RenameSheet: %q already exists", title))
 		}
+		old := sh.title
 		sh.title = title
+		t.renameRefs(old, title)
 	})
 }
 

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The tests in this file play the people who open the sheet every
+// morning: they add columns of their own, type notes, sort, insert and
+// delete rows, edit and move synced cells, between runs. Each checks what
+// the next run does to their text and to the synced rows.
+
+// humanRun runs --once in process (extra args appended) and fails the
+// test unless it exits 0; it returns the log.
+func humanRun(t *testing.T, em *emulators, cfg string, args ...string) string {
+	t.Helper()
+	code, _, stderr := inProcess(t, em, nil, append([]string{"--once", "--config", cfg}, args...)...)
+	if code != 0 {
+		t.Fatalf("run %v: exit %d\n%s", args, code, stderr)
+	}
+	return stderr
+}
+
+// keyedRows is tab for a tab people put rows of their own in: rows
+// without a key are left out (and counted), a duplicate key fails.
+func keyedRows(t *testing.T, em *emulators, tabTitle string) (header []any, rows map[string][]any, keyless int) {
+	t.Helper()
+	vals := em.sheets.Values(em.spreadsheetID, tabTitle)
+	header = vals[0]
+	k := indexOf(header, "Zoho ID")
+	rows = map[string][]any{}
+	for _, r := range vals[1:] {
+		if k >= len(r) || r[k] == "" {
+			keyless++
+			continue
+		}
+		key := fmt.Sprint(r[k])
+		if _, dup := rows[key]; dup {
+			t.Fatalf("tab %s: duplicate row for key %s\n%s", tabTitle, key, em.sheets.Table(em.spreadsheetID, tabTitle))
+		}
+		rows[key] = r
+	}
+	return header, rows, keyless
+}
+
+// assertKeyedMatchCRM is assertLeadsMatchCRM for a tab with rows of a
+// person's own: exactly keyless rows without a key, and one row per lead.
+func assertKeyedMatchCRM(t *testing.T, em *emulators, keyless int) {
+	t.Helper()
+	header, rows, n := keyedRows(t, em, "Leads")
+	if n != keyless {
+		t.Fatalf("%d rows without a key, want %d\n%s", n, keyless, em.sheets.Table(em.spreadsheetID, "Leads"))
+	}
+	ids := em.zoho.IDs("Leads")
+	slices.Sort(ids)
+	if got := sortedKeys(rows); !slices.Equal(got, ids) {
+		t.Fatalf("rows keyed %v, want exactly the CRM's leads %v\n%s", got, ids, em.sheets.Table(em.spreadsheetID, "Leads"))
+	}
+	for _, id := range ids {
+		rec, _ := em.zoho.Record("Leads", id)
+		for _, c := range []struct{ header, field string }{
+			{"Name", "Full_Name"}, {"Company", "Company"}, {"Status", "Lead_Status"}, {"Owner", "Owner"},
+		} {
+			if got, want := str(cell(header, rows[id], c.header)), str(rec[c.field]); got != want {
+				t.Errorf("lead %s %s = %q, want %q", id, c.header, got, want)
+			}
+		}
+	}
+}
+
+// byKey returns the value under header of the row whose Zoho ID is id
+// (nil when there is no such row or cell), as the tab is now.
+func byKey(t *testing.T, em *emulators, tabTitle, id, header string) any {
+	t.Helper()
+	h, rows, _ := keyedRows(t, em, tabTitle)
+	r, ok := rows[id]
+	if !ok {
+		return nil
+	}
+	return cell(h, r, header)
+}
+
+// rowOfKey returns the 0-based row of the tab whose key cell (column
+// keyCol) is id, or -1.
+func rowOfKey(em *emulators, tabTitle string, keyCol int, id string) int {
+	for r, row := range em.sheets.Values(em.spreadsheetID, tabTitle) {
+		if keyCol < len(row) && fmt.Sprint(row[keyCol]) == id {
+			return r
+		}
+	}
+	return -1
+}
+
+// A morning of edits on a synced tab: columns of one's own left of,
+// between and right of the synced ones, notes in them, a sort, a blank
+// row and a typed row in the middle, a synced column dragged elsewhere.
+// The next runs (incremental, then full) keep every note with its record,
+// the person's rows and columns where they put them, and the tab exact.
+func TestHumanMorningOfEdits(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 10, "Deals": 1})
+	cfg := writeMapping(t, string(demoMapping))
+	humanRun(t, em, cfg)
+	id, tb := em.spreadsheetID, "Leads"
+
+	em.sheets.InsertColumn(id, tb, 0, "Priority")  // left of the key
+	em.sheets.InsertColumn(id, tb, 3, "Call notes") // between Name and Company
+	vals := em.sheets.Values(id, tb)
+	last := len(vals[0])
+	em.sheets.InsertColumn(id, tb, last, "Follow-up") // right of the synced ones
+	notes := map[string]string{}
+	for r := 1; r < len(vals); r++ {
+		k := fmt.Sprint(vals[r][1])
+		notes[k] = "call " + k[len(k)-3:]
+		em.sheets.SetCell(id, tb, r, 3, notes[k])
+		em.sheets.SetCell(id, tb, r, 0, fmt.Sprintf("P%d", r%3))
+		em.sheets.SetCell(id, tb, r, last, "=B"+fmt.Sprint(r+1)) // a formula on its own row
+	}
+	em.sheets.SortRows(id, tb, 4, false) // by Company, descending
+	em.sheets.InsertRows(id, tb, 4, 1)   // a blank row
+	em.sheets.InsertRows(id, tb, 6, 1)
+	em.sheets.SetCell(id, tb, 6, 3, "Team meeting: split the list") // a typed row without key
+	em.sheets.MoveColumn(id, tb, 5, 0)                              // drag Status to the far left
+
+	// The CRM moves on: one lead changed, one new, one deleted.
+	ids := em.zoho.IDs("Leads")
+	em.zoho.Advance(time.Hour)
+	em.zoho.Update("Leads", ids[2], map[string]any{"Company": "Renamed GmbH"})
+	nid := em.zoho.Create("Leads", map[string]any{"Last_Name": "Newman", "Company": "New Co"})
+	em.zoho.Delete("Leads", ids[4])
+	delete(notes, ids[4])
+
+	check := func(what string) {
+		t.Helper()
+		assertKeyedMatchCRM(t, em, 2)
+		h := em.sheets.Values(id, tb)[0]
+		want := []any{"Status", "Priority", "Zoho ID", "Name", "Call notes", "Company", "Owner", "Revenue", "Modified", "Follow-up"}
+		if fmt.Sprint(h) != fmt.Sprint(want) {
+			t.Fatalf("%s: header %v, want %v", what, h, want)
+		}
+		for k, n := range notes {
+			if got := byKey(t, em, tb, k, "Call notes"); got != n {
+				t.Fatalf("%s: lead %s's note is %v, want %q\n%s", what, k, got, n, em.sheets.Table(id, tb))
+			}
+		}
+		if got := byKey(t, em, tb, nid, "Call notes"); got != "" && got != nil {
+			t.Fatalf("%s: the new lead got a note %v", what, got)
+		}
+		var typed bool
+		for _, r := range em.sheets.Values(id, tb) {
+			if len(r) > 4 && r[4] == "Team meeting: split the list" {
+				typed = true
+				if r[2] != "" {
+					t.Fatalf("%s: the typed row got a key: %v", what, r)
+				}
+			}
+		}
+		if !typed {
+			t.Fatalf("%s: the typed row is gone\n%s", what, em.sheets.Table(id, tb))
+		}
+		// Each formula still points at its own row.
+		for r, row := range em.sheets.Values(id, tb) {
+			if r == 0 || len(row) < 3 || row[2] == "" {
+				continue
+			}
+			c := em.sheets.Cell(id, tb, r, 9)
+			if c.Formula != "" && c.Formula != "=C"+fmt.Sprint(r+1) {
+				t.Fatalf("%s: row %d's formula %q points at another row\n%s", what, r+1, c.Formula, em.sheets.Table(id, tb))
+			}
+		}
+	}
+	humanRun(t, em, cfg)
+	check("incremental")
+	em.zoho.Advance(time.Hour)
+	humanRun(t, em, cfg, "--full")
+	check("full")
+	if strings.Contains(em.sheets.Table(id, tb), "#REF") {
+		t.Fatalf("broken references:\n%s", em.sheets.Table(id, tb))
+	}
+}
