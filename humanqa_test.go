@@ -105,7 +105,7 @@ func TestHumanMorningOfEdits(t *testing.T) {
 	humanRun(t, em, cfg)
 	id, tb := em.spreadsheetID, "Leads"
 
-	em.sheets.InsertColumn(id, tb, 0, "Priority")  // left of the key
+	em.sheets.InsertColumn(id, tb, 0, "Priority")   // left of the key
 	em.sheets.InsertColumn(id, tb, 3, "Call notes") // between Name and Company
 	vals := em.sheets.Values(id, tb)
 	last := len(vals[0])
