@@ -180,3 +180,86 @@ func TestHumanMorningOfEdits(t *testing.T) {
 		t.Fatalf("broken references:\n%s", em.sheets.Table(id, tb))
 	}
 }
+
+// A person renames a synced column's header, or deletes a synced column,
+// and the next run is an incremental one: the mapping's column comes back
+// filled for every record, not only for the few that changed.
+func TestHumanRenamesOrDeletesASyncedColumn(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		edit func(em *emulators)
+	}{
+		{"renamed", func(em *emulators) { em.sheets.SetCell(em.spreadsheetID, "Leads", 0, 2, "Firma") }},
+		{"deleted", func(em *emulators) { em.sheets.DeleteColumns(em.spreadsheetID, "Leads", 2, 1) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			em := newEmulators(t, map[string]int{"Leads": 8, "Deals": 1})
+			cfg := writeMapping(t, string(demoMapping))
+			humanRun(t, em, cfg)
+			c.edit(em)
+			em.zoho.Advance(time.Hour)
+			em.zoho.Update("Leads", em.zoho.IDs("Leads")[3], map[string]any{"Lead_Status": "Contacted"})
+			humanRun(t, em, cfg)
+			assertKeyedMatchCRM(t, em, 0)
+		})
+	}
+}
+
+// Edits a person makes to the synced cells themselves: a cell typed over,
+// a synced row deleted by hand. An incremental run reads only the records
+// that changed in Zoho, so it leaves them; the next full read puts them
+// right (README, "Changing mapping.yaml"). A key header renamed, or a
+// title row inserted above the header, is refused with what to undo.
+func TestHumanEditsSyncedCells(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 6, "Deals": 1})
+	cfg := writeMapping(t, string(demoMapping))
+	humanRun(t, em, cfg)
+	id, tb := em.spreadsheetID, "Leads"
+	em.sheets.InsertColumn(id, tb, 7, "Notes")
+	vals := em.sheets.Values(id, tb)
+	for r := 1; r < len(vals); r++ {
+		em.sheets.SetCell(id, tb, r, 7, "note "+fmt.Sprint(vals[r][0]))
+	}
+	typedOver, gone := fmt.Sprint(vals[2][0]), fmt.Sprint(vals[4][0])
+	em.sheets.SetCell(id, tb, 2, 2, "=1+1")       // a formula typed over a Company
+	em.sheets.SetCell(id, tb, 3, 2, "2024-01-15") // a date pasted over another
+	em.sheets.DeleteRows(id, tb, 4, 1)
+	em.zoho.Advance(time.Hour)
+	humanRun(t, em, cfg, "--full")
+	assertKeyedMatchCRM(t, em, 0)
+	if f := em.sheets.Formulas(id, tb); len(f) != 0 {
+		t.Fatalf("formulas left in synced cells: %v", f)
+	}
+	for k := range map[string]bool{typedOver: true, fmt.Sprint(vals[1][0]): true} {
+		if got := byKey(t, em, tb, k, "Notes"); got != "note "+k {
+			t.Fatalf("lead %s's note: %v", k, got)
+		}
+	}
+	if got := byKey(t, em, tb, gone, "Notes"); got != "" && got != nil {
+		t.Fatalf("the re-added lead got someone's note %v", got)
+	}
+
+	// The key column's header renamed: refused, saying what to put back.
+	em.sheets.SetCell(id, tb, 0, 0, "ID")
+	em.zoho.Advance(time.Hour)
+	code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg)
+	if code != 1 || !strings.Contains(stderr, `rename the header of column A back to \"Zoho ID\"`) {
+		t.Fatalf("key header renamed: exit %d\n%s", code, stderr)
+	}
+	em.sheets.SetCell(id, tb, 0, 0, "Zoho ID")
+
+	// A title row inserted above the header.
+	em.sheets.InsertRows(id, tb, 0, 1)
+	em.sheets.SetCell(id, tb, 0, 0, "Leads — synced every morning, do not sort the header")
+	before := em.sheets.Values(id, tb)
+	code, _, stderr = inProcess(t, em, nil, "--once", "--config", cfg)
+	if code != 1 || !strings.Contains(stderr, "delete the 1 row(s) above the header") {
+		t.Fatalf("title row above the header: exit %d\n%s", code, stderr)
+	}
+	if fmt.Sprint(em.sheets.Values(id, tb)) != fmt.Sprint(before) {
+		t.Fatalf("a refused run changed the tab:\n%s", em.sheets.Table(id, tb))
+	}
+	em.sheets.DeleteRows(id, tb, 0, 1)
+	humanRun(t, em, cfg)
+	assertKeyedMatchCRM(t, em, 0)
+}

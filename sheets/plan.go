@@ -121,10 +121,22 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	p.keyCol = keyCol
 	if _, missing := p.headers[keyCol]; missing && sn.rows() > 1 {
 		// Without its key column every record would be appended again.
-		return nil, errorf(u.op, fmt.Sprintf("put the header %q back above the record ids (or clear the tab)", u.t.Columns[u.t.Key].Header),
-			"the tab has rows but no key column %q", u.t.Columns[u.t.Key].Header)
+		return nil, u.noKeyColumn(sn)
 	}
 
+	if !u.t.Full && sn.rows() > 1 {
+		// Added back now, a column a person renamed or deleted would be
+		// filled only for the records this run read.
+		var missing []string
+		for j := range u.hdr {
+			if _, added := p.headers[colOf[j]]; added && j != u.t.Key {
+				missing = append(missing, u.t.Columns[j].Header)
+			}
+		}
+		if len(missing) > 0 {
+			return nil, &zsync.ColumnsMissingError{Headers: missing}
+		}
+	}
 	nrows := sn.rows()
 	if nrows >= maxKeyRows {
 		return nil, errorf(u.op, "split the tab: Google Sheets holds at most 10,000,000 cells",
@@ -381,6 +393,39 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// noKeyColumn is the error for a tab with rows but no key header in its
+// first row, with what a person most likely did and how to undo it: rows
+// inserted above the header, or the key header renamed.
+func (u *upsert) noKeyColumn(sn *snapshot) error {
+	kh := u.t.Columns[u.t.Key].Header
+	msg := fmt.Sprintf("the tab has rows but no key column %q in row 1", kh)
+	for r := 1; r < min(sn.rows(), 11); r++ {
+		for c := range sn.g.rowWidth(r) {
+			if normHeader(keyText(sn.cell(r, c))) == u.hdr[u.t.Key] {
+				return errorf(u.op, fmt.Sprintf("delete the %d row(s) above the header (the sync keeps its header in row 1; a title fits in a note or another tab)", r),
+					"%s: the header is in row %d", msg, r+1)
+			}
+		}
+	}
+	// A column of record ids under another header: the key header renamed.
+	for c := range sn.headerWidth() {
+		ids, other := 0, 0
+		for r := 1; r < min(sn.rows(), 101); r++ {
+			switch k := keyText(sn.cell(r, c)); {
+			case isRecordID(k) && len(k) >= 15:
+				ids++
+			case k != "":
+				other++
+			}
+		}
+		if ids > 0 && ids >= 4*other {
+			return errorf(u.op, fmt.Sprintf("rename the header of column %s back to %q", colName(c), kh),
+				"%s: column %s, headed %q, holds the record ids", msg, colName(c), keyText(sn.cell(0, c)))
+		}
+	}
+	return errorf(u.op, fmt.Sprintf("put the header %q back in row 1 above the record ids (or clear the tab)", kh), "%s", msg)
 }
 
 // isEmptyWire reports a wire value that writes nothing into a new row.

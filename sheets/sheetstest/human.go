@@ -233,6 +233,19 @@ func (s *Server) DeleteRows(id, tab string, at, n int) {
 	})
 }
 
+// DeleteColumns deletes n columns from 0-based column at, with their
+// metadata, as a person choosing "Delete columns" would.
+func (s *Server) DeleteColumns(id, tab string, at, n int) {
+	s.human(id, tab, func(t *tx, sh *sheet) {
+		if at < 0 || at+n > sh.cols || n <= 0 || n >= sh.cols {
+			panic(fmt.Sprintf("sheetstest: DeleteColumns(%d, %d) on a sheet of %d columns", at, n, sh.cols))
+		}
+		sh.deleteCols(at, n)
+		t.ss.shiftMeta(sh.id, "COLUMN", at, -n)
+		t.rebase(refEdit{sh.title, false, shiftMap(at, -n)})
+	})
+}
+
 // InsertColumn inserts an empty column before 0-based column at and types
 // header into its first row ("" = none).
 func (s *Server) InsertColumn(id, tab string, at int, header string) {
