@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -260,6 +261,50 @@ func TestHumanEditsSyncedCells(t *testing.T) {
 		t.Fatalf("a refused run changed the tab:\n%s", em.sheets.Table(id, tb))
 	}
 	em.sheets.DeleteRows(id, tb, 0, 1)
+	humanRun(t, em, cfg)
+	assertKeyedMatchCRM(t, em, 0)
+}
+
+// A person protects ranges of a synced tab (Data → Protect sheets and
+// ranges, "only you"). A protection the sync never needs to write through
+// (their own column) changes nothing; one over synced cells stops the
+// tab's write with a message saying what to change, the tab untouched;
+// once the service account may edit the range, the next run completes it.
+func TestHumanProtectsRanges(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 5, "Deals": 1})
+	cfg := writeMapping(t, string(demoMapping))
+	humanRun(t, em, cfg)
+	id, tb := em.spreadsheetID, "Leads"
+	em.sheets.InsertColumn(id, tb, 7, "Notes")
+	em.sheets.SetCell(id, tb, 1, 7, "mine")
+	em.sheets.ProtectRange(id, tb, -1, -1, 7, 8, false) // their own column
+	em.sheets.ProtectRange(id, tb, 0, 1, -1, -1, true)  // the header row, warning only
+	ids := em.zoho.IDs("Leads")
+	em.zoho.Advance(time.Hour)
+	em.zoho.Update("Leads", ids[0], map[string]any{"Company": "Protected AG"})
+	em.zoho.Create("Leads", map[string]any{"Last_Name": "Newer", "Company": "N"})
+	humanRun(t, em, cfg)
+	assertKeyedMatchCRM(t, em, 0)
+
+	pid := em.sheets.ProtectRange(id, tb, -1, -1, 2, 3, false) // the synced Company column
+	em.zoho.Advance(time.Hour)
+	em.zoho.Update("Leads", ids[1], map[string]any{"Company": "Blocked GmbH"})
+	before := em.sheets.Values(id, tb)
+	code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg)
+	var key struct {
+		Email string `json:"client_email"`
+	}
+	if err := json.Unmarshal([]byte(em.env["GOOGLE_CREDENTIALS_JSON"]), &key); err != nil || key.Email == "" {
+		t.Fatalf("no client_email: %v", err)
+	}
+	if code != 1 || !strings.Contains(stderr, "Protect sheets and ranges, add "+key.Email+" to that range's editors") {
+		t.Fatalf("a protected synced column: exit %d\n%s", code, stderr)
+	}
+	if fmt.Sprint(em.sheets.Values(id, tb)) != fmt.Sprint(before) {
+		t.Fatalf("the refused write changed the tab:\n%s", em.sheets.Table(id, tb))
+	}
+	em.sheets.UnprotectRange(id, tb, pid)
+	em.sheets.ProtectRange(id, tb, -1, -1, 2, 3, false, key.Email)
 	humanRun(t, em, cfg)
 	assertKeyedMatchCRM(t, em, 0)
 }

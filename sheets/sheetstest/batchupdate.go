@@ -319,6 +319,13 @@ func (s *Server) apply(t *tx, c reqCtx, raw json.RawMessage) (any, *apiError) {
 		if err != nil {
 			return nil, err
 		}
+		gone := box{s0, 0, e0, sh.cols}
+		if r.Range.Dimension != "ROWS" {
+			gone = box{0, s0, sh.rows, e0}
+		}
+		if err := t.guard(sh, gone); err != nil {
+			return nil, err
+		}
 		sh = t.w(sh)
 		if r.Range.Dimension == "ROWS" {
 			if e0-s0 >= sh.rows {
@@ -437,6 +444,9 @@ func (s *Server) apply(t *tx, c reqCtx, raw json.RawMessage) (any, *apiError) {
 		if len(keys) == 0 {
 			keys = []sortKey{{bx.c0, false}}
 		}
+		if err := t.guard(sh, bx); err != nil {
+			return nil, err
+		}
 		sortBox(t.w(sh), bx, keys)
 		return nil, nil
 	case "createDeveloperMetadata":
@@ -496,6 +506,10 @@ func (s *Server) apply(t *tx, c reqCtx, raw json.RawMessage) (any, *apiError) {
 			return nil, err
 		}
 		r.ProtectedRange["protectedRangeId"] = int64(s.rng.Int32N(1<<30) + 1)
+		if _, set := r.ProtectedRange["editors"]; !set && t.by != "" {
+			// Whoever protects a range may still edit it.
+			r.ProtectedRange["editors"] = map[string]any{"users": []any{t.by}}
+		}
 		sh = t.w(sh)
 		sh.protected = append(sh.protected, r.ProtectedRange)
 		return map[string]any{"addProtectedRange": map[string]any{"protectedRange": r.ProtectedRange}}, nil
@@ -930,6 +944,9 @@ func (s *Server) updateCells(t *tx, c reqCtx, hasStart bool, rg *gridRangeJ, row
 	default:
 		return c.err("Either start or range must be set.")
 	}
+	if err := t.guard(sh, bx); err != nil {
+		return err
+	}
 	sh = t.w(sh)
 	for i := bx.r0; i < bx.r1; i++ {
 		var rd *sheets.RowData
@@ -965,6 +982,9 @@ func (s *Server) repeatCell(t *tx, c reqCtx, rg *gridRangeJ, d *sheets.CellData,
 	}
 	sh, bx, err := t.gridRange(c, *rg)
 	if err != nil {
+		return err
+	}
+	if err := t.guard(sh, bx); err != nil {
 		return err
 	}
 	sh = t.w(sh)

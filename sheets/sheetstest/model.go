@@ -299,7 +299,8 @@ type tx struct {
 	s     *Server
 	ss    *spreadsheet
 	owned map[int64]bool
-	cells int // cells written, for Stats
+	cells int    // cells written, for Stats
+	by    string // the API caller's email ("" for a person in the UI), for protected ranges
 }
 
 func (s *Server) begin(ss *spreadsheet) *tx {

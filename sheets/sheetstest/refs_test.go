@@ -2,6 +2,7 @@ package sheetstest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"google.golang.org/api/sheets/v4"
@@ -92,5 +93,47 @@ func TestFormulasFollowTheirCells(t *testing.T) {
 	e.srv.RenameSheet(e.id, "Sheet1", "Leads (EU)")
 	if got := e.srv.Cell(e.id, "Leads (EU)", 6, 0).Formula; got != "='Leads (EU)'!B2" {
 		t.Errorf("after the rename: %q", got)
+	}
+}
+
+// A range a person protected refuses the service account's writes into
+// it (values, cell updates, row deletions), unless it is only a warning
+// or the account is among its editors; writes elsewhere go through.
+func TestProtectedRangesRefuseOtherEditors(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	put := func(rng string, v any) error {
+		_, err := e.svc.Spreadsheets.Values.Update(e.id, rng, &sheets.ValueRange{Values: [][]any{{v}}}).
+			ValueInputOption("RAW").Context(ctx).Do()
+		return err
+	}
+	if err := put("Sheet1!A1:C2", "x"); err != nil {
+		t.Fatal(err)
+	}
+	pid := e.srv.ProtectRange(e.id, "Sheet1", -1, -1, 1, 2, false) // column B, owner only
+	if ge := apiErr(t, put("Sheet1!B2", "y"), 400); !strings.Contains(ge.Message, "You are trying to edit a protected cell or object") {
+		t.Fatalf("write into a protected column: %v", ge)
+	}
+	if err := put("Sheet1!C2", "y"); err != nil {
+		t.Fatalf("write beside it: %v", err)
+	}
+	sheetID := e.srv.Sheets(e.id)[0].ID
+	_, err := e.svc.Spreadsheets.BatchUpdate(e.id, &sheets.BatchUpdateSpreadsheetRequest{Requests: []*sheets.Request{
+		{DeleteDimension: &sheets.DeleteDimensionRequest{Range: &sheets.DimensionRange{SheetId: sheetID, Dimension: "ROWS", StartIndex: 1, EndIndex: 2, ForceSendFields: []string{"SheetId"}}}},
+	}}).Context(ctx).Do()
+	apiErr(t, err, 400) // deleting a row across the protected column
+	if e.srv.Cell(e.id, "Sheet1", 1, 2).Value != "y" {
+		t.Fatal("the refused batch applied something")
+	}
+	_, err = e.svc.Spreadsheets.BatchUpdate(e.id, &sheets.BatchUpdateSpreadsheetRequest{Requests: []*sheets.Request{
+		{DeleteProtectedRange: &sheets.DeleteProtectedRangeRequest{ProtectedRangeId: pid}},
+	}}).Context(ctx).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.ProtectRange(e.id, "Sheet1", -1, -1, 1, 2, true)
+	e.srv.ProtectRange(e.id, "Sheet1", 0, 1, -1, -1, false, testSA) // the header row, the account may edit
+	if err := put("Sheet1!B1", "z"); err != nil {
+		t.Fatalf("warning only and an editor: %v", err)
 	}
 }

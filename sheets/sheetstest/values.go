@@ -402,6 +402,9 @@ func (t *tx) writeValues(sh *sheet, bx box, major string, values [][]any, user b
 			if major == "COLUMNS" {
 				r, c = bx.r0+j, bx.c0+i
 			}
+			if err := t.guard(sh, box{r, c, r + 1, c + 1}); err != nil {
+				return res, err
+			}
 			var old cell
 			if w != nil {
 				old = w.c[c]
@@ -786,6 +789,9 @@ func (s *Server) valuesClear(t *tx, rng string) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
+	if err := t.guard(sh, bx); err != nil {
+		return nil, err
+	}
 	t.clearBox(sh, bx)
 	return map[string]string{"spreadsheetId": t.ss.id, "clearedRange": bx.text(sh)}, nil
 }
@@ -809,6 +815,9 @@ func (s *Server) valuesBatchClear(t *tx, body []byte) (any, *apiError) {
 		}
 		bx, err := clip(sh, r, false)
 		if err != nil {
+			return nil, err
+		}
+		if err := t.guard(sh, bx); err != nil {
 			return nil, err
 		}
 		t.clearBox(sh, bx)
