@@ -308,3 +308,70 @@ func TestHumanProtectsRanges(t *testing.T) {
 	humanRun(t, em, cfg)
 	assertKeyedMatchCRM(t, em, 0)
 }
+
+// A person edits the tab while a run is writing it: just before the run's
+// first values write arrives, they sort, insert rows, delete a synced
+// row, drag a column, add a column of their own or rename a synced
+// header. The run (or, for what it could not know, the next one) leaves
+// the tab exact, every note on its own record, nothing doubled.
+func TestHumanEditsDuringARun(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		edit func(em *emulators)
+	}{
+		{"sort", func(em *emulators) { em.sheets.SortRows(em.spreadsheetID, "Leads", 2, false) }},
+		{"insert rows", func(em *emulators) { em.sheets.InsertRows(em.spreadsheetID, "Leads", 1, 2) }},
+		{"delete a row", func(em *emulators) { em.sheets.DeleteRows(em.spreadsheetID, "Leads", 3, 1) }},
+		{"drag a column", func(em *emulators) { em.sheets.MoveColumn(em.spreadsheetID, "Leads", 2, 0) }},
+		{"own column in front", func(em *emulators) { em.sheets.InsertColumn(em.spreadsheetID, "Leads", 0, "Mine") }},
+		{"rename a header", func(em *emulators) { em.sheets.SetCell(em.spreadsheetID, "Leads", 0, 3, "Lead status") }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			em := newEmulators(t, map[string]int{"Leads": 8, "Deals": 1})
+			cfg := writeMapping(t, string(demoMapping))
+			humanRun(t, em, cfg)
+			id, tb := em.spreadsheetID, "Leads"
+			em.sheets.InsertColumn(id, tb, 7, "Notes")
+			vals := em.sheets.Values(id, tb)
+			notes := map[string]string{}
+			for r := 1; r < len(vals); r++ {
+				k := fmt.Sprint(vals[r][0])
+				notes[k] = "note " + k
+				em.sheets.SetCell(id, tb, r, 7, notes[k])
+			}
+			ids := em.zoho.IDs("Leads")
+			em.zoho.Advance(time.Hour)
+			for _, k := range ids[:4] {
+				em.zoho.Update("Leads", k, map[string]any{"Company": "Changed " + k[len(k)-3:], "Lead_Status": "Contacted"})
+			}
+			em.zoho.Create("Leads", map[string]any{"Last_Name": "Newer", "Company": "N"})
+			em.zoho.Delete("Leads", ids[5])
+			delete(notes, ids[5])
+			ran := onBody(em, "values:batchUpdate", func() { c.edit(em) }, `Leads`)
+			humanRun(t, em, cfg)
+			em.sheets.OnRequest(nil)
+			if !ran() {
+				t.Fatal("the edit never happened")
+			}
+			check := func(what string) {
+				t.Helper()
+				_, _, keyless := keyedRows(t, em, tb)
+				assertKeyedMatchCRM(t, em, keyless)
+				if keyless > 2 {
+					t.Fatalf("%s: %d rows without a key\n%s", what, keyless, em.sheets.Table(id, tb))
+				}
+				for k, n := range notes {
+					if got := byKey(t, em, tb, k, "Notes"); got != n {
+						t.Fatalf("%s: lead %s's note is %v, want %q\n%s", what, k, got, n, em.sheets.Table(id, tb))
+					}
+				}
+			}
+			if c.name != "delete a row" {
+				check("the run")
+			}
+			em.zoho.Advance(time.Hour)
+			humanRun(t, em, cfg, "--full")
+			check("the next full run")
+		})
+	}
+}

@@ -225,6 +225,12 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 			}
 		}
 	}
+	for _, x := range u.undo {
+		if x.row < nrows && !del[x.row] && u.onlyWritten(sn, x) {
+			del[x.row] = true
+		}
+	}
+	u.undo = nil
 	for r := range del {
 		p.deleteRows = append(p.deleteRows, r)
 	}
@@ -426,6 +432,28 @@ func (u *upsert) noKeyColumn(sn *snapshot) error {
 		}
 	}
 	return errorf(u.op, fmt.Sprintf("put the header %q back in row 1 above the record ids (or clear the tab)", kh), "%s", msg)
+}
+
+// onlyWritten reports whether row x.row of sn holds nothing but the cells
+// x says were written there: no one typed into it since.
+func (u *upsert) onlyWritten(sn *snapshot, x rowUndo) bool {
+	if sn.matched(x.row) {
+		return false
+	}
+	for c := range max(sn.g.rowWidth(x.row), sn.width()) {
+		if sn.gone(x.row, c) {
+			return false // thinned: not known
+		}
+		v := sn.cell(x.row, c)
+		w, wrote := x.cells[c]
+		if isEmptyWire(v) {
+			continue
+		}
+		if !wrote || !sameValue(w, zsync.KindNumber, v) {
+			return false
+		}
+	}
+	return true
 }
 
 // isEmptyWire reports a wire value that writes nothing into a new row.

@@ -38,8 +38,22 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 		keyAt = func(r int) string { return keyText(got[1].at(r, 0)) }
 	}
 	hdrs := make([]string, got[0].rowWidth(0))
+	keyCol := -1 // where the key column is now
 	for c := range hdrs {
 		hdrs[c] = normHeader(keyText(got[0].at(0, c)))
+		if hdrs[c] == u.hdr[u.t.Key] && keyCol < 0 {
+			keyCol = c
+		}
+	}
+	if keyCol >= 0 && keyCol != p.keyCol {
+		// A person moved the key column (dragged it, or put a column in
+		// front of it) during the write: read the keys where they are now.
+		moved, err := u.filteredGet(ctx, nil, a1Column(u.title, keyCol))
+		if err != nil {
+			return false, err
+		}
+		got[1] = moved[0]
+		keyAt = func(r int) string { return keyText(got[1].at(r, 0)) }
 	}
 	hdrAt := func(c int) string {
 		if c < len(hdrs) {
@@ -78,6 +92,17 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 	for i := range p.rows {
 		pr := &p.rows[i]
 		pk := keyAt(pr.row)
+		if i >= p.nUpdates && pk != pr.key && keyCol >= 0 {
+			// A row appended under moved columns: its key cell is empty or
+			// holds one of its own misplaced values. Take it out whole.
+			cells := map[int]any{}
+			u.each(p, pr, func(c int, v any) { cells[c] = v })
+			if w, ok := cells[keyCol]; pk == "" || ok && keyText(w) == pk {
+				u.undo = append(u.undo, rowUndo{row: pr.row, cells: cells})
+				damaged = true
+				continue
+			}
+		}
 		u.each(p, pr, func(c int, v any) {
 			ph := hdrAt(c)
 			if pk == pr.key && ph == p.colHdr[c] {
