@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	gsheets "google.golang.org/api/sheets/v4"
 )
 
 // The tests in this file play the people who open the sheet every
@@ -26,7 +28,8 @@ func humanRun(t *testing.T, em *emulators, cfg string, args ...string) string {
 }
 
 // keyedRows is tab for a tab people put rows of their own in: rows
-// without a key are left out (and counted), a duplicate key fails.
+// whose key is not a record id (blank, "Total", a description) are left
+// out and counted, a duplicate key fails.
 func keyedRows(t *testing.T, em *emulators, tabTitle string) (header []any, rows map[string][]any, keyless int) {
 	t.Helper()
 	vals := em.sheets.Values(em.spreadsheetID, tabTitle)
@@ -34,7 +37,7 @@ func keyedRows(t *testing.T, em *emulators, tabTitle string) (header []any, rows
 	k := indexOf(header, "Zoho ID")
 	rows = map[string][]any{}
 	for _, r := range vals[1:] {
-		if k >= len(r) || r[k] == "" {
+		if k >= len(r) || strings.Trim(fmt.Sprint(r[k]), "0123456789") != "" || r[k] == "" {
 			keyless++
 			continue
 		}
@@ -355,11 +358,11 @@ func TestHumanEditsDuringARun(t *testing.T) {
 			}
 			check := func(what string) {
 				t.Helper()
-				_, _, keyless := keyedRows(t, em, tb)
-				assertKeyedMatchCRM(t, em, keyless)
-				if keyless > 2 {
-					t.Fatalf("%s: %d rows without a key\n%s", what, keyless, em.sheets.Table(id, tb))
+				keyless := 0
+				if c.name == "insert rows" {
+					keyless = 2 // the person's blank rows
 				}
+				assertKeyedMatchCRM(t, em, keyless)
 				for k, n := range notes {
 					if got := byKey(t, em, tb, k, "Notes"); got != n {
 						t.Fatalf("%s: lead %s's note is %v, want %q\n%s", what, k, got, n, em.sheets.Table(id, tb))
@@ -373,5 +376,63 @@ func TestHumanEditsDuringARun(t *testing.T) {
 			humanRun(t, em, cfg, "--full")
 			check("the next full run")
 		})
+	}
+}
+
+// A second header row under the synced one (a description per column),
+// both rows frozen, the sheet sorted below them, a totals row at the
+// bottom: the runs leave the description row alone, keep the two frozen
+// rows, and add new records below the last used row (below the totals:
+// README says so).
+func TestHumanSecondHeaderRowAndTotals(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 6, "Deals": 1})
+	cfg := writeMapping(t, string(demoMapping))
+	humanRun(t, em, cfg)
+	id, tb := em.spreadsheetID, "Leads"
+	em.sheets.InsertRows(id, tb, 1, 1)
+	desc := []string{"Record id — do not edit", "as in Zoho", "", "", "sales owner"}
+	for c, d := range desc {
+		if d != "" {
+			em.sheets.SetCell(id, tb, 1, c, d)
+		}
+	}
+	sheetID := em.sheets.Sheets(id)[1].ID
+	svc := personSvc(t, em)
+	if _, err := svc.Spreadsheets.BatchUpdate(id, &gsheets.BatchUpdateSpreadsheetRequest{Requests: []*gsheets.Request{{
+		UpdateSheetProperties: &gsheets.UpdateSheetPropertiesRequest{Fields: "gridProperties.frozenRowCount",
+			Properties: &gsheets.SheetProperties{SheetId: sheetID, GridProperties: &gsheets.GridProperties{FrozenRowCount: 2}}}},
+	}}).Do(); err != nil {
+		t.Fatal(err)
+	}
+	em.sheets.SortRows(id, tb, 2, true)
+	n := len(em.sheets.Values(id, tb))
+	em.sheets.InsertRows(id, tb, n, 1) // the grid ends at the last row: add one, as the UI's "Add rows" does
+	em.sheets.SetCell(id, tb, n, 4, "Total")
+	em.sheets.SetCell(id, tb, n, 5, fmt.Sprintf("=SUM(F3:F%d)", n))
+	ids := em.zoho.IDs("Leads")
+	em.zoho.Advance(time.Hour)
+	em.zoho.Delete("Leads", ids[1])
+	em.zoho.Create("Leads", map[string]any{"Last_Name": "Newer", "Company": "N"})
+	for _, args := range [][]string{nil, {"--full"}} {
+		humanRun(t, em, cfg, args...)
+		assertKeyedMatchCRM(t, em, 2) // the description and totals rows
+		vals := em.sheets.Values(id, tb)
+		for c, d := range desc {
+			if c >= len(vals[1]) || vals[1][c] != d {
+				t.Fatalf("%v: the description row changed: %v\n%s", args, vals[1], em.sheets.Table(id, tb))
+			}
+		}
+		if s := em.sheets.Sheets(id)[1]; s.FrozenRows != 2 {
+			t.Fatalf("%v: %d frozen rows", args, s.FrozenRows)
+		}
+	}
+	vals := em.sheets.Values(id, tb)
+	if last := vals[len(vals)-1]; last[4] == "Total" || vals[len(vals)-2][4] != "Total" {
+		t.Fatalf("the new record is not below the totals row:\n%s", em.sheets.Table(id, tb))
+	}
+	// The deleted lead's row left the sum's range, the sum kept its rows.
+	total := em.sheets.Cell(id, tb, len(vals)-2, 5)
+	if total.Formula != fmt.Sprintf("=SUM(F3:F%d)", len(vals)-2) {
+		t.Fatalf("totals formula %q at row %d\n%s", total.Formula, len(vals)-1, em.sheets.Table(id, tb))
 	}
 }
