@@ -436,3 +436,23 @@ func TestHumanSecondHeaderRowAndTotals(t *testing.T) {
 		t.Fatalf("totals formula %q at row %d\n%s", total.Formula, len(vals)-1, em.sheets.Table(id, tb))
 	}
 }
+
+// A person empties the tab (selects everything and presses Delete) and
+// the next run is an incremental one: the tab is filled again with every
+// record, not only with those that changed.
+func TestHumanEmptiesTheTab(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 6, "Deals": 1})
+	cfg := writeMapping(t, string(demoMapping))
+	humanRun(t, em, cfg)
+	id, tb := em.spreadsheetID, "Leads"
+	vals := em.sheets.Values(id, tb)
+	for r := range vals {
+		for c := range vals[r] {
+			em.sheets.SetCell(id, tb, r, c, nil)
+		}
+	}
+	em.zoho.Advance(time.Hour)
+	em.zoho.Update("Leads", em.zoho.IDs("Leads")[2], map[string]any{"Company": "Changed"})
+	humanRun(t, em, cfg)
+	assertKeyedMatchCRM(t, em, 0)
+}

@@ -29,3 +29,21 @@ func TestEmulatorUpsertColumnRenamedByAPerson(t *testing.T) {
 	e.upsert(t, full)
 	e.want(t, [][]string{{"Id", "Customer", "Amount", "Name"}, {"1", "Acme", "10", "Acme"}, {"2", "Beta", "25", "Beta"}})
 }
+
+// A person emptied the tab: an incremental upsert writes nothing and says
+// so (the job then reads in full).
+func TestEmulatorUpsertTabEmptiedByAPerson(t *testing.T) {
+	e := newEnv(t, envOpt{noListener: true})
+	e.upsert(t, tbl(rec("1", "Acme", 10), rec("2", "Beta", 20)))
+	for r := range 3 {
+		for c := range 3 {
+			e.srv.SetCell(e.id, "Leads", r, c, nil)
+		}
+	}
+	w := e.srv.Stats().Writes
+	_, err := e.ss.Upsert(context.Background(), tbl(rec("2", "Beta", 25)), zsync.UpsertOptions{})
+	var missing *zsync.ColumnsMissingError
+	if !errors.As(err, &missing) || !missing.Emptied || e.srv.Stats().Writes != w {
+		t.Fatalf("err %v after %d writes, want the tab found empty and nothing written", err, e.srv.Stats().Writes-w)
+	}
+}

@@ -124,17 +124,21 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		return nil, u.noKeyColumn(sn)
 	}
 
-	if !u.t.Full && sn.rows() > 1 {
-		// Added back now, a column a person renamed or deleted would be
-		// filled only for the records this run read.
+	if !u.t.Full && sn.g != nil {
+		// Added back now, a column a person renamed or deleted (or the
+		// whole tab, emptied) would be filled only for the records this
+		// run read.
 		var missing []string
 		for j := range u.hdr {
 			if _, added := p.headers[colOf[j]]; added && j != u.t.Key {
 				missing = append(missing, u.t.Columns[j].Header)
 			}
 		}
-		if len(missing) > 0 {
+		switch {
+		case sn.rows() > 1 && len(missing) > 0:
 			return nil, &zsync.ColumnsMissingError{Headers: missing}
+		case sn.rows() <= 1 && len(p.headers) == len(u.hdr):
+			return nil, &zsync.ColumnsMissingError{Emptied: true}
 		}
 	}
 	nrows := sn.rows()

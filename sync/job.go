@@ -475,7 +475,11 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	if missing := (*ColumnsMissingError)(nil); errors.As(err, &missing) && ms.Mode != ModeFull {
 		// A person renamed or deleted a column the mapping fills: it goes
 		// back filled for every record, in this run.
-		j.note(&ms, log, note{warn: true, msg: missing.Error() + ": adding it back → full read"})
+		msg := missing.Error() + ": adding it back → full read"
+		if missing.Emptied {
+			msg = missing.Error() + " → full read"
+		}
+		j.note(&ms, log, note{warn: true, msg: msg})
 		o, p := opts, pl
 		o.Full, p.notes = true, nil
 		again := j.runModule(ctx, m, p, o)

@@ -963,6 +963,9 @@ func (s *Server) updateCells(t *tx, c reqCtx, hasStart bool, rg *gridRangeJ, row
 			if err != nil {
 				return err
 			}
+			if nc.k == kFormula {
+				t.ss.formulas = true
+			}
 			if nc != old {
 				sh.set(i, j, nc)
 				t.cells++
@@ -991,6 +994,9 @@ func (s *Server) repeatCell(t *tx, c reqCtx, rg *gridRangeJ, d *sheets.CellData,
 	proto, err := s.cellFrom(c, d, cm, cell{})
 	if err != nil {
 		return err
+	}
+	if proto.k == kFormula {
+		t.ss.formulas = true
 	}
 	for i := bx.r0; i < bx.r1; i++ {
 		// Untouched empty cells beyond a row's data need no storage when

@@ -257,7 +257,9 @@ func (s *Server) InsertColumn(id, tab string, at int, header string) {
 		t.ss.shiftMeta(sh.id, "COLUMN", at, 1)
 		t.rebase(refEdit{sh.title, false, shiftMap(at, 1)})
 		if header != "" {
-			sh.set(0, at, parseUserEntered(header))
+			c := parseUserEntered(header)
+			t.ss.formulas = t.ss.formulas || c.k == kFormula
+			sh.set(0, at, c)
 		}
 	})
 }
@@ -334,6 +336,9 @@ func (s *Server) SetCell(id, tab string, row, col int, v any) {
 			}
 		default:
 			panic(fmt.Sprintf("sheetstest: SetCell: unsupported value %T", v))
+		}
+		if c.k == kFormula {
+			t.ss.formulas = true
 		}
 		sh.set(row, col, c)
 	})

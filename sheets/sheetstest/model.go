@@ -247,6 +247,9 @@ type spreadsheet struct {
 	sheets                      []*sheet
 	meta                        []*devMeta
 	shared                      map[string]bool // lower-cased emails
+	// formulas is set once any formula was stored: until then no edit of
+	// the grid needs to look for references to move (refs.go).
+	formulas bool
 }
 
 func (ss *spreadsheet) sheetByTitle(t string) *sheet {

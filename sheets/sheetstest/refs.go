@@ -270,6 +270,9 @@ func (e refEdit) move(t refToken) (string, bool) {
 
 // rebase rewrites every formula of the spreadsheet after edit e.
 func (t *tx) rebase(e refEdit) {
+	if !t.ss.formulas {
+		return
+	}
 	for _, sh := range t.ss.sheets {
 		var w *sheet
 		for r, rw := range sh.data {
@@ -297,6 +300,9 @@ func (t *tx) rebase(e refEdit) {
 
 // renameRefs rewrites the references naming sheet old to name it title.
 func (t *tx) renameRefs(old, title string) {
+	if !t.ss.formulas {
+		return
+	}
 	for _, sh := range t.ss.sheets {
 		var w *sheet
 		for r, rw := range sh.data {

@@ -415,6 +415,9 @@ func (t *tx) writeValues(sh *sheet, bx box, major string, values [][]any, user b
 			if err != nil {
 				return res, err
 			}
+			if cv.k == kFormula {
+				t.ss.formulas = true
+			}
 			if w != nil {
 				w.c[c] = cv
 			} else {
