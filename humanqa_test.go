@@ -456,3 +456,25 @@ func TestHumanEmptiesTheTab(t *testing.T) {
 	humanRun(t, em, cfg)
 	assertKeyedMatchCRM(t, em, 0)
 }
+
+// A person deletes the status tab and gives a synced tab its title: the
+// status is not written into that tab (it would put its table beside the
+// records), and the run says which tab to rename back.
+func TestHumanTabRenamedToTheStatusTitle(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 4, "Deals": 1})
+	cfg := writeMapping(t, string(demoMapping))
+	humanRun(t, em, cfg)
+	id := em.spreadsheetID
+	em.sheets.DeleteSheet(id, "Sync status")
+	em.sheets.RenameSheet(id, "Leads", "Sync status")
+	before := em.sheets.Values(id, "Sync status")
+	em.zoho.Advance(time.Hour)
+	stderr := humanRun(t, em, cfg)
+	after := em.sheets.Values(id, "Sync status")
+	if len(after[0]) != len(before[0]) {
+		t.Fatalf("the status table was written into the Leads tab:\n%s", em.sheets.Table(id, "Sync status"))
+	}
+	if !strings.Contains(stderr, `could not update the status tab`) || !strings.Contains(stderr, `rename it back to \"Leads\"`) {
+		t.Fatalf("the run did not say so:\n%s", stderr)
+	}
+}
