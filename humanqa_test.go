@@ -478,3 +478,20 @@ func TestHumanTabRenamedToTheStatusTitle(t *testing.T) {
 		t.Fatalf("the run did not say so:\n%s", stderr)
 	}
 }
+
+// A person renames a synced header to another synced column's header:
+// refused, naming the header that went missing to rename back to.
+func TestHumanRenamesAHeaderToAnother(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 4, "Deals": 1})
+	cfg := writeMapping(t, string(demoMapping))
+	humanRun(t, em, cfg)
+	em.sheets.SetCell(em.spreadsheetID, "Leads", 0, 3, "Company") // was Status
+	before := em.sheets.Values(em.spreadsheetID, "Leads")
+	code, _, stderr := inProcess(t, em, nil, "--once", "--config", cfg)
+	if code != 1 || !strings.Contains(stderr, `back to \"Status\" if it was the sync's \"Status\" column`) {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if fmt.Sprint(em.sheets.Values(em.spreadsheetID, "Leads")) != fmt.Sprint(before) {
+		t.Fatal("a refused run wrote the tab")
+	}
+}

@@ -96,7 +96,17 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 			// the key column would match no record (a full run would
 			// remove every row).
 			hd := u.t.Columns[j].Header
-			return nil, errorf(u.op, fmt.Sprintf("rename one of the two columns headed %q (the one the sync does not fill), or delete it", hd),
+			hint := fmt.Sprintf("rename one of the two columns headed %q (the one the sync does not fill), or delete it", hd)
+			var gone []string // mapped headers no column has: one may be the renamed one
+			for i, h := range u.hdr {
+				if sn.headerCol(h) < 0 {
+					gone = append(gone, u.t.Columns[i].Header)
+				}
+			}
+			if len(gone) == 1 {
+				hint = fmt.Sprintf("rename one of the two columns headed %q back to %q if it was the sync's %q column; otherwise rename the one the sync does not fill, or delete it", hd, gone[0], gone[0])
+			}
+			return nil, errorf(u.op, hint,
 				"the headers %q (column %s) and %q (column %s) both match the mapping's column %q",
 				keyText(sn.cell(0, c)), colName(c), keyText(sn.cell(0, dup)), colName(dup), hd)
 		}
