@@ -495,3 +495,55 @@ func TestHumanRenamesAHeaderToAnother(t *testing.T) {
 		t.Fatal("a refused run wrote the tab")
 	}
 }
+
+// A person annotates this week's rows of a weekly history tab (a comment
+// and a formula in a column of their own) and the daily run takes the
+// week's snapshot again: the comments stay with their records, the
+// formula stays a formula, the week holds one row per record, and a
+// record that changed shows its new values.
+func TestHumanAnnotatesThisWeeksSnapshot(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Deals": 5})
+	cfg := writeMapping(t, pipelineMapping)
+	run := func() {
+		t.Helper()
+		if code, _, stderr := inProcessAt(t, em, nil, em.zoho.Now, "--once", "--config", cfg); code != 0 {
+			t.Fatalf("exit %d\n%s", code, stderr)
+		}
+	}
+	run()
+	id, tb := em.spreadsheetID, "Pipeline history"
+	vals := em.sheets.Values(id, tb)
+	em.sheets.InsertColumn(id, tb, 4, "Comment")
+	comments := map[string]string{}
+	for r := 1; r < len(vals); r++ {
+		k := fmt.Sprint(vals[r][1])
+		comments[k] = "ask about " + k[len(k)-3:]
+		em.sheets.SetCell(id, tb, r, 4, comments[k])
+	}
+	em.sheets.InsertColumn(id, tb, 5, "Double")
+	em.sheets.SetCell(id, tb, 2, 5, "=D3*2")
+	formulaOf := fmt.Sprint(vals[2][1])
+	em.sheets.SortRows(id, tb, 3, false)
+	ids := em.zoho.IDs("Deals")
+	em.zoho.Advance(2 * time.Hour)
+	em.zoho.Update("Deals", ids[1], map[string]any{"Stage": "Closed Won"})
+	em.zoho.Delete("Deals", ids[3])
+	delete(comments, ids[3])
+	run()
+	vals = em.sheets.Values(id, tb)
+	if len(vals) != 5 {
+		t.Fatalf("the week holds %d rows, want the 4 deals:\n%s", len(vals)-1, em.sheets.Table(id, tb))
+	}
+	for r, row := range vals[1:] {
+		k := fmt.Sprint(row[1])
+		if want := comments[k]; len(row) < 5 || row[4] != want {
+			t.Fatalf("deal %s's comment lost or moved (want %q)\n%s", k, want, em.sheets.Table(id, tb))
+		}
+		if k == ids[1] && row[2] != "Closed Won" {
+			t.Fatalf("deal %s not updated: %v", k, row)
+		}
+		if f := em.sheets.Cell(id, tb, r+1, 5).Formula; (k == formulaOf) != (f != "") || f != "" && f != fmt.Sprintf("=D%d*2", r+2) {
+			t.Fatalf("row %d (deal %s) formula %q\n%s", r+2, k, f, em.sheets.Table(id, tb))
+		}
+	}
+}
