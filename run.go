@@ -140,6 +140,11 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 		return &zsync.ConfigError{Where: f.config, Key: "schedule", Msg: "the daemon needs a schedule",
 			Hint: `add e.g. schedule: "CRON_TZ=Europe/Berlin 0 6 * * *", or run with --once`}
 	}
+	// A mistyped --module is a usage error: refused before anything is
+	// read, written or alerted on.
+	if err := newJob(cfg, nil, nil, log, e).CheckSelection(f.modules); err != nil {
+		return err
+	}
 	var m *metrics.Metrics
 	if !f.once {
 		m = metrics.New()
