@@ -18,13 +18,11 @@ import (
 func setupClient(e env, cfgPath string) (*zoho.Client, *config.Config, error) {
 	var cfg *config.Config
 	if cfgPath != "" {
-		if _, err := os.Stat(cfgPath); err == nil {
-			c, err := config.Load(cfgPath, lookupEnv(e))
-			if err != nil {
-				return nil, nil, err
-			}
-			cfg = c
+		c, err := config.Load(cfgPath, lookupEnv(e))
+		if err != nil {
+			return nil, nil, err
 		}
+		cfg = c
 	}
 	creds, err := zohoCredentials(cfg, e)
 	if err != nil {
@@ -41,6 +39,9 @@ func cmdFields(ctx context.Context, args []string, e env) error {
 	cfgPath := fs.String("config", "", "mapping file whose zoho.data_center to use (optional)")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
+	}
+	if fs.NArg() > 1 {
+		return usageErr("fields takes one module name, e.g. zoho2sheets fields Leads")
 	}
 	zc, _, err := setupClient(e, *cfgPath)
 	if err != nil {
@@ -60,9 +61,6 @@ func cmdFields(ctx context.Context, args []string, e env) error {
 			}
 		}
 		return nil
-	}
-	if fs.NArg() > 1 {
-		return usageErr("fields takes one module name, e.g. zoho2sheets fields Leads")
 	}
 	fields, err := zc.Fields(ctx, fs.Arg(0))
 	if err != nil {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -34,5 +36,33 @@ func TestOnceModuleTypoIsAUsageError(t *testing.T) {
 	case h := <-hooks:
 		t.Errorf("a mistyped --module raised the failure alert: %v", h)
 	default:
+	}
+}
+
+// README, "Commands": `fields --config` takes zoho.data_center from a
+// mapping. A --config path that does not exist must be an error naming it,
+// not silently ignored (the listing would then come from the default data
+// centre, or fail there with a misleading invalid_client).
+func TestFieldsConfigThatDoesNotExistIsAnError(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	missing := filepath.Join(t.TempDir(), "mappnig.yaml")
+	code, stdout, stderr := inProcess(t, em, nil, "fields", "--config", missing, "Leads")
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitUsage, stdout, stderr)
+	}
+	mustContain(t, stderr, missing, "--config")
+}
+
+// `fields` takes one module: two are a usage error, said before the
+// credentials are even looked at (not "ZOHO_CLIENT_ID: not set").
+func TestFieldsTwoModulesIsAUsageErrorFirst(t *testing.T) {
+	var out, errb syncBuffer
+	e := env{getenv: func(string) string { return "" }, stdout: &out, stderr: &errb}
+	if code := Main(context.Background(), []string{"fields", "Leads", "Deals"}, e); code != exitUsage {
+		t.Fatalf("exit %d, want %d: %s", code, exitUsage, errb.String())
+	}
+	mustContain(t, errb.String(), "one module")
+	if strings.Contains(errb.String(), "ZOHO_CLIENT_ID") {
+		t.Fatalf("a usage error was reported as a missing credential:\n%s", errb.String())
 	}
 }
