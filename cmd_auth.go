@@ -165,13 +165,13 @@ func pastedCode(s string) (r authResult) {
 
 // clientCredentials reads the client id and secret (no refresh token yet).
 func clientCredentials(e env, dcName string) (zoho.Credentials, error) {
+	from := "--dc"
 	if dcName == "" {
-		dcName = e.getenv("ZOHO_DC")
+		dcName, from = e.getenv("ZOHO_DC"), "ZOHO_DC"
 	}
-	dc, err := zoho.LookupDC(dcName)
+	dc, err := lookupDC(dcName, from)
 	if err != nil {
-		return zoho.Credentials{}, &zsync.ConfigError{Where: "ZOHO_DC", Msg: fmt.Sprintf("unknown data centre %q", dcName),
-			Hint: "use one of " + strings.Join(zoho.DCNames(), ", ")}
+		return zoho.Credentials{}, err
 	}
 	c := zoho.Credentials{ClientID: e.getenv("ZOHO_CLIENT_ID"), ClientSecret: e.getenv("ZOHO_CLIENT_SECRET"),
 		DC: dc.Name, AccountsURL: dc.AccountsURL}
@@ -185,6 +185,17 @@ func clientCredentials(e env, dcName string) (zoho.Credentials, error) {
 		c.AccountsURL = strings.TrimRight(v, "/")
 	}
 	return c, nil
+}
+
+// lookupDC returns the data centre called name, or an error naming where
+// the name came from (--dc, ZOHO_DC).
+func lookupDC(name, from string) (zoho.DataCenter, error) {
+	dc, err := zoho.LookupDC(name)
+	if err != nil {
+		return dc, &zsync.ConfigError{Where: from, Msg: fmt.Sprintf("unknown data centre %q", name),
+			Hint: "use one of " + strings.Join(zoho.DCNames(), ", ") + " (the domain you log in to Zoho CRM at)"}
+	}
+	return dc, nil
 }
 
 // checkAccountsServer accepts only https accounts servers (or loopback, for

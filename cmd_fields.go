@@ -82,7 +82,7 @@ func cmdInit(ctx context.Context, args []string, e env) error {
 	out := fs.String("out", "mapping.yaml", "file to write")
 	force := fs.Bool("force", false, "overwrite an existing file")
 	spreadsheet := fs.String("spreadsheet", "${SPREADSHEET_ID}", "spreadsheet id or URL to put in the mapping")
-	dc := fs.String("dc", "", "zoho.data_center to put in the mapping (default $ZOHO_DC or us)")
+	dc := fs.String("dc", "", "data centre to read the fields from and put in the mapping (default $ZOHO_DC or us)")
 	maxCols := fs.Int("max-columns", 20, "most columns per module")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
@@ -95,12 +95,17 @@ func cmdInit(ctx context.Context, args []string, e env) error {
 			return usageErr("%s exists: pass --force to overwrite it, or --out another file", *out)
 		}
 	}
+	if *dc == "" {
+		*dc = e.getenv("ZOHO_DC")
+	} else if _, err := lookupDC(*dc, "--dc"); err != nil {
+		return err
+	} else {
+		// The fields are read from the data centre the mapping is for.
+		e = withEnv(e, map[string]string{"ZOHO_DC": *dc})
+	}
 	zc, _, err := setupClient(e, "")
 	if err != nil {
 		return err
-	}
-	if *dc == "" {
-		*dc = e.getenv("ZOHO_DC")
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# zoho2sheets mapping, written by `zoho2sheets init`. Edit freely: see README.md.\n")

@@ -2,9 +2,14 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zoho2sheets/zoho2sheets/zoho"
 )
 
 // README, "Run it": --module takes a module's API name, and a bad flag is a
@@ -64,5 +69,75 @@ func TestFieldsTwoModulesIsAUsageErrorFirst(t *testing.T) {
 	mustContain(t, errb.String(), "one module")
 	if strings.Contains(errb.String(), "ZOHO_CLIENT_ID") {
 		t.Fatalf("a usage error was reported as a missing credential:\n%s", errb.String())
+	}
+}
+
+// `auth --dc` overrides ZOHO_DC (README, "Commands"): a bad --dc value is
+// reported as the flag's, a bad ZOHO_DC as the variable's.
+func TestAuthBadDataCentreNamesWhereItCameFrom(t *testing.T) {
+	for _, tc := range []struct {
+		vars map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"ZOHO_CLIENT_ID": "1000.X", "ZOHO_CLIENT_SECRET": "s"}, []string{"auth", "--dc", "de"}, "--dc"},
+		{map[string]string{"ZOHO_CLIENT_ID": "1000.X", "ZOHO_CLIENT_SECRET": "s", "ZOHO_DC": "de"}, []string{"auth"}, "ZOHO_DC"},
+	} {
+		var out, errb syncBuffer
+		e := env{getenv: func(k string) string { return tc.vars[k] }, stdout: &out, stderr: &errb}
+		if code := Main(context.Background(), tc.args, e); code != exitUsage {
+			t.Fatalf("%v: exit %d, want %d: %s", tc.args, code, exitUsage, errb.String())
+		}
+		if !strings.HasPrefix(errb.String(), "Error: "+tc.want+":") {
+			t.Errorf("%v: want the error to name %s first:\n%s", tc.args, tc.want, errb.String())
+		}
+		mustContain(t, errb.String(), `"de"`, "eu")
+	}
+}
+
+// dcTransport plays Zoho's data centres: the accounts server of dc knows the
+// emulator's client, every other one answers invalid_client (as Zoho does
+// for a client used at the wrong data centre).
+type dcTransport struct {
+	em *emulators
+	dc string
+}
+
+func (d dcTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasPrefix(r.URL.Host, "accounts.zoho") {
+		target := d.em.zoho.AccountsURLFor("eu") // a data centre that does not know the client
+		if host, _ := zoho.LookupDC(d.dc); "https://"+r.URL.Host == host.AccountsURL {
+			target = d.em.zoho.AccountsURL()
+		}
+		u, err := url.Parse(target + strings.TrimPrefix(r.URL.Path, "/accounts") + "?" + r.URL.RawQuery)
+		if err != nil {
+			return nil, err
+		}
+		r = r.Clone(r.Context())
+		r.URL, r.Host = u, u.Host
+	}
+	return d.em.zoho.HTTPClient().Transport.RoundTrip(r)
+}
+
+// README, "Commands": `init --dc` is the data centre the mapping is written
+// for; the field metadata must be read from that data centre too, not from
+// ZOHO_DC's (or the default us, where the client does not exist).
+func TestInitReadsFieldsFromItsDataCentre(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	out := filepath.Join(t.TempDir(), "mapping.yaml")
+	code, stdout, stderr := inProcessEnv(t, em, map[string]string{"ZOHO_ACCOUNTS_URL": ""},
+		func(e *env) { e.httpClient = &http.Client{Transport: dcTransport{em, "jp"}} },
+		"init", "--dc", "jp", "--module", "Leads", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, string(b), "data_center: jp", "field: Email")
+	code, _, stderr = inProcess(t, em, nil, "init", "--dc", "germany", "--out", filepath.Join(t.TempDir(), "m.yaml"))
+	if code != exitUsage || !strings.HasPrefix(stderr, "Error: --dc:") {
+		t.Fatalf("init --dc germany: exit %d, want %d naming --dc:\n%s", code, exitUsage, stderr)
 	}
 }
