@@ -31,7 +31,8 @@ func cmdAuth(ctx context.Context, args []string, e env) error {
 	scopes := fs.String("scopes", strings.Join(zoho.DefaultScopes, ","), "comma-separated OAuth scopes")
 	redirect := fs.String("redirect", defaultRedirect, "redirect URI registered for the client (a loopback address)")
 	code := fs.String("code", "", "a grant code: from a Self Client (API console → Generate Code), or pasted from a redirect")
-	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the redirect")
+	var timeout time.Duration
+	durationFlag(fs, &timeout, "timeout", 5*time.Minute, "how long to wait for the redirect (a `duration` such as 5m)")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
@@ -140,8 +141,8 @@ func cmdAuth(ctx context.Context, args []string, e env) error {
 			accounts = r.accounts
 		}
 		return exchange(r.code, *redirect, accounts)
-	case <-time.After(*timeout):
-		return fmt.Errorf("no redirect within %s: run zoho2sheets auth again, or use --code with a Self Client code", *timeout)
+	case <-time.After(timeout):
+		return fmt.Errorf("no redirect within %s: run zoho2sheets auth again, or use --code with a Self Client code", timeout)
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -141,3 +141,26 @@ func TestInitReadsFieldsFromItsDataCentre(t *testing.T) {
 		t.Fatalf("init --dc germany: exit %d, want %d naming --dc:\n%s", code, exitUsage, stderr)
 	}
 }
+
+// A duration flag without a unit (--wait 15) is the commonest slip: the
+// error must say how to write one, not Go's bare "parse error".
+func TestDurationFlagErrorsSayHowToWriteOne(t *testing.T) {
+	for _, args := range [][]string{
+		{"--once", "--wait", "15"},
+		{"--once", "--request-timeout", "90"},
+		{"--once", "--run-timeout", "2 hours"},
+		{"auth", "--timeout", "5"},
+	} {
+		var out, errb syncBuffer
+		e := env{getenv: func(string) string { return "" }, stdout: &out, stderr: &errb}
+		if code := Main(context.Background(), args, e); code != exitUsage {
+			t.Fatalf("%v: exit %d, want %d: %s", args, code, exitUsage, errb.String())
+		}
+		last := strings.TrimSpace(errb.String())
+		last = last[strings.LastIndex(last, "\n")+1:]
+		mustContain(t, last, strings.TrimLeft(args[len(args)-2], "-"), "15m", "90s")
+		if strings.Contains(last, "parse error") {
+			t.Errorf("%v: %s", args, last)
+		}
+	}
+}

@@ -70,9 +70,9 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	fs.StringVar(&f.logFormat, "log-format", "auto", "json, console or auto")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "daemon: serve /metrics and /healthz here")
-	fs.DurationVar(&f.requestTimeout, "request-timeout", 0, "bound each request to Zoho or Google (default 2m Zoho, 4m Google)")
-	fs.DurationVar(&f.runTimeout, "run-timeout", 0, "stop a run that takes longer (daemon default: the schedule's interval, 1h to 12h)")
-	fs.DurationVar(&f.wait, "wait", 0, "wait up to this long for another run's lease")
+	durationFlag(fs, &f.requestTimeout, "request-timeout", 0, "bound each request to Zoho or Google (default 2m Zoho, 4m Google)")
+	durationFlag(fs, &f.runTimeout, "run-timeout", 0, "stop a run that takes longer (daemon default: the schedule's interval, 1h to 12h)")
+	durationFlag(fs, &f.wait, "wait", 0, "wait up to this long for another run's lease")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
