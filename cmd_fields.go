@@ -40,8 +40,15 @@ func cmdFields(ctx context.Context, args []string, e env) error {
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
+	module := fs.Arg(0)
 	if fs.NArg() > 1 {
-		return usageErr("fields takes one module name, e.g. zoho2sheets fields Leads")
+		// Flags after the module name: fields Leads --config mapping.yaml.
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return flagErr(err)
+		}
+		if fs.NArg() > 0 {
+			return usageErr("fields takes one module name, e.g. zoho2sheets fields Leads")
+		}
 	}
 	zc, _, err := setupClient(e, *cfgPath)
 	if err != nil {
@@ -49,7 +56,7 @@ func cmdFields(ctx context.Context, args []string, e env) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	defer tw.Flush()
-	if fs.NArg() == 0 {
+	if module == "" {
 		mods, err := zc.Modules(ctx)
 		if err != nil {
 			return err
@@ -62,10 +69,11 @@ func cmdFields(ctx context.Context, args []string, e env) error {
 		}
 		return nil
 	}
-	fields, err := zc.Fields(ctx, fs.Arg(0))
+	schema, err := zsync.LoadSchema(ctx, zc, module, nil) // names a mistyped module's nearest
 	if err != nil {
 		return err
 	}
+	fields := schema.Fields
 	fmt.Fprintln(tw, "API NAME\tLABEL\tTYPE\tLOOKUP")
 	for _, f := range fields {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.APIName, f.Label, f.DataType, f.LookupModule)
@@ -116,10 +124,11 @@ func cmdInit(ctx context.Context, args []string, e env) error {
 	}
 	fmt.Fprintf(&b, "modules:\n")
 	for _, mod := range modules {
-		fields, err := zc.Fields(ctx, mod)
+		schema, err := zsync.LoadSchema(ctx, zc, mod, nil)
 		if err != nil {
-			return fmt.Errorf("module %s: %w", mod, err)
+			return fmt.Errorf("--module %s: %w", mod, err)
 		}
+		fields := schema.Fields
 		fmt.Fprintf(&b, "  - module: %s\n    sheet: %s\n    on_delete: remove\n    columns:\n", yamlScalar(mod), yamlScalar(mod))
 		fmt.Fprintf(&b, "      - { header: Zoho ID, field: id }\n")
 		for _, c := range starterColumns(fields, *maxCols-1) {

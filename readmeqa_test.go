@@ -164,3 +164,57 @@ func TestDurationFlagErrorsSayHowToWriteOne(t *testing.T) {
 		}
 	}
 }
+
+// A module or field name the CRM does not have is named at its line of the
+// mapping, with a "did you mean", by check and by a run alike (README: every
+// mapping mistake reads "mapping.yaml:LINE: key: what (how to fix)").
+func TestUnknownModuleAndFieldNameTheirLine(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 2, "Deals": 2})
+	cfg := writeMapping(t, `spreadsheet_id: ${SPREADSHEET_ID}
+modules:
+  - module: Deals
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Deal, field: Deal_Nme }
+  - module: Lead
+    columns:
+      - { header: Zoho ID, field: id }
+`)
+	wantModule := cfg + `:7: modules[1].module: no module "Lead" in the CRM (did you mean Leads?`
+	wantField := cfg + `:6: modules[0].columns[1].field: "Deal_Nme": no such field`
+	code, stdout, stderr := inProcess(t, em, nil, "check", "--config", cfg)
+	if code != exitFailed {
+		t.Fatalf("check: exit %d, want %d\n%s%s", code, exitFailed, stdout, stderr)
+	}
+	mustContain(t, stdout, "FAIL  "+wantModule, "FAIL  "+wantField)
+	code, stdout, stderr = inProcess(t, em, nil, "--once", "--config", cfg, "--log-format", "console")
+	if code != exitFailed {
+		t.Fatalf("run: exit %d, want %d\n%s%s", code, exitFailed, stdout, stderr)
+	}
+	mustContain(t, strings.ReplaceAll(stderr, `\"`, `"`), wantModule, wantField) // the log escapes quotes
+}
+
+// `fields leads` (the wrong case) names the module it meant.
+func TestFieldsUnknownModuleSuggests(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	code, stdout, stderr := inProcess(t, em, nil, "fields", "leads")
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d\n%s%s", code, exitFailed, stdout, stderr)
+	}
+	mustContain(t, stderr, `"leads"`, "did you mean Leads?")
+}
+
+// `fields Leads --config mapping.yaml` (the flag after the module, as people
+// write it) lists the fields rather than refusing "one module name".
+func TestFieldsFlagAfterTheModule(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	cfg := writeMapping(t, string(demoMapping))
+	code, stdout, stderr := inProcess(t, em, nil, "fields", "Leads", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	mustContain(t, stdout, "Full_Name")
+	if code, _, stderr := inProcess(t, em, nil, "fields", "Leads", "--config", cfg, "Deals"); code != exitUsage {
+		t.Fatalf("two modules around a flag: exit %d, want %d: %s", code, exitUsage, stderr)
+	}
+}

@@ -131,6 +131,7 @@ func newJob(cfg *config.Config, src zsync.Source, sink zsync.Sink, log zerolog.L
 		mj := zsync.ModuleJob{
 			Module: m.Module, Sheet: m.Sheet, Columns: m.Specs(),
 			OnDelete: m.OnDelete, MarkColumn: m.MarkColumn, FullEvery: m.FullEvery, Snapshot: m.Snapshot,
+			Locate: func(err error) error { return cfg.LocateEntry(i, err) },
 		}
 		if m.Filter != nil { // a nil *filter.Filter would be a non-nil interface
 			mj.Filter = locatedFilter{m.Filter, cfg, i}

@@ -36,6 +36,16 @@ type ModuleJob struct {
 	// Filter, when set, makes the tab a view: only records matching it
 	// (see view.go).
 	Filter Filter
+	// Locate, when set, points a mistake found against the CRM's metadata
+	// (an unknown module or field) at its line of the mapping file.
+	Locate func(error) error
+}
+
+func (m ModuleJob) locate(err error) error {
+	if m.Locate == nil {
+		return err
+	}
+	return m.Locate(err)
 }
 
 // Job moves records from a Source to a Sink. The --once mode, the daemon and
