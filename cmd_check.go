@@ -108,6 +108,11 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 		} else {
 			pass("zoho: org currency %s %s (currency columns are formatted in it)", org.CurrencyCode, org.CurrencySymbol)
 		}
+		if len(cfg.Modules) > 0 {
+			// Which API the tabs read through depends on the token's
+			// scopes; an entry's own mistakes are reported below.
+			_ = zc.ProbeCOQL(ctx, cfg.Modules[0].Module)
+		}
 		zone := checkZone(ctx, cfg, e, log)
 		for i := range cfg.Modules {
 			checkEntry(ctx, cfg, i, zc, zone, e, pass, fail)

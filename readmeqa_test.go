@@ -218,3 +218,37 @@ func TestFieldsFlagAfterTheModule(t *testing.T) {
 		t.Fatalf("two modules around a flag: exit %d, want %d: %s", code, exitUsage, stderr)
 	}
 }
+
+// check says which API each tab reads through: with a refresh token that
+// lacks ZohoCRM.coql.READ (README, step 1: runs then go through Get
+// Records), it must not promise COQL, and it says how to allow it.
+func TestCheckReadPathWithoutCOQLScope(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Deals": 3})
+	cfg := writeMapping(t, `spreadsheet_id: ${SPREADSHEET_ID}
+modules:
+  - module: Deals
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Deal, field: Deal_Name }
+`)
+	for _, tc := range []struct {
+		name   string
+		scopes []string
+	}{
+		{"no coql", []string{"ZohoCRM.modules.READ", "ZohoCRM.settings.modules.READ", "ZohoCRM.settings.fields.READ", "ZohoCRM.users.READ", "ZohoCRM.org.READ"}},
+		{"no users", []string{"ZohoCRM.modules.READ", "ZohoCRM.settings.modules.READ", "ZohoCRM.settings.fields.READ", "ZohoCRM.coql.READ", "ZohoCRM.org.READ"}},
+	} {
+		code, stdout, stderr := inProcess(t, em, map[string]string{"ZOHO_REFRESH_TOKEN": em.zoho.NewRefreshToken(tc.scopes...)}, "check", "--config", cfg)
+		if code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", tc.name, code, stdout, stderr)
+		}
+		if strings.Contains(stdout, "reads through COQL") {
+			t.Errorf("%s: check promises COQL:\n%s", tc.name, stdout)
+		}
+		mustContain(t, stdout, `tab "Deals" reads through Get Records`, "zoho2sheets auth")
+	}
+	code, stdout, _ := inProcess(t, em, nil, "check", "--config", cfg)
+	if code != 0 || !strings.Contains(stdout, `tab "Deals" reads through COQL`) {
+		t.Fatalf("every scope: exit %d, want COQL:\n%s", code, stdout)
+	}
+}
