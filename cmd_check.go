@@ -85,6 +85,11 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 		return usageErr("%s is not valid (see above)", *cfgPath)
 	}
 	pass("%s: %d module(s), spreadsheet %s", cfg.File, len(cfg.Modules), cfg.SpreadsheetID)
+	if n, err := newNotifier(cfg, e, quietLogger(e)); err != nil {
+		fail(err)
+	} else if n != nil {
+		pass("alerts: failures are posted to %s", n.Host()) // the rest of the URL is a secret
+	}
 
 	log := quietLogger(e)
 	var zcOK *zoho.Client // a client whose token works

@@ -252,3 +252,30 @@ modules:
 		t.Fatalf("every scope: exit %d, want COQL:\n%s", code, stdout)
 	}
 }
+
+// A bad ZOHO2SHEETS_WEBHOOK is named as that variable (not as the mapping's
+// alerts.webhook), by a run and by check alike, without echoing the URL.
+func TestBadWebhookVariableIsNamed(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	cfg := writeMapping(t, string(demoMapping))
+	bad := map[string]string{"ZOHO2SHEETS_WEBHOOK": "hooks.slack.com/services/T0/B0/SECRETX"}
+	code, stdout, stderr := inProcess(t, em, bad, "--once", "--config", cfg)
+	if code != exitUsage || !strings.Contains(stderr, "Error: ZOHO2SHEETS_WEBHOOK:") {
+		t.Fatalf("run: exit %d, want %d naming ZOHO2SHEETS_WEBHOOK:\n%s", code, exitUsage, stderr)
+	}
+	if strings.Contains(stdout+stderr, "SECRETX") {
+		t.Fatal("the webhook URL reached the output")
+	}
+	code, stdout, stderr = inProcess(t, em, bad, "check", "--config", cfg)
+	if code == 0 || !strings.Contains(stdout, "FAIL  ZOHO2SHEETS_WEBHOOK:") {
+		t.Fatalf("check: exit %d, want a failure naming ZOHO2SHEETS_WEBHOOK:\n%s%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, "SECRETX") {
+		t.Fatal("check printed the webhook URL")
+	}
+	hooks := make(chan map[string]any, 1)
+	code, stdout, _ = inProcess(t, em, map[string]string{"ZOHO2SHEETS_WEBHOOK": newWebhook(t, hooks)}, "check", "--config", cfg)
+	if code != 0 || !strings.Contains(stdout, "ok    alerts: failures are posted to 127.0.0.1") {
+		t.Fatalf("check with a good webhook: exit %d:\n%s", code, stdout)
+	}
+}

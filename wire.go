@@ -143,16 +143,16 @@ func newJob(cfg *config.Config, src zsync.Source, sink zsync.Sink, log zerolog.L
 
 // newNotifier returns the failure notifier, or nil when no webhook is set.
 func newNotifier(cfg *config.Config, e env, log zerolog.Logger) (*alert.Notifier, error) {
-	url := e.getenv("ZOHO2SHEETS_WEBHOOK")
+	url, where, key := e.getenv("ZOHO2SHEETS_WEBHOOK"), "ZOHO2SHEETS_WEBHOOK", ""
 	if url == "" {
-		url = cfg.Alerts.Webhook
+		url, where, key = cfg.Alerts.Webhook, cfg.File, "alerts.webhook"
 	}
 	if url == "" {
 		return nil, nil
 	}
 	n, err := alert.New(url)
 	if err != nil {
-		return nil, &zsync.ConfigError{Where: cfg.File, Key: "alerts.webhook", Msg: err.Error(),
+		return nil, &zsync.ConfigError{Where: where, Key: key, Msg: err.Error(),
 			Hint: "use an https:// webhook URL (Slack incoming webhook or any JSON endpoint)"}
 	}
 	n.Logger = log
