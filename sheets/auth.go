@@ -88,8 +88,12 @@ func CredentialsFromEnv(ctx context.Context, getenv func(string) string) (*Crede
 		if !strings.HasPrefix(v, "{") {
 			d, err := base64.StdEncoding.DecodeString(v)
 			if err != nil {
-				return nil, &zsync.ConfigError{Where: EnvCredentialsJSON, Msg: "neither JSON nor base64 of JSON",
-					Hint: "set it to the whole content of the service account key file"}
+				hint := "set it to the whole content of the service account key file"
+				if strings.HasSuffix(strings.ToLower(v), ".json") { // a path is no secret: say it
+					hint = fmt.Sprintf("this looks like the key file's path: set %s=%s instead, or %s to the file's content",
+						EnvCredentialsFile, v, EnvCredentialsJSON)
+				}
+				return nil, &zsync.ConfigError{Where: EnvCredentialsJSON, Msg: "neither JSON nor base64 of JSON", Hint: hint}
 			}
 			b = d
 		}

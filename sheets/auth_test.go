@@ -80,6 +80,9 @@ func TestCredentialsErrors(t *testing.T) {
 		{"BadKey", strings.Replace(key, pemBody[:40], "AAAA"+pemBody[4:40], 1), EnvCredentialsJSON, "private_key"},
 		{"HTTPTokenURI", string(serviceAccountJSON(t, "a@b.c", "http://evil.example.com/token")), EnvCredentialsJSON, "plain http"},
 		{"NotBase64", "%%%", EnvCredentialsJSON, "neither JSON nor base64"},
+		// The path of the key file in the variable meant for its content.
+		{"APath", "/home/me/key.json", EnvCredentialsJSON, "set " + EnvCredentialsFile + "=/home/me/key.json"},
+		{"AWindowsPath", `C:\keys\sa.json`, EnvCredentialsJSON, "set " + EnvCredentialsFile + `=C:\keys\sa.json`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
