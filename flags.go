@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"time"
+
+	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
 
 // durationValue is a time.Duration flag whose parse error says how to
@@ -26,3 +28,20 @@ func (d *durationValue) Set(s string) error {
 }
 
 func (d *durationValue) String() string { return time.Duration(*d).String() }
+
+// commands are the subcommands Main knows; syncFlagNames the run's flags
+// people write without dashes ("zoho2sheets once").
+var (
+	commands      = []string{"demo", "auth", "token", "fields", "init", "check", "emulate", "version", "help"}
+	syncFlagNames = []string{"once", "full", "since", "module", "dry-run", "wait", "config"}
+)
+
+func unknownCommand(cmd string) error {
+	if i := zsync.Closest(cmd, commands); i >= 0 {
+		return usageErr("unknown command %q (did you mean %s?); run zoho2sheets help", cmd, commands[i])
+	}
+	if i := zsync.Closest(cmd, syncFlagNames); i >= 0 {
+		return usageErr("unknown command %q (did you mean --%s?); run zoho2sheets help", cmd, syncFlagNames[i])
+	}
+	return usageErr("unknown command %q; run zoho2sheets help", cmd)
+}

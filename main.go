@@ -98,7 +98,7 @@ func Main(ctx context.Context, args []string, e env) int {
 	case "help":
 		fmt.Fprint(e.stdout, usage)
 	default:
-		err = usageErr("unknown command %q; run zoho2sheets help", cmd)
+		err = unknownCommand(cmd)
 	}
 	return exitCode(e.stderr, err)
 }

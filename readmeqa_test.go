@@ -279,3 +279,17 @@ func TestBadWebhookVariableIsNamed(t *testing.T) {
 		t.Fatalf("check with a good webhook: exit %d:\n%s", code, stdout)
 	}
 }
+
+// A mistyped command, or a flag written without its dashes (`zoho2sheets
+// once`, as README's `--once` reads aloud), says what was meant.
+func TestUnknownCommandSuggests(t *testing.T) {
+	for args, want := range map[string]string{"field Leads": "did you mean fields?", "once": "did you mean --once?",
+		"chek": "did you mean check?", "frobnicate": "zoho2sheets help"} {
+		var out, errb syncBuffer
+		e := env{getenv: func(string) string { return "" }, stdout: &out, stderr: &errb}
+		if code := Main(context.Background(), strings.Fields(args), e); code != exitUsage {
+			t.Fatalf("%s: exit %d, want %d", args, code, exitUsage)
+		}
+		mustContain(t, errb.String(), want)
+	}
+}
