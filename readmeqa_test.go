@@ -293,3 +293,28 @@ func TestUnknownCommandSuggests(t *testing.T) {
 		mustContain(t, errb.String(), want)
 	}
 }
+
+// README, "Run it": --dry-run-limit N bounds what a dry run lists per tab,
+// added and removed rows as well as changed cells, in the table and in the
+// JSON summary's would_add_ids.
+func TestDryRunLimitBoundsAddedRows(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 12, "Deals": 1})
+	cfg := writeMapping(t, string(demoMapping))
+	code, stdout, stderr := inProcess(t, em, nil, "--once", "--dry-run", "--dry-run-limit", "3", "--module", "Leads", "--config", cfg, "--log-format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if n := strings.Count(stdout, "(new row)"); n != 3 {
+		t.Errorf("%d new rows listed, want 3:\n%s", n, stdout)
+	}
+	mustContain(t, stdout, "… and 9 more new rows")
+	for _, line := range strings.Split(stderr, "\n") {
+		if strings.Contains(line, `"message":"summary"`) && strings.Count(line, `"would_add_ids":[`) == 1 {
+			ids := line[strings.Index(line, `"would_add_ids":[`):]
+			ids = ids[:strings.Index(ids, "]")]
+			if n := strings.Count(ids, `"`) / 2; n != 4 { // the key's quotes and three ids
+				t.Errorf("would_add_ids %s: want 3 ids", ids)
+			}
+		}
+	}
+}
