@@ -95,6 +95,9 @@ func cmdInit(ctx context.Context, args []string, e env) error {
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
+	if *maxCols < 1 {
+		return usageErr("--max-columns %d: use 1 or more (the count includes the Zoho ID column)", *maxCols)
+	}
 	if len(modules) == 0 {
 		modules = multiFlag{"Leads", "Contacts", "Deals"}
 	}

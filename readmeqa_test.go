@@ -318,3 +318,17 @@ func TestDryRunLimitBoundsAddedRows(t *testing.T) {
 		}
 	}
 }
+
+// init --max-columns counts the id column: below 1 is a usage error, not a
+// mapping of nothing.
+func TestInitMaxColumnsBelowOne(t *testing.T) {
+	for _, n := range []string{"0", "-5"} {
+		var out, errb syncBuffer
+		e := env{getenv: func(string) string { return "" }, stdout: &out, stderr: &errb}
+		args := []string{"init", "--max-columns", n, "--out", filepath.Join(t.TempDir(), "m.yaml")}
+		if code := Main(context.Background(), args, e); code != exitUsage {
+			t.Fatalf("--max-columns %s: exit %d, want %d: %s", n, code, exitUsage, errb.String())
+		}
+		mustContain(t, errb.String(), "--max-columns "+n)
+	}
+}
