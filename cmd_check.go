@@ -68,8 +68,11 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 	pass := func(format string, a ...any) { fmt.Fprintf(e.stdout, "ok    "+format+"\n", a...) }
 	fail := func(err error) {
 		ok = false
+		// "what (how to fix)", as README shows mapping mistakes; a fix the
+		// message does not end with gets a line of its own.
+		h := zsync.Hint(err)
 		fmt.Fprintf(e.stdout, "FAIL  %v\n", err)
-		if h := zsync.Hint(err); h != "" {
+		if h != "" && errorText(err, h) == err.Error() {
 			fmt.Fprintf(e.stdout, "      fix: %s\n", h)
 		}
 	}

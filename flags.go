@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
@@ -44,4 +45,14 @@ func unknownCommand(cmd string) error {
 		return usageErr("unknown command %q (did you mean --%s?); run zoho2sheets help", cmd, syncFlagNames[i])
 	}
 	return usageErr("unknown command %q; run zoho2sheets help", cmd)
+}
+
+// errorText is err's message without its fix when the fix ends it in
+// brackets: the fix is printed on a line of its own ("Try:", "fix:").
+func errorText(err error, fix string) string {
+	s := err.Error()
+	if fix != "" {
+		s = strings.TrimSuffix(s, " ("+fix+")")
+	}
+	return s
 }

@@ -132,8 +132,9 @@ func exitCode(stderr io.Writer, err error) int {
 		fmt.Fprintln(stderr, "Error:", err)
 		return exitUsage
 	}
-	fmt.Fprintln(stderr, "Error:", err)
-	if h := zsync.Hint(err); h != "" {
+	h := zsync.Hint(err)
+	fmt.Fprintln(stderr, "Error:", errorText(err, h))
+	if h != "" {
 		fmt.Fprintln(stderr, "Try:", h)
 	}
 	return exitFailed

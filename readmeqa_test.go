@@ -332,3 +332,21 @@ func TestInitMaxColumnsBelowOne(t *testing.T) {
 		mustContain(t, errb.String(), "--max-columns "+n)
 	}
 }
+
+// check prints each problem's fix once (README's "what (how to fix)"); a
+// run's error says its fix once, on its "Try:" line.
+func TestFixIsSaidOnce(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	cfg := writeMapping(t, strings.Replace(string(demoMapping), "timezone: Europe/Berlin", "timezone: Europe/Berln", 1))
+	_, stdout, _ := inProcess(t, em, nil, "check", "--config", cfg)
+	mustContain(t, stdout, "FAIL  "+cfg+`:5: timezone: unknown time zone "Europe/Berln" (use an IANA zone name`)
+	if n := strings.Count(stdout, "use an IANA zone name"); n != 1 {
+		t.Errorf("the fix is printed %d times:\n%s", n, stdout)
+	}
+	good := writeMapping(t, string(demoMapping))
+	_, _, stderr := inProcess(t, em, map[string]string{"SPREADSHEET_ID": "1NoSuchSpreadsheetId_abcdefghijklmnopqrstuvw"}, "--once", "--config", good)
+	mustContain(t, stderr, "Error: ", "Try: check spreadsheet_id")
+	if n := strings.Count(stderr, "check spreadsheet_id"); n != 1 {
+		t.Errorf("the fix is printed %d times:\n%s", n, stderr)
+	}
+}
