@@ -92,6 +92,8 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 		fail(err)
 	} else if n != nil {
 		pass("alerts: failures are posted to %s", n.Host()) // the rest of the URL is a secret
+	} else if cfg.Alerts.Digest {
+		fmt.Fprint(e.stdout, "warn  alerts: digest is true but no webhook is set: nothing is posted\n      fix: set ZOHO2SHEETS_WEBHOOK or alerts.webhook\n")
 	}
 
 	log := quietLogger(e)

@@ -350,3 +350,14 @@ func TestFixIsSaidOnce(t *testing.T) {
 		t.Errorf("the fix is printed %d times:\n%s", n, stderr)
 	}
 }
+
+// alerts.digest without any webhook posts nothing: check says so.
+func TestCheckWarnsDigestWithoutWebhook(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	cfg := writeMapping(t, string(demoMapping)+"alerts:\n  digest: true\n")
+	code, stdout, stderr := inProcess(t, em, nil, "check", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	mustContain(t, stdout, "warn  alerts: digest is true but no webhook is set", "ZOHO2SHEETS_WEBHOOK")
+}
