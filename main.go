@@ -74,6 +74,8 @@ func Main(ctx context.Context, args []string, e env) int {
 	cmd, rest := "", args
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, rest = args[0], args[1:]
+	} else if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		cmd, rest = "version", args[1:]
 	}
 	var err error
 	switch cmd {
@@ -152,7 +154,7 @@ Usage:
   zoho2sheets init               write a starter mapping.yaml from field metadata
   zoho2sheets check              check configuration, credentials and access without writing
   zoho2sheets emulate            serve both emulators on loopback ports, for trying things out
-  zoho2sheets version
+  zoho2sheets version            print the version (also --version)
 
 Sync flags:
   --config PATH       mapping file (default mapping.yaml)

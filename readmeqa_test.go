@@ -361,3 +361,15 @@ func TestCheckWarnsDigestWithoutWebhook(t *testing.T) {
 	}
 	mustContain(t, stdout, "warn  alerts: digest is true but no webhook is set", "ZOHO2SHEETS_WEBHOOK")
 }
+
+// `zoho2sheets --version`, as most tools spell it, prints the version like
+// `zoho2sheets version` (README: "version: prints the version").
+func TestVersionFlag(t *testing.T) {
+	for _, arg := range []string{"version", "--version", "-version"} {
+		var out, errb syncBuffer
+		e := env{getenv: func(string) string { return "" }, stdout: &out, stderr: &errb}
+		if code := Main(context.Background(), []string{arg}, e); code != 0 || out.String() != "zoho2sheets "+version+"\n" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", arg, code, out.String(), errb.String())
+		}
+	}
+}
