@@ -373,3 +373,27 @@ func TestVersionFlag(t *testing.T) {
 		}
 	}
 }
+
+// README, step 2: share the spreadsheet "as Editor". Shared as Viewer, check
+// says the spreadsheet is not writable and how to fix it, and a run fails
+// saying the same without writing a cell.
+func TestViewerShareIsNamed(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 2, "Deals": 1})
+	id := em.sheets.CreateSpreadsheet("viewed", "UTC")
+	em.sheets.ShareViewOnly(id, demoServiceAccount)
+	cfg := writeMapping(t, string(demoMapping))
+	vars := map[string]string{"SPREADSHEET_ID": id}
+	code, stdout, _ := inProcess(t, em, vars, "check", "--config", cfg)
+	if code != exitFailed {
+		t.Fatalf("check: exit %d, want %d:\n%s", code, exitFailed, stdout)
+	}
+	mustContain(t, stdout, "is not writable", "share the spreadsheet with "+demoServiceAccount+" as Editor")
+	code, _, stderr := inProcess(t, em, vars, "--once", "--config", cfg, "--log-format", "console")
+	if code != exitFailed {
+		t.Fatalf("run: exit %d, want %d:\n%s", code, exitFailed, stderr)
+	}
+	mustContain(t, stderr, "as Editor")
+	if len(em.sheets.Sheets(id)) != 1 || len(em.sheets.Values(id, "Sheet1")) != 0 {
+		t.Fatal("a run on a view-only spreadsheet changed it")
+	}
+}
