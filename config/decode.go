@@ -14,6 +14,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 
+	"github.com/zoho2sheets/zoho2sheets/sheets"
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
 
@@ -365,11 +366,6 @@ func (d *decoder) boolean(e entry, key string) bool {
 	return false
 }
 
-var (
-	sheetURLID = regexp.MustCompile(`/spreadsheets/d/([A-Za-z0-9_-]+)`)
-	bareID     = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-)
-
 func (d *decoder) spreadsheetID(n *yaml.Node, s string) string {
 	s = strings.TrimSpace(s)
 	const hint = "use the id from the spreadsheet's URL (https://docs.google.com/spreadsheets/d/<id>/edit) or the whole URL"
@@ -377,17 +373,19 @@ func (d *decoder) spreadsheetID(n *yaml.Node, s string) string {
 	case s == "":
 		d.add(n, "spreadsheet_id", "empty", hint)
 		return ""
-	case strings.Contains(s, "/"):
-		if m := sheetURLID.FindStringSubmatch(s); m != nil {
-			return m[1]
-		}
-		d.add(n, "spreadsheet_id", "a URL without /spreadsheets/d/<id>", hint)
-		return ""
-	case !bareID.MatchString(s):
-		d.add(n, "spreadsheet_id", fmt.Sprintf("%q is not a spreadsheet id (letters, digits, - and _ only)", s), hint)
-		return ""
 	}
-	return s
+	// Parsed as the Sheets client will open it (…/spreadsheets/u/1/d/<id>
+	// too, as copied when signed in to several accounts).
+	id, err := sheets.ParseSpreadsheetID(s)
+	switch {
+	case err == nil:
+		return id
+	case strings.Contains(s, "/"):
+		d.add(n, "spreadsheet_id", "a URL without /spreadsheets/d/<id>", hint)
+	default:
+		d.add(n, "spreadsheet_id", fmt.Sprintf("%q is not a spreadsheet id (letters, digits, -, _ and . only)", s), hint)
+	}
+	return ""
 }
 
 const scheduleHint = `use five fields "minute hour day-of-month month day-of-week", optionally after CRON_TZ=<zone>, ` +
