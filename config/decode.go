@@ -422,11 +422,35 @@ func (d *decoder) timezone(n *yaml.Node, s string) string {
 		return ""
 	}
 	if _, err := time.LoadLocation(s); err != nil || s == "Local" {
-		d.add(n, "timezone", fmt.Sprintf("unknown time zone %q", s),
-			"use an IANA zone name such as Europe/Berlin, America/New_York or UTC; leave it out to use the spreadsheet's zone")
+		hint := "use an IANA zone name such as Europe/Berlin, America/New_York or UTC; leave it out to use the spreadsheet's zone"
+		if z := zoneCase(s); z != "" {
+			hint = "did you mean " + z + "? zone names are case-sensitive"
+		}
+		d.add(n, "timezone", fmt.Sprintf("unknown time zone %q", s), hint)
 		return ""
 	}
 	return s
+}
+
+// zoneCase returns the zone s names in another case (europe/berlin is
+// Europe/Berlin, utc is UTC), or "" when there is none.
+func zoneCase(s string) string {
+	var b strings.Builder
+	up := true
+	for _, r := range strings.ToLower(s) {
+		if up {
+			b.WriteString(strings.ToUpper(string(r)))
+		} else {
+			b.WriteRune(r)
+		}
+		up = r == '/' || r == '_' || r == '-'
+	}
+	for _, z := range []string{b.String(), strings.ToUpper(s)} {
+		if _, err := time.LoadLocation(z); err == nil && z != s && z != "Local" {
+			return z
+		}
+	}
+	return ""
 }
 
 func (d *decoder) dataCenter(n *yaml.Node, s string) string {
