@@ -396,7 +396,15 @@ func (d *decoder) schedule(n *yaml.Node, s string) string {
 		return ""
 	}
 	if err := checkSchedule(s); err != nil {
-		d.add(n, "schedule", "invalid cron schedule: "+err.Error(), scheduleHint)
+		hint := scheduleHint
+		for _, prefix := range []string{"CRON_TZ=", "TZ="} {
+			if rest, ok := strings.CutPrefix(s, prefix); ok {
+				if tz, _, _ := strings.Cut(rest, " "); zoneCase(tz) != "" {
+					hint = "did you mean " + prefix + zoneCase(tz) + "? zone names are case-sensitive"
+				}
+			}
+		}
+		d.add(n, "schedule", "invalid cron schedule: "+err.Error(), hint)
 		return ""
 	}
 	return s

@@ -18,3 +18,10 @@ func TestTimezoneInTheWrongCase(t *testing.T) {
 		}
 	}
 }
+
+func TestScheduleZoneInTheWrongCase(t *testing.T) {
+	_, err := config.Parse([]byte("spreadsheet_id: abc\nschedule: \"CRON_TZ=europe/berlin 0 6 * * *\"\nmodules:\n  - module: Leads\n    columns: [{ header: Zoho ID, field: id }]\n"), "m.yaml", noEnv)
+	if h := zsync.Hint(err); !strings.Contains(h, "did you mean CRON_TZ=Europe/Berlin?") {
+		t.Errorf("%v (hint %q), want did you mean CRON_TZ=Europe/Berlin?", err, h)
+	}
+}
