@@ -1,5 +1,6 @@
 // The command line's conventions: flag values that say how to write them, a
 // "did you mean" for an unknown command, and error text that says a fix once.
+
 package main
 
 import (
