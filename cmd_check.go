@@ -68,6 +68,7 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 	pass := func(format string, a ...any) { fmt.Fprintf(e.stdout, "ok    "+format+"\n", a...) }
 	fail := func(err error) {
 		ok = false
+		err = misspeltVariable(err, e.environ)
 		// "what (how to fix)", as README shows mapping mistakes; a fix the
 		// message does not end with gets a line of its own.
 		h := zsync.Hint(err)

@@ -56,6 +56,9 @@ type env struct {
 	// leasePoll is how often a run waiting for the lease looks again
 	// (0: zsync.DefaultLeasePoll).
 	leasePoll time.Duration
+	// environ lists the environment (os.Environ; nil in tests that do not
+	// need it): a variable "not set" is looked for under a misspelt name.
+	environ func() []string
 }
 
 func main() {
@@ -102,7 +105,7 @@ func Main(ctx context.Context, args []string, e env) int {
 	default:
 		err = unknownCommand(cmd)
 	}
-	return exitCode(e.stderr, err)
+	return exitCode(e.stderr, misspeltVariable(err, e.environ))
 }
 
 // errUsage marks errors in how the program was called.

@@ -397,3 +397,39 @@ func TestViewerShareIsNamed(t *testing.T) {
 		t.Fatal("a run on a view-only spreadsheet changed it")
 	}
 }
+
+// A variable set under a misspelt name is the usual reason one is "not
+// set": the error names the one that is set (never its value).
+func TestMisspeltVariableIsPointedOut(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	cfg := writeMapping(t, string(demoMapping))
+	for _, tc := range []struct{ unset, typo string }{
+		{"ZOHO_CLIENT_SECRET", "ZOHO_CLIENT_SECERT"},
+		{"SPREADSHEET_ID", "SPREADSHEETID"},
+		{"GOOGLE_CREDENTIALS_JSON", "GOOGLE_CREDENTIAL_JSON"},
+	} {
+		vars := map[string]string{tc.unset: "", tc.typo: em.env[tc.unset]}
+		code, _, stderr := inProcessEnv(t, em, vars, func(e *env) {
+			get := e.getenv
+			e.environ = func() []string {
+				var out []string
+				for _, k := range append(sortedKeys(em.env), tc.typo) {
+					if get(k) != "" {
+						out = append(out, k+"="+get(k))
+					}
+				}
+				return out
+			}
+		}, "--once", "--config", cfg)
+		if code != exitUsage {
+			t.Fatalf("%s: exit %d, want %d:\n%s", tc.typo, code, exitUsage, stderr)
+		}
+		mustContain(t, stderr, tc.unset, tc.typo+" is set")
+		if strings.Contains(stderr, em.env[tc.unset][:8]) {
+			t.Errorf("%s: the value reached stderr", tc.typo)
+		}
+		_, stdout, _ := inProcessEnv(t, em, vars, func(e *env) { e.environ = func() []string { return []string{tc.typo + "=x"} } },
+			"check", "--config", cfg)
+		mustContain(t, stdout, tc.typo+" is set")
+	}
+}
