@@ -162,7 +162,11 @@ func tooLongTitle(s string) string {
 func (d *decoder) statusTab(e entry, mods []Module) string {
 	const hint = `write a tab title such as status_tab: "Sync status", or status_tab: false to have none`
 	n := resolve(e.val)
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
+	// Unquoted yes/no/on/off are true and false here as for every other
+	// true/false key (YAML 1.2 reads them as text): "status_tab: off"
+	// switches the tab off rather than naming it "off".
+	word := n.Style == 0 && slices.Contains([]string{"yes", "no", "on", "off"}, strings.ToLower(n.Value))
+	if n.Kind == yaml.ScalarNode && (n.Tag == "!!bool" || word) {
 		if d.boolean(e, "status_tab") {
 			return zsync.DefaultStatusTab
 		}
