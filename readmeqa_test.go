@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zoho2sheets/zoho2sheets/zoho"
 )
@@ -432,4 +433,15 @@ func TestMisspeltVariableIsPointedOut(t *testing.T) {
 			"check", "--config", cfg)
 		mustContain(t, stdout, tc.typo+" is set")
 	}
+}
+
+// --since in the future (2062 for 2026) would read nothing and say ok.
+func TestSinceInTheFutureIsAUsageError(t *testing.T) {
+	var out, errb syncBuffer
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	e := env{getenv: func(string) string { return "" }, stdout: &out, stderr: &errb, now: func() time.Time { return now }}
+	if code := Main(context.Background(), []string{"--once", "--since", "2062-01-01"}, e); code != exitUsage {
+		t.Fatalf("exit %d, want %d: %s", code, exitUsage, errb.String())
+	}
+	mustContain(t, errb.String(), "--since", "future")
 }

@@ -128,6 +128,9 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	} else if err != nil {
 		return err
 	}
+	if f.since.After(e.now()) {
+		return usageErr("--since %s is in the future: nothing would be read (a typo in the year?)", f.since.Format(time.RFC3339))
+	}
 	log, err := newLogger(e.stderr, f.logFormat, f.logLevel)
 	if err != nil {
 		return usageErr("%v", err)
