@@ -445,3 +445,14 @@ func TestSinceInTheFutureIsAUsageError(t *testing.T) {
 	}
 	mustContain(t, errb.String(), "--since", "future")
 }
+
+// --metrics-addr 9090 (the port alone) is refused at once with the form to
+// write, before the daemon connects to anything.
+func TestMetricsAddrWithoutColon(t *testing.T) {
+	var out, errb syncBuffer
+	e := env{getenv: func(string) string { return "" }, stdout: &out, stderr: &errb}
+	if code := Main(context.Background(), []string{"--metrics-addr", "9090"}, e); code != exitUsage {
+		t.Fatalf("exit %d, want %d: %s", code, exitUsage, errb.String())
+	}
+	mustContain(t, errb.String(), "--metrics-addr 9090", ":9090")
+}

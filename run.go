@@ -108,6 +108,9 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	if f.once && f.metricsAddr != "" {
 		return nil, usageErr("--metrics-addr serves the daemon; it cannot be combined with --once")
 	}
+	if _, _, err := net.SplitHostPort(f.metricsAddr); f.metricsAddr != "" && err != nil {
+		return nil, usageErr("--metrics-addr %s: write host:port or :port, e.g. --metrics-addr :9090", f.metricsAddr)
+	}
 	return f, nil
 }
 
