@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -59,6 +60,10 @@ type env struct {
 	// environ lists the environment (os.Environ; nil in tests that do not
 	// need it): a variable "not set" is looked for under a misspelt name.
 	environ func() []string
+	// listen opens the auth command's redirect listener (nil: net.Listen);
+	// a test hands over one it holds, so that no other process can take
+	// the port between its choice and the command's listen.
+	listen func(network, address string) (net.Listener, error)
 }
 
 func main() {
