@@ -102,6 +102,24 @@ func TestCredentialsErrors(t *testing.T) {
 			}
 		})
 	}
+	// The key's JSON put where its path goes (GOOGLE_APPLICATION_CREDENTIALS:
+	// ${{ secrets.GOOGLE_CREDENTIALS_JSON }}): said so, and never echoed,
+	// base64 included.
+	for name, v := range map[string]string{"JSONInThePathVariable": key, "Base64InThePathVariable": base64.StdEncoding.EncodeToString([]byte(key))} {
+		t.Run(name, func(t *testing.T) {
+			_, err := CredentialsFromEnv(context.Background(), env(map[string]string{EnvCredentialsFile: v}))
+			var ce *zsync.ConfigError
+			if !errors.As(err, &ce) || ce.Where != EnvCredentialsFile {
+				t.Fatalf("got %v", err)
+			}
+			mustContain(t, err.Error(), EnvCredentialsJSON)
+			for _, secret := range []string{pemBody[10:30], "PRIVATE KEY", v[:40], v[len(v)-40:]} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error leaks the key %q: %v", secret, err)
+				}
+			}
+		})
+	}
 	t.Run("MissingFile", func(t *testing.T) {
 		_, err := CredentialsFromEnv(context.Background(), env(map[string]string{EnvCredentialsFile: "/nonexistent/key.json"}))
 		var ce *zsync.ConfigError
