@@ -178,13 +178,18 @@ func clientCredentials(e env, dcName string) (zoho.Credentials, error) {
 	if err != nil {
 		return zoho.Credentials{}, err
 	}
-	c := zoho.Credentials{ClientID: e.getenv("ZOHO_CLIENT_ID"), ClientSecret: e.getenv("ZOHO_CLIENT_SECRET"),
+	c := zoho.Credentials{ClientID: strings.TrimSpace(e.getenv("ZOHO_CLIENT_ID")), ClientSecret: strings.TrimSpace(e.getenv("ZOHO_CLIENT_SECRET")),
 		DC: dc.Name, AccountsURL: dc.AccountsURL}
 	if c.ClientID == "" {
 		return c, &zsync.ConfigError{Where: "ZOHO_CLIENT_ID", Msg: "not set", Hint: "copy the client id (1000.…) from the Zoho API console"}
 	}
 	if c.ClientSecret == "" {
 		return c, &zsync.ConfigError{Where: "ZOHO_CLIENT_SECRET", Msg: "not set", Hint: "copy the client secret from the Zoho API console"}
+	}
+	for name, v := range map[string]string{"ZOHO_CLIENT_ID": c.ClientID, "ZOHO_CLIENT_SECRET": c.ClientSecret} {
+		if err := zoho.CheckPasted(name, v); err != nil {
+			return c, err
+		}
 	}
 	if v := e.getenv("ZOHO_ACCOUNTS_URL"); v != "" {
 		c.AccountsURL = strings.TrimRight(v, "/")

@@ -456,3 +456,17 @@ func TestMetricsAddrWithoutColon(t *testing.T) {
 	}
 	mustContain(t, errb.String(), "--metrics-addr 9090", ":9090")
 }
+
+// auth reads the client id and secret like every other command: one stored
+// in quotes is named before Zoho is asked.
+func TestAuthQuotedSecretIsNamed(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	code, _, stderr := inProcess(t, em, map[string]string{"ZOHO_CLIENT_SECRET": `"` + em.env["ZOHO_CLIENT_SECRET"] + `"`},
+		"auth", "--code", em.zoho.NewSelfClientCode())
+	if code != exitUsage || !strings.HasPrefix(stderr, "Error: ZOHO_CLIENT_SECRET:") || !strings.Contains(stderr, "quotes") {
+		t.Fatalf("exit %d, want %d naming ZOHO_CLIENT_SECRET and its quotes:\n%s", code, exitUsage, stderr)
+	}
+	if strings.Contains(stderr, em.env["ZOHO_CLIENT_SECRET"]) {
+		t.Fatal("the secret reached stderr")
+	}
+}

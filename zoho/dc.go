@@ -111,7 +111,7 @@ func CredentialsFromEnv(getenv func(string) string) (Credentials, error) {
 		if *r.dst == "" {
 			return c, &zsync.ConfigError{Where: r.name, Msg: "not set", Hint: r.hint}
 		}
-		if err := pastedWhole(r.name, *r.dst); err != nil {
+		if err := CheckPasted(r.name, *r.dst); err != nil {
 			return c, err
 		}
 	}
@@ -135,12 +135,12 @@ func CredentialsFromEnv(getenv func(string) string) (Credentials, error) {
 	return c, nil
 }
 
-// pastedWhole catches a credential stored with more than its value (never
+// CheckPasted catches a credential stored with more than its value (never
 // echoing it): a line of `auth`'s output ("ZOHO_REFRESH_TOKEN=1000.…") or
 // of a shell script, or quotes, which docker --env-file and kubectl
 // --from-env-file keep. Zoho would answer invalid_code or invalid_client,
 // as for a revoked token or a wrong data centre.
-func pastedWhole(name, v string) error {
+func CheckPasted(name, v string) error {
 	if i := strings.Index(v, name+"="); i >= 0 && strings.TrimSpace(strings.TrimPrefix(v[:i], "export ")) == "" {
 		return &zsync.ConfigError{Where: name, Msg: "the value starts with " + name + "=",
 			Hint: "store only what follows " + name + "= as the secret"}
