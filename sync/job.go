@@ -36,6 +36,16 @@ type ModuleJob struct {
 	// Filter, when set, makes the tab a view: only records matching it
 	// (see view.go).
 	Filter Filter
+	// Locate, when set, points a mistake found against the CRM's metadata
+	// (an unknown module or field) at its line of the mapping file.
+	Locate func(error) error
+}
+
+func (m ModuleJob) locate(err error) error {
+	if m.Locate == nil {
+		return err
+	}
+	return m.Locate(err)
 }
 
 // Job moves records from a Source to a Sink. The --once mode, the daemon and
@@ -275,6 +285,14 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 	return sum, errors.Join(errs...)
 }
 
+// CheckSelection reports a name among names (RunOptions.Modules) that no
+// entry of the job has, so a mistyped --module is refused before anything
+// is read or written rather than failing the run.
+func (j *Job) CheckSelection(names []string) error {
+	_, err := j.selected(names)
+	return err
+}
+
 func (j *Job) selected(names []string) ([]ModuleJob, error) {
 	if len(names) == 0 {
 		return j.Modules, nil
@@ -296,8 +314,11 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 					known = append(known, m.Module)
 				}
 			}
-			return nil, &ConfigError{Where: "--module", Key: n, Msg: "not a module of the mapping",
-				Hint: fmt.Sprintf("use one of %v", known)}
+			hint := "use one of " + strings.Join(known, ", ") + " (module API names are case-sensitive)"
+			if i := Closest(n, known); i >= 0 {
+				hint = "did you mean " + known[i] + "? " + hint
+			}
+			return nil, &ConfigError{Where: "--module", Key: n, Msg: "not a module of the mapping", Hint: hint}
 		}
 	}
 	return out, nil

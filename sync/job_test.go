@@ -388,8 +388,12 @@ func TestJobUnknownModuleIsConfigError(t *testing.T) {
 	job := newJob(&fakeSource{}, &fakeSink{}, &now)
 	job.Modules = append(job.Modules, zsync.ModuleJob{Module: "Leads", Sheet: "Leads (EU)", Columns: job.Modules[0].Columns})
 	_, err = job.Run(context.Background(), zsync.RunOptions{Modules: []string{"Leeds"}})
-	if !errors.As(err, &ce) || strings.Count(ce.Hint, "Leads") != 1 {
-		t.Fatalf("err = %v, want each module named once in the hint", err)
+	if !errors.As(err, &ce) || !strings.Contains(ce.Hint, "use one of ") ||
+		strings.Count(ce.Hint[strings.Index(ce.Hint, "use one of "):], "Leads") != 1 {
+		t.Fatalf("err = %v, want each module named once in the hint's list", err)
+	}
+	if !strings.Contains(ce.Hint, "did you mean Leads?") {
+		t.Fatalf("err = %v, want a did you mean for a near miss", err)
 	}
 }
 

@@ -123,6 +123,9 @@ func findField(fields []Field, name string) (*Field, bool) {
 func LoadSchema(ctx context.Context, src Source, module string, paths []string) (Schema, error) {
 	fields, err := src.Fields(ctx, module)
 	if err != nil {
+		if ue := unknownModule(ctx, src, module); ue != nil {
+			return Schema{}, ue
+		}
 		return Schema{}, fmt.Errorf("read field metadata of %s: %w", module, err)
 	}
 	s := Schema{Module: module, Fields: fields, Related: map[string][]Field{}}
