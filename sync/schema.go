@@ -126,7 +126,7 @@ func LoadSchema(ctx context.Context, src Source, module string, paths []string) 
 		if ue := unknownModule(ctx, src, module); ue != nil {
 			return Schema{}, ue
 		}
-		return Schema{}, fmt.Errorf("read field metadata of %s: %w", module, err)
+		return Schema{}, err // it names the module (see Source.Fields)
 	}
 	s := Schema{Module: module, Fields: fields, Related: map[string][]Field{}}
 	for _, p := range paths {
@@ -141,7 +141,7 @@ func LoadSchema(ctx context.Context, src Source, module string, paths []string) 
 			if !loaded {
 				rel, err = src.Fields(ctx, f.LookupModule)
 				if err != nil {
-					return Schema{}, fmt.Errorf("read field metadata of %s (related through %s): %w", f.LookupModule, segs[i], err)
+					return Schema{}, fmt.Errorf("follow %s to %s: %w", segs[i], f.LookupModule, err)
 				}
 				s.Related[f.LookupModule] = rel
 			}

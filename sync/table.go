@@ -221,7 +221,9 @@ type ReadOptions struct {
 type Source interface {
 	// Modules lists the modules of the CRM.
 	Modules(ctx context.Context) ([]Module, error)
-	// Fields returns the field metadata of a module.
+	// Fields returns the field metadata of a module. Its errors name the
+	// module and say that its fields were being read (LoadSchema adds
+	// nothing).
 	Fields(ctx context.Context, module string) ([]Field, error)
 	// Records streams a module's records, each once, in an order of the
 	// source's choosing.
