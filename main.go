@@ -21,6 +21,7 @@ import (
 	"time"
 
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+	"github.com/zoho2sheets/zoho2sheets/zoho"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -56,6 +57,9 @@ type env struct {
 	// leasePoll is how often a run waiting for the lease looks again
 	// (0: zsync.DefaultLeasePoll).
 	leasePoll time.Duration
+	// zohoOptions are added to the Zoho client's (tests: a Bulk Read
+	// threshold scaled down with the emulator's, a sleep that does not wait).
+	zohoOptions []zoho.Option
 }
 
 func main() {
