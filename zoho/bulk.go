@@ -107,12 +107,13 @@ func (c *Client) bulkTail(ctx context.Context, module string, fields []string, f
 	return true
 }
 
-// lookupColumns returns the lookup fields among fields.
+// lookupColumns returns the fields among fields that Bulk Read exports as
+// a bare id where the JSON paths name it: lookups, users and the layout.
 func lookupColumns(fields []string, meta map[string]zsync.Field) []string {
 	var out []string
 	for _, f := range fields {
 		switch meta[f].DataType {
-		case "lookup", "ownerlookup", "userlookup":
+		case "lookup", "ownerlookup", "userlookup", "layout":
 			out = append(out, f)
 		}
 	}
@@ -353,9 +354,44 @@ func (c *Client) downloadTo(ctx context.Context, op, path string, f *os.File) (i
 	return n, nil
 }
 
+// crMark stands for a carriage return inside a quoted CSV field while
+// encoding/csv reads it: a byte that never occurs in UTF-8 text.
+const crMark = '\xff'
+
+// crKeeper hides the carriage returns inside quoted CSV fields from
+// encoding/csv, which drops a "\r" before "\n" even there: CRM text keeps
+// its "\r\n" on the JSON paths, so it must from the export too, or the
+// same record's cell changes with the path that read it. A '"' toggles
+// the quoted state (an escaped "" toggles twice).
+type crKeeper struct {
+	r      io.Reader
+	quoted bool
+}
+
+func (k *crKeeper) Read(p []byte) (int, error) {
+	n, err := k.r.Read(p)
+	for i, b := range p[:n] {
+		switch {
+		case b == '"':
+			k.quoted = !k.quoted
+		case b == '\r' && k.quoted:
+			p[i] = crMark
+		}
+	}
+	return n, err
+}
+
+// keepCR puts back the carriage returns crKeeper hid in a field.
+func keepCR(s string) string {
+	if strings.IndexByte(s, crMark) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, string([]byte{crMark}), "\r")
+}
+
 // streamCSV yields one record per CSV row, typed by the field metadata.
 func streamCSV(r io.Reader, meta map[string]zsync.Field, yield func(zsync.Record, error) bool) bool {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&crKeeper{r: r})
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
@@ -390,6 +426,7 @@ func streamCSV(r io.Reader, meta map[string]zsync.Field, yield func(zsync.Record
 			if i >= len(cols) {
 				break
 			}
+			s = keepCR(s)
 			k := cols[i]
 			if k == "id" || k == "Id" || k == "ID" {
 				rec.ID = s
@@ -430,7 +467,13 @@ func csvValue(s string, f *zsync.Field) zsync.Value {
 		}
 		return out
 	}
-	switch f.DataType {
+	dataType := f.DataType
+	if dataType == "formula" || dataType == "rollup_summary" {
+		// Their result's type is only in json_type (as for the cell's
+		// kind), and the JSON paths read a number or a boolean there.
+		dataType = f.JSONType
+	}
+	switch dataType {
 	case "lookup", "ownerlookup", "userlookup", "layout":
 		return zsync.Lookup{ID: s}
 	case "date":
