@@ -107,6 +107,19 @@ func (c *Client) bulkTail(ctx context.Context, module string, fields []string, f
 	return true
 }
 
+// bulkCanName reports whether a Bulk Read tail of these fields can carry
+// what the page-token chains do: its lookups, users and layout come as
+// bare ids, named only through COQL. Without COQL the read goes on with
+// new chains (200 records a call) rather than leave those names empty on
+// every record past the first chain.
+func (c *Client) bulkCanName(module string, fields []string, meta map[string]zsync.Field) bool {
+	if c.noCOQL.Load() == nil || len(lookupColumns(fields, meta)) == 0 {
+		return true
+	}
+	c.log.Info().Str("module", module).Msg("not switching to Bulk Read: it exports lookups as ids, and without COQL they could not be named; reading on with Get Records")
+	return false
+}
+
 // lookupColumns returns the fields among fields that Bulk Read exports as
 // a bare id where the JSON paths name it: lookups, users and the layout.
 func lookupColumns(fields []string, meta map[string]zsync.Field) []string {

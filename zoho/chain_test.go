@@ -202,7 +202,7 @@ func TestReadPastChainLimit(t *testing.T) {
 		c, w := setup(t)
 		c.chainLimit, c.bulkMin = 400, 400
 		f := newChainCRM(t, w, 1001, 400)
-		recs, err := collect(c.Records(context.Background(), "Things", zsync.ReadOptions{Fields: []string{"N", "Owner"}}))
+		recs, err := collect(c.Records(context.Background(), "Things", zsync.ReadOptions{Fields: []string{"N"}}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,7 +224,7 @@ func TestReadPastChainLimit(t *testing.T) {
 		f.endless = true
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_, err := collect(c.Records(ctx, "Things", zsync.ReadOptions{Fields: []string{"N", "Owner"}}))
+		_, err := collect(c.Records(ctx, "Things", zsync.ReadOptions{Fields: []string{"N"}}))
 		var pe *PagingError
 		if !errors.As(err, &pe) || !strings.Contains(err.Error(), "bulk read Things: Zoho's paging misbehaved: it sent the same page token twice") {
 			t.Fatalf("err = %v, want the same-token *PagingError", err)
@@ -236,6 +236,24 @@ func TestReadPastChainLimit(t *testing.T) {
 			t.Errorf("%d jobs created, want 2 (the second one repeats the token)", n)
 		}
 		assertNoSecrets(t, err.Error(), "same-token")
+	})
+	// Without COQL nothing could name the ids Bulk Read exports for
+	// lookups: a read that maps one goes on with new chains.
+	t.Run("LookupsWithoutCOQLStayOnChains", func(t *testing.T) {
+		c, w := setup(t)
+		c.chainLimit, c.bulkMin = 400, 400
+		f := newChainCRM(t, w, 1001, 400)
+		recs, err := collect(c.Records(context.Background(), "Things", zsync.ReadOptions{Fields: []string{"N", "Owner"}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAll(t, f, recs)
+		if n := c.Stats().ByStatus[201]; n != 0 {
+			t.Errorf("%d Bulk Read jobs created", n)
+		}
+		if !strings.Contains(w.Logs(), "not switching to Bulk Read") {
+			t.Errorf("staying on chains not logged")
+		}
 	})
 	t.Run("IncrementalNeverUsesBulk", func(t *testing.T) {
 		c, w := setup(t)

@@ -265,7 +265,7 @@ func (c *Client) readPass(ctx context.Context, module string, fields []string, s
 			}
 		}
 		// Past one chain: Zoho caps a page-token chain at 100,000 records.
-		if full && c.bulkMin > 0 && total >= c.bulkMin {
+		if full && c.bulkMin > 0 && total >= c.bulkMin && c.bulkCanName(module, fields, meta) {
 			c.log.Info().Str("module", module).Int("read", total).Msg("page-token chain exhausted; reading the rest with Bulk Read")
 			return c.bulkTail(ctx, module, fields, last, boundary, meta, yield)
 		}

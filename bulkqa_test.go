@@ -1,0 +1,312 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zoho2sheets/zoho2sheets/zoho"
+	"github.com/zoho2sheets/zoho2sheets/zoho/zohotest"
+)
+
+// The Bulk Read path of a big account, scaled down: the emulator's
+// page-token chain ends after bulkChain records (Zoho: 100,000) and a Bulk
+// Read job holds bulkPage (Zoho: 200,000), and the client switches to Bulk
+// Read at bulkChain, as it does at 100,000.
+const (
+	bulkChain = 400
+	bulkPage  = 200
+)
+
+// newBulkEmulators starts both emulators with the scaled-down limits.
+func newBulkEmulators(t *testing.T, records map[string]int) *emulators {
+	t.Helper()
+	em, err := startEmulators(zohotest.Options{Seed: 7, Records: records, ChainLimit: bulkChain, BulkPageSize: bulkPage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(em.Stop)
+	return em
+}
+
+// bulkMapping maps a column of every kind whose CSV text differs from its
+// JSON form: the Leads headers assertLeadsMatchCRM checks, then dates,
+// datetimes, currency, percent, booleans, multi-selects, lookups, owners,
+// big integers, long text and a related field. extra is added to both
+// modules' columns (a Tag column keeps a tab off COQL).
+func bulkMapping(extra string) string {
+	return `spreadsheet_id: ${SPREADSHEET_ID}
+timezone: Europe/Berlin
+status_tab: false
+modules:
+  - module: Leads
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Name, field: Full_Name, link: true }
+      - { header: Company, field: Company }
+      - { header: Status, field: Lead_Status }
+      - { header: Owner, field: Owner }
+      - { header: Owner email, field: Owner.email }
+      - { header: Revenue, field: Annual_Revenue }
+      - { header: Modified, field: Modified_Time }
+      - { header: Created, field: Created_Time }
+      - { header: Follow up, field: Next_Follow_Up }
+      - { header: Opt out, field: Email_Opt_Out }
+      - { header: Converted, field: Converted__s }
+      - { header: Converted at, field: Converted_Date_Time }
+      - { header: Languages, field: Languages, join: "; " }
+      - { header: Account, field: Converted_Account }
+      - { header: Account id, field: Converted_Account.id }
+      - { header: Contact, field: Converted_Contact.name }
+      - { header: Score, field: Lead_Score }
+      - { header: External, field: External_Id }
+      - { header: Discount, field: Discount_Rate }
+      - { header: Ratio, field: Budget_Ratio }
+      - { header: Employees, field: No_of_Employees }
+      - { header: Description, field: Description }
+      - { header: Phone, field: Phone }
+      - { header: Layout, field: Layout }
+      - { header: Modified by, field: Modified_By }
+      - { header: Locked, field: Locked__s }
+` + extra + `
+  - module: Deals
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Deal, field: Deal_Name, link: true }
+      - { header: Account, field: Account_Name }
+      - { header: Account industry, field: Account_Name.Industry }
+      - { header: Contact, field: Contact_Name.name }
+      - { header: Amount, field: Amount }
+      - { header: Stage, field: Stage }
+      - { header: Probability, field: Probability }
+      - { header: Expected, field: Expected_Revenue }
+      - { header: Closing, field: Closing_Date }
+      - { header: Owner, field: Owner.name }
+      - { header: Campaign, field: Campaign_Source }
+      - { header: Modified, field: Modified_Time }
+` + extra
+}
+
+const tagColumn = "      - { header: Tags, field: Tag.name }\n"
+
+// trickyTexts are CRM texts a CSV export must carry unchanged: quotes,
+// separators, line breaks, formula-like text, unicode, padding, and text
+// that reads as a number, a boolean or a date.
+var trickyTexts = []string{
+	`=HYPERLINK("https://evil.example","x")`, `+1 (555) 010-2030`, `-5`, `@SUM(A1)`, `'quoted'`,
+	`He said "hi", then left`, "line one\nline two", "crlf one\r\ntwo", "tab\there", `a;b;c`, `comma, separated`,
+	"Zoë Ünïcödé 中文 🚀", "  padded  ", `007`, `1e5`, `TRUE`, `2024-01-01`, `"`, `,`, "\n",
+}
+
+// spoilLeads gives leads tricky texts and values of every kind; the
+// updates move them to the end of the Modified_Time order, into the
+// Bulk Read tail.
+func spoilLeads(em *emulators) {
+	z := em.zoho
+	z.Advance(time.Minute)
+	ids := z.IDs("Leads")
+	for i, s := range trickyTexts {
+		z.Update("Leads", ids[i*7], map[string]any{"Company": s, "Description": s + "\n" + s, "Phone": s,
+			"Languages": []any{"中文", "Español", "English"}, "Annual_Revenue": 1234567.891 + float64(i),
+			"Discount_Rate": 12.5, "Budget_Ratio": -0.000125, "Lead_Score": -3, "Email_Opt_Out": i%2 == 0})
+	}
+	// Values at the edges: empty text, no languages, zero amounts.
+	z.Update("Leads", ids[3], map[string]any{"Company": "", "Languages": []any{}, "Annual_Revenue": 0, "Description": nil})
+}
+
+// bulkClient makes a run's Zoho client switch to Bulk Read where the
+// emulator's chain ends (at = 0: never, a new chain instead), and wait
+// for nothing: its sleeps move the emulator's clock.
+func bulkClient(em *emulators, at int) func(*env) {
+	return func(e *env) {
+		e.zohoOptions = []zoho.Option{zoho.WithBulkReadAbove(at), zoho.WithSleep(func(ctx context.Context, d time.Duration) error {
+			em.zoho.Advance(d)
+			return ctx.Err()
+		})}
+	}
+}
+
+// newSpreadsheet adds an empty spreadsheet the service account may write.
+func newSpreadsheet(em *emulators, title string) string {
+	id := em.sheets.CreateSpreadsheet(title, "Europe/Berlin")
+	em.sheets.Share(id, demoServiceAccount)
+	return id
+}
+
+// syncInto runs --once with mapping yaml into spreadsheet id and returns
+// the Zoho calls it made by method and path.
+func syncInto(t *testing.T, em *emulators, id, yaml string, vars map[string]string, tweak func(*env)) map[string]int {
+	t.Helper()
+	extra := map[string]string{"SPREADSHEET_ID": id}
+	for k, v := range vars {
+		extra[k] = v
+	}
+	em.zoho.ResetStats()
+	code, _, errs := inProcessEnv(t, em, extra, tweak, "--once", "--config", writeMapping(t, yaml), "--log-format", "json")
+	if code != 0 {
+		t.Fatalf("run into %s: exit %d\n%s", id, code, errs)
+	}
+	return em.zoho.Stats().Calls
+}
+
+// assertSameTab fails where two spreadsheets' tabs differ in a cell of the
+// given headers (all when nil): value, type, formula, number format,
+// rendering or link, matched by the key column. The rows may be in any
+// order.
+func assertSameTab(t *testing.T, em *emulators, wantID, gotID, tab string, headers []string) {
+	t.Helper()
+	index := func(id string) (hdr []any, rows map[string]int) {
+		vals := em.sheets.Values(id, tab)
+		if len(vals) < 2 {
+			t.Fatalf("%s tab %s has no rows", id, tab)
+		}
+		rows = map[string]int{}
+		for r := 1; r < len(vals); r++ {
+			k := fmt.Sprint(vals[r][0])
+			if _, dup := rows[k]; dup {
+				t.Fatalf("%s tab %s: two rows for %s", id, tab, k)
+			}
+			rows[k] = r
+		}
+		return vals[0], rows
+	}
+	wh, wrows := index(wantID)
+	gh, grows := index(gotID)
+	if len(wrows) != len(grows) {
+		t.Errorf("tab %s: %d rows, want %d", tab, len(grows), len(wrows))
+	}
+	if headers == nil {
+		for _, h := range wh {
+			headers = append(headers, fmt.Sprint(h))
+		}
+	}
+	diffs, byCol := 0, map[string]int{}
+	for _, h := range headers {
+		wc, gc := indexOf(wh, h), indexOf(gh, h)
+		if wc < 0 || gc < 0 || wc >= len(wh) || gc >= len(gh) {
+			t.Fatalf("tab %s: header %q missing (%v | %v)", tab, h, wh, gh)
+		}
+		for key, wr := range wrows {
+			gr, ok := grows[key]
+			if !ok {
+				t.Errorf("tab %s: record %s missing", tab, key)
+				diffs++
+				continue
+			}
+			w, g := em.sheets.Cell(wantID, tab, wr, wc), em.sheets.Cell(gotID, tab, gr, gc)
+			w.RunLinks, g.RunLinks = nil, nil
+			if fmt.Sprintf("%#v", w) != fmt.Sprintf("%#v", g) {
+				diffs++
+				byCol[h]++
+				if byCol[h] <= 2 {
+					t.Errorf("tab %s record %s column %q:\n got  %#v\n want %#v", tab, key, h, g, w)
+				}
+			}
+		}
+	}
+	if diffs > 0 {
+		t.Errorf("tab %s: cells that differ, by column: %v", tab, byCol)
+	}
+}
+
+// The same CRM synced through COQL and through Get Records with its Bulk
+// Read tail (several jobs) gives the same cells, whether the tail's
+// lookups are named through COQL or COQL is not allowed at all.
+func TestBulkReadTailSheetEqualsCOQL(t *testing.T) {
+	em := newBulkEmulators(t, map[string]int{"Leads": 900, "Deals": 600, "Accounts": 40, "Contacts": 40, "Campaigns": 5})
+	spoilLeads(em)
+	plain, tagged := bulkMapping(""), bulkMapping(tagColumn)
+
+	viaCOQL := newSpreadsheet(em, "COQL")
+	if calls := syncInto(t, em, viaCOQL, plain, nil, bulkClient(em, bulkChain)); calls["POST /crm/bulk/v8/read"] != 0 || calls["POST /crm/v8/coql"] == 0 {
+		t.Fatalf("COQL run took another path: %v", calls)
+	}
+	em.spreadsheetID = viaCOQL
+	assertLeadsMatchCRM(t, em)
+
+	viaBulk := newSpreadsheet(em, "Bulk")
+	if calls := syncInto(t, em, viaBulk, tagged, nil, bulkClient(em, bulkChain)); calls["POST /crm/bulk/v8/read"] < 4 {
+		t.Fatalf("Tag run did not page through Bulk Read jobs: %v", calls)
+	}
+	assertSameTab(t, em, viaCOQL, viaBulk, "Leads", headersOf(plain, 0))
+	assertSameTab(t, em, viaCOQL, viaBulk, "Deals", headersOf(plain, 1))
+
+	viaChains := newSpreadsheet(em, "Chains")
+	if calls := syncInto(t, em, viaChains, tagged, nil, bulkClient(em, 0)); calls["POST /crm/bulk/v8/read"] != 0 {
+		t.Fatalf("run without Bulk Read created jobs: %v", calls)
+	}
+	assertSameTab(t, em, viaChains, viaBulk, "Leads", nil)
+	assertSameTab(t, em, viaChains, viaBulk, "Deals", nil)
+
+	// A refresh token from before COQL: Bulk Read exports lookups as ids
+	// and only COQL could name them, so a tab with lookups reads on with
+	// page-token chains and one without them still takes Bulk Read.
+	t.Run("WithoutCOQL", func(t *testing.T) {
+		token := em.zoho.NewRefreshToken("ZohoCRM.modules.READ", "ZohoCRM.settings.modules.READ", "ZohoCRM.settings.fields.READ",
+			"ZohoCRM.bulk.read", "ZohoCRM.users.READ", "ZohoCRM.org.READ")
+		vars := map[string]string{"ZOHO_REFRESH_TOKEN": token}
+		noCOQL := newSpreadsheet(em, "No COQL")
+		if calls := syncInto(t, em, noCOQL, plain, vars, bulkClient(em, bulkChain)); calls["POST /crm/v8/coql"] > 1 || calls["GET /crm/v8/Leads"] < 5 {
+			t.Errorf("run without COQL read otherwise: %v", calls)
+		}
+		assertSameTab(t, em, viaCOQL, noCOQL, "Leads", nil)
+		// A related field needs COQL on every path (README): left out.
+		deals := slices.DeleteFunc(headersOf(plain, 1), func(h string) bool { return h == "Account industry" })
+		assertSameTab(t, em, viaCOQL, noCOQL, "Deals", deals)
+
+		noLookups := newSpreadsheet(em, "No COQL, no lookups")
+		var cols []string
+		for _, h := range headersOf(plain, 0) {
+			if !slices.Contains([]string{"Owner", "Owner email", "Account", "Account id", "Contact", "Layout", "Modified by"}, h) {
+				cols = append(cols, h)
+			}
+		}
+		yaml := plain[:strings.Index(plain, "  - module: Deals")]
+		for _, h := range []string{"Owner", "Owner email", "Account", "Account id", "Contact", "Layout", "Modified by"} {
+			yaml = regexp.MustCompile(`(?m)^.*header: `+h+`,.*\n`).ReplaceAllString(yaml, "")
+		}
+		if calls := syncInto(t, em, noLookups, yaml, vars, bulkClient(em, bulkChain)); calls["POST /crm/bulk/v8/read"] < 2 {
+			t.Fatalf("run without COQL or lookups did not use Bulk Read: %v", calls)
+		}
+		assertSameTab(t, em, viaCOQL, noLookups, "Leads", cols)
+	})
+}
+
+// headersOf returns the headers of the n-th module of a mapping made by
+// bulkMapping.
+func headersOf(yaml string, n int) []string {
+	var out []string
+	mod := -1
+	for _, line := range strings.Split(yaml, "\n") {
+		if strings.Contains(line, "- module:") {
+			mod++
+		}
+		if i := strings.Index(line, "header: "); i >= 0 && mod == n {
+			h := line[i+len("header: "):]
+			out = append(out, h[:strings.Index(h, ",")])
+		}
+	}
+	return out
+}
+
+// hookTransport calls before for each request, then sends it on.
+type hookTransport struct {
+	mu     sync.Mutex
+	before func(*http.Request)
+}
+
+func (h *hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	f := h.before
+	h.mu.Unlock()
+	if f != nil {
+		f(r)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
