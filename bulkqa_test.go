@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -309,4 +310,224 @@ func (h *hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		f(r)
 	}
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// leadsBulkMapping maps the Leads headers assertLeadsMatchCRM checks, and
+// Tag, which keeps the tab on Get Records and so on Bulk Read past the
+// chain.
+const leadsBulkMapping = `spreadsheet_id: ${SPREADSHEET_ID}
+status_tab: false
+modules:
+  - module: Leads
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Name, field: Full_Name }
+      - { header: Company, field: Company }
+      - { header: Status, field: Lead_Status }
+      - { header: Owner, field: Owner }
+      - { header: Revenue, field: Annual_Revenue }
+      - { header: Modified, field: Modified_Time }
+      - { header: Tags, field: Tag.name }
+`
+
+// withHook adds hook, called before each request the run sends, to tweak.
+func withHook(tweak func(*env), hook func(*http.Request)) func(*env) {
+	return func(e *env) {
+		tweak(e)
+		e.httpClient = &http.Client{Transport: &hookTransport{before: hook}}
+	}
+}
+
+// modified returns a lead's Modified_Time.
+func modified(t *testing.T, em *emulators, id string) time.Time {
+	t.Helper()
+	rec, ok := em.zoho.Record("Leads", id)
+	if !ok {
+		t.Fatalf("no lead %s", id)
+	}
+	m, err := time.Parse(time.RFC3339, rec["Modified_Time"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// Records created, changed and deleted while the Bulk Read tail is taken —
+// after the page-token chain read them, before the export job, and after
+// the export's snapshot — leave no duplicate and no lost record: the run
+// has every change made before the export, and the next (incremental) run
+// ends with the sheet equal to the CRM.
+func TestBulkReadTailChangesDuringExport(t *testing.T) {
+	em := newBulkEmulators(t, map[string]int{"Leads": 900})
+	z := em.zoho
+	var (
+		mu                            sync.Mutex
+		creates, polls                int
+		changedRead, deletedRead      string // read by the chain, then changed or deleted
+		deletedTail, created          string // before the export
+		staleAfter, goneAfter, lateID string // after the export's snapshot
+	)
+	hook := func(r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/crm/bulk/v8/read":
+			if creates++; creates > 1 {
+				return
+			}
+			// The chain has read the oldest bulkChain leads; the tail is
+			// the rest.
+			sorted, at := z.IDs("Leads"), map[string]time.Time{}
+			for _, id := range sorted {
+				at[id] = modified(t, em, id)
+			}
+			slices.SortFunc(sorted, func(a, b string) int { return at[a].Compare(at[b]) })
+			read, tail := sorted[:100], sorted[len(sorted)-100:]
+			z.Advance(time.Second)
+			changedRead, deletedRead, deletedTail = read[10], read[20], tail[50]
+			z.Update("Leads", changedRead, map[string]any{"Company": "Changed before the export", "Lead_Status": "Contacted"})
+			z.Delete("Leads", deletedRead)
+			z.Delete("Leads", deletedTail)
+			created = z.Create("Leads", map[string]any{"Last_Name": "Newcomer", "Company": "Created before the export"})
+		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/crm/bulk/v8/read/") && !strings.HasSuffix(r.URL.Path, "/result"):
+			if polls++; polls > 1 {
+				return
+			}
+			// The first job's snapshot is taken: change what it holds.
+			z.Advance(time.Second)
+			ids := z.IDs("Leads")
+			staleAfter, goneAfter = ids[len(ids)-2], ids[len(ids)-3]
+			z.Update("Leads", staleAfter, map[string]any{"Company": "Changed after the export"})
+			z.Delete("Leads", goneAfter)
+			lateID = z.Create("Leads", map[string]any{"Last_Name": "Latecomer", "Company": "Created after the export"})
+		}
+	}
+	id := newSpreadsheet(em, "Changes")
+	em.spreadsheetID = id
+	calls := syncInto(t, em, id, leadsBulkMapping, nil, withHook(bulkClient(em, bulkChain), hook))
+	if calls["POST /crm/bulk/v8/read"] < 2 {
+		t.Fatalf("no Bulk Read tail: %v", calls)
+	}
+	_, rows := tab(t, em, "Leads", "Zoho ID")
+	for _, c := range []struct {
+		id, company string
+		present     bool
+	}{
+		{changedRead, "Changed before the export", true},
+		{created, "Created before the export", true},
+		{deletedTail, "", false},
+	} {
+		row, ok := rows[c.id]
+		if ok != c.present || ok && fmt.Sprint(row[2]) != c.company {
+			t.Errorf("after the run, lead %s: row %v, want present=%v with company %q", c.id, row, c.present, c.company)
+		}
+	}
+	// The rest is the next run's: it reads what changed since the cursor.
+	z.Advance(time.Minute)
+	syncInto(t, em, id, leadsBulkMapping, nil, bulkClient(em, bulkChain))
+	_, rows = assertLeadsMatchCRM(t, em)
+	for _, gone := range []string{deletedRead, deletedTail, goneAfter} {
+		if _, ok := rows[gone]; ok {
+			t.Errorf("deleted lead %s still has a row", gone)
+		}
+	}
+	if row := rows[lateID]; row == nil || fmt.Sprint(row[2]) != "Created after the export" {
+		t.Errorf("lead created after the export: row %v", row)
+	}
+}
+
+// runInto is syncInto for a run that may fail: its exit code and stderr.
+func runInto(t *testing.T, em *emulators, yaml string, tweak func(*env), args ...string) (int, string) {
+	t.Helper()
+	code, _, errs := inProcessEnv(t, em, map[string]string{"SPREADSHEET_ID": em.spreadsheetID}, tweak,
+		append([]string{"--once", "--config", writeMapping(t, yaml), "--log-format", "json"}, args...)...)
+	return code, errs
+}
+
+// A Bulk Read tail that cannot be had — the job fails, its page token
+// outlives its 24 hours, it never completes, or downloads hit Zoho's 10 a
+// minute — fails the module's run without touching its tab (or leaves it
+// complete, for the download limit), and the next run completes it.
+func TestBulkReadTailFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts zohotest.Options
+		// spoil makes the next run's tail fail; nil: it must succeed.
+		spoil func(em *emulators) func(*http.Request)
+		want  string // in the failed run's log
+	}{
+		{name: "JobFails", want: "failed on Zoho's side", spoil: func(em *emulators) func(*http.Request) {
+			em.zoho.FailNextBulkJob()
+			return nil
+		}},
+		{name: "PageTokenExpires", want: "EXPIRED_VALUE", spoil: func(em *emulators) func(*http.Request) {
+			var creates atomic.Int32
+			return func(r *http.Request) {
+				if r.Method == http.MethodPost && r.URL.Path == "/crm/bulk/v8/read" && creates.Add(1) == 2 {
+					em.zoho.Advance(25 * time.Hour) // the second job's page token is a day old
+				}
+			}
+		}},
+		{name: "JobNeverCompletes", opts: zohotest.Options{BulkPolls: 1 << 20}, want: "still IN PROGRESS after 2h"},
+		{name: "DownloadLimit", opts: zohotest.Options{BulkPageSize: 40}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := tc.opts
+			o.Seed, o.Records, o.ChainLimit = 7, map[string]int{"Leads": 700}, bulkChain
+			if o.BulkPageSize == 0 {
+				o.BulkPageSize = bulkPage
+			}
+			em, err := startEmulators(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(em.Stop)
+			tweak := bulkClient(em, bulkChain)
+			if tc.opts.BulkPolls > 0 {
+				// The first run needs jobs that complete: it uses chains.
+				tweak = bulkClient(em, 0)
+			}
+			if code, errs := runInto(t, em, leadsBulkMapping, tweak); code != 0 {
+				t.Fatalf("first run: exit %d\n%s", code, errs)
+			}
+			assertLeadsMatchCRM(t, em)
+			em.zoho.Advance(time.Hour)
+			ids := em.zoho.IDs("Leads")
+			for _, id := range ids[:5] {
+				em.zoho.Update("Leads", id, map[string]any{"Company": "Renamed " + id})
+			}
+			em.zoho.Delete("Leads", ids[6])
+			before := em.sheets.Values(em.spreadsheetID, "Leads")
+			em.zoho.ResetStats()
+
+			run := bulkClient(em, bulkChain)
+			if tc.spoil != nil {
+				if hook := tc.spoil(em); hook != nil {
+					run = withHook(run, hook)
+				}
+			}
+			code, errs := runInto(t, em, leadsBulkMapping, run, "--full")
+			if em.zoho.Stats().Calls["POST /crm/bulk/v8/read"] == 0 {
+				t.Fatalf("the full run took no Bulk Read tail: %v", em.zoho.Stats().Calls)
+			}
+			if tc.want == "" {
+				if code != 0 {
+					t.Fatalf("run: exit %d\n%s", code, errs)
+				}
+				assertLeadsMatchCRM(t, em)
+				return
+			}
+			if code != 1 || !strings.Contains(errs, tc.want) {
+				t.Fatalf("run: exit %d, want 1 with %q in the log:\n%s", code, tc.want, errs)
+			}
+			assertNoSecrets(t, em, errs)
+			if after := em.sheets.Values(em.spreadsheetID, "Leads"); fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Fatalf("the failed run changed the tab")
+			}
+			if code, errs := runInto(t, em, leadsBulkMapping, bulkClient(em, 0)); code != 0 {
+				t.Fatalf("next run: exit %d\n%s", code, errs)
+			}
+			assertLeadsMatchCRM(t, em)
+		})
+	}
 }
