@@ -316,7 +316,6 @@ func (h *hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // Tag, which keeps the tab on Get Records and so on Bulk Read past the
 // chain.
 const leadsBulkMapping = `spreadsheet_id: ${SPREADSHEET_ID}
-status_tab: false
 modules:
   - module: Leads
     columns:
@@ -409,6 +408,7 @@ func TestBulkReadTailChangesDuringExport(t *testing.T) {
 		t.Fatalf("no Bulk Read tail: %v", calls)
 	}
 	_, rows := tab(t, em, "Leads", "Zoho ID")
+	assertStatusRecords(t, em, "Leads", len(rows))
 	for _, c := range []struct {
 		id, company string
 		present     bool
@@ -433,6 +433,16 @@ func TestBulkReadTailChangesDuringExport(t *testing.T) {
 	}
 	if row := rows[lateID]; row == nil || fmt.Sprint(row[2]) != "Created after the export" {
 		t.Errorf("lead created after the export: row %v", row)
+	}
+	assertStatusRecords(t, em, "Leads", len(rows))
+}
+
+// assertStatusRecords checks the status tab's record count of a tab.
+func assertStatusRecords(t *testing.T, em *emulators, sheet string, want int) {
+	t.Helper()
+	hdr, rows := tab(t, em, "Sync status", "Tab")
+	if got := fmt.Sprint(cell(hdr, rows[sheet], "Records")); got != fmt.Sprint(want) {
+		t.Errorf("status tab: %s has %s records, want %d (its rows)", sheet, got, want)
 	}
 }
 

@@ -511,6 +511,11 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	if ms.Mode == ModeFull {
 		st.LastFull = start
 		st.Rows = table.Len()
+		if table.Full {
+			// A record read twice (changed while a long read went on, e.g.
+			// between a page-token chain and its Bulk Read tail) is one row.
+			st.Rows = res.Added + res.Updated + res.Unchanged
+		}
 	} else {
 		st.Rows += res.Added - res.Removed
 	}
