@@ -223,27 +223,45 @@ func TestBulkReadTailSheetEqualsCOQL(t *testing.T) {
 	em := newBulkEmulators(t, map[string]int{"Leads": 900, "Deals": 600, "Accounts": 40, "Contacts": 40, "Campaigns": 5})
 	spoilLeads(em)
 	plain, tagged := bulkMapping(""), bulkMapping(tagColumn)
+	// A filtered tab: its COQL pass picks the records, the Get Records
+	// passes (and their Bulk Read tail) fill them.
+	hot := `
+  - module: Leads
+    sheet: Hot leads
+    filter: Lead_Status in ('Contacted', 'Pre-Qualified', 'Not Contacted') and Annual_Revenue > 1000
+    columns:
+      - { header: Zoho ID, field: id }
+      - { header: Name, field: Full_Name }
+      - { header: Company, field: Company }
+      - { header: Owner, field: Owner }
+      - { header: Account, field: Converted_Account }
+      - { header: Revenue, field: Annual_Revenue }
+      - { header: Description, field: Description }
+`
+	plainHot, taggedHot := plain+hot, tagged+hot+tagColumn
 
 	viaCOQL := newSpreadsheet(em, "COQL")
-	if calls := syncInto(t, em, viaCOQL, plain, nil, bulkClient(em, bulkChain)); calls["POST /crm/bulk/v8/read"] != 0 || calls["POST /crm/v8/coql"] == 0 {
+	if calls := syncInto(t, em, viaCOQL, plainHot, nil, bulkClient(em, bulkChain)); calls["POST /crm/bulk/v8/read"] != 0 || calls["POST /crm/v8/coql"] == 0 {
 		t.Fatalf("COQL run took another path: %v", calls)
 	}
 	em.spreadsheetID = viaCOQL
 	assertLeadsMatchCRM(t, em)
 
 	viaBulk := newSpreadsheet(em, "Bulk")
-	if calls := syncInto(t, em, viaBulk, tagged, nil, bulkClient(em, bulkChain)); calls["POST /crm/bulk/v8/read"] < 4 {
+	if calls := syncInto(t, em, viaBulk, taggedHot, nil, bulkClient(em, bulkChain)); calls["POST /crm/bulk/v8/read"] < 6 {
 		t.Fatalf("Tag run did not page through Bulk Read jobs: %v", calls)
 	}
 	assertSameTab(t, em, viaCOQL, viaBulk, "Leads", headersOf(plain, 0))
 	assertSameTab(t, em, viaCOQL, viaBulk, "Deals", headersOf(plain, 1))
+	assertSameTab(t, em, viaCOQL, viaBulk, "Hot leads", headersOf(plainHot, 2))
 
 	viaChains := newSpreadsheet(em, "Chains")
-	if calls := syncInto(t, em, viaChains, tagged, nil, bulkClient(em, 0)); calls["POST /crm/bulk/v8/read"] != 0 {
+	if calls := syncInto(t, em, viaChains, taggedHot, nil, bulkClient(em, 0)); calls["POST /crm/bulk/v8/read"] != 0 {
 		t.Fatalf("run without Bulk Read created jobs: %v", calls)
 	}
 	assertSameTab(t, em, viaChains, viaBulk, "Leads", nil)
 	assertSameTab(t, em, viaChains, viaBulk, "Deals", nil)
+	assertSameTab(t, em, viaChains, viaBulk, "Hot leads", nil)
 
 	// A refresh token from before COQL: Bulk Read exports lookups as ids
 	// and only COQL could name them, so a tab with lookups reads on with
@@ -479,7 +497,7 @@ func TestBulkReadTailFailures(t *testing.T) {
 			}
 		}},
 		{name: "JobNeverCompletes", opts: zohotest.Options{BulkPolls: 1 << 20}, want: "still IN PROGRESS after 2h"},
-		{name: "DownloadLimit", opts: zohotest.Options{BulkPageSize: 40}},
+		{name: "DownloadLimit", opts: zohotest.Options{BulkPageSize: 20}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := tc.opts
@@ -525,6 +543,9 @@ func TestBulkReadTailFailures(t *testing.T) {
 					t.Fatalf("run: exit %d\n%s", code, errs)
 				}
 				assertLeadsMatchCRM(t, em)
+				if st := em.zoho.Stats(); st.BulkDownloads <= 10 || st.Statuses[429] == 0 {
+					t.Errorf("%d downloads, %d answered 429: the limit was not reached", st.BulkDownloads, st.Statuses[429])
+				}
 				return
 			}
 			if code != 1 || !strings.Contains(errs, tc.want) {

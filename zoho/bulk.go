@@ -24,6 +24,8 @@ const (
 	bulkMaxWait   = 2 * time.Hour
 	// bulkDownloadTimeout bounds one download attempt of a result file.
 	bulkDownloadTimeout = 30 * time.Minute
+	// bulkDownloadWindow is the span of Zoho's 10-downloads limit.
+	bulkDownloadWindow = time.Minute
 )
 
 // BulkQuery selects what a Bulk Read job exports.
@@ -343,17 +345,19 @@ func (c *Client) bulkDownload(ctx context.Context, module, id string, meta map[s
 }
 
 // downloadTo writes a result file to w, refetching it when the connection
-// drops mid-way. Zoho allows 10 downloads per minute (then 429, retried).
+// drops mid-way. Zoho allows 10 downloads per minute: a 429 waits at least
+// that minute out (the usual retries would give up within it).
 func (c *Client) downloadTo(ctx context.Context, op, path string, f *os.File) (int64, error) {
 	var n int64
 	err := c.retryBody(ctx, op, func() error {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return err
+			return fmt.Errorf("zoho: %s: %w", op, err)
 		}
 		if err := f.Truncate(0); err != nil {
-			return err
+			return fmt.Errorf("zoho: %s: %w", op, err)
 		}
-		resp, err := c.do(ctx, &request{op: op, method: http.MethodGet, path: path, timeout: bulkDownloadTimeout})
+		resp, err := c.do(ctx, &request{op: op, method: http.MethodGet, path: path, timeout: bulkDownloadTimeout,
+			wait429: bulkDownloadWindow})
 		if err != nil {
 			return err
 		}
@@ -362,7 +366,7 @@ func (c *Client) downloadTo(ctx context.Context, op, path string, f *os.File) (i
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("zoho: %s: %w", op, err)
+		return 0, err // it names op
 	}
 	return n, nil
 }
