@@ -460,6 +460,10 @@ func parseCriterion(sc *moduleSchema, raw json.RawMessage) (*criterion, *apiErro
 		return nil, bad("comparator")
 	}
 	if c.field.dataType == "datetime" {
+		switch c.comparator {
+		case "contains", "not_contains", "starts_with", "ends_with":
+			return nil, bad("comparator") // not among the datetime comparators (§5.2)
+		}
 		for i, v := range c.values {
 			str, _ := v.(string)
 			t, err := time.Parse("2006-01-02T15:04:05Z07:00", str)

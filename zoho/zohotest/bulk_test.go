@@ -119,6 +119,7 @@ func TestBulkReadRejects(t *testing.T) {
 		{"unknown module", "application/json", `{"query":{"module":{"api_name":"Nope"}}}`, 400, "INVALID_DATA"},
 		{"unknown field", "application/json", `{"query":{"module":{"api_name":"Leads"},"fields":["Nope"]}}`, 400, "INVALID_DATA"},
 		{"datetime with milliseconds", "application/json", `{"query":{"module":{"api_name":"Leads"},"criteria":{"field":{"api_name":"Modified_Time"},"comparator":"greater_equal","value":"2025-01-01T00:00:00.000+00:00"}}}`, 400, "INVALID_QUERY"},
+		{"text comparator on a datetime", "application/json", `{"query":{"module":{"api_name":"Leads"},"criteria":{"field":{"api_name":"Modified_Time"},"comparator":"starts_with","value":"2025-01-01T00:00:00+00:00"}}}`, 400, "INVALID_QUERY"},
 		{"bad comparator", "application/json", `{"query":{"module":{"api_name":"Leads"},"criteria":{"field":{"api_name":"Modified_Time"},"comparator":"after","value":"2025-01-01T00:00:00+00:00"}}}`, 400, "INVALID_QUERY"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
