@@ -484,7 +484,7 @@ func TestBulkReadTailFailures(t *testing.T) {
 		spoil func(em *emulators) func(*http.Request)
 		want  string // in the failed run's log
 	}{
-		{name: "JobFails", want: "failed on Zoho's side", spoil: func(em *emulators) func(*http.Request) {
+		{name: "JobFails", want: "failed on Zoho's side (INTERNAL_ERROR: the export failed)", spoil: func(em *emulators) func(*http.Request) {
 			em.zoho.FailNextBulkJob()
 			return nil
 		}},

@@ -177,6 +177,11 @@ type bulkJob struct {
 		DownloadURL   string `json:"download_url"`
 		MoreRecords   bool   `json:"more_records"`
 		NextPageToken string `json:"next_page_token"`
+		// ErrorMessage says why a job ended in FAILURE.
+		ErrorMessage *struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error_message"`
 	} `json:"result"`
 }
 
@@ -287,7 +292,11 @@ func (c *Client) bulkWait(ctx context.Context, module, id string) (*bulkJob, err
 		case "COMPLETED":
 			return j, nil
 		case "FAILURE", "FAILED":
-			return nil, fmt.Errorf("zoho: %s: the job failed on Zoho's side; run again (a full read retries it)", op)
+			why := ""
+			if j.Result != nil && j.Result.ErrorMessage != nil {
+				why = fmt.Sprintf(" (%s: %s)", j.Result.ErrorMessage.Code, j.Result.ErrorMessage.Message)
+			}
+			return nil, fmt.Errorf("zoho: %s: the job failed on Zoho's side%s; run again (a full read retries it)", op, why)
 		}
 		if waited >= bulkMaxWait {
 			return nil, fmt.Errorf("zoho: %s: still %s after %s", op, j.State, waited)
