@@ -562,3 +562,25 @@ func TestBulkReadTailFailures(t *testing.T) {
 		})
 	}
 }
+
+// A refresh token without ZohoCRM.bulk.read (one minted for an older
+// scope list) still syncs a big Get Records tab: Zoho refuses the first
+// job, and the read goes on with page-token chains, saying how to allow
+// Bulk Read, as a token without COQL does.
+func TestBulkReadScopeMissingReadsOnWithChains(t *testing.T) {
+	em := newBulkEmulators(t, map[string]int{"Leads": 900})
+	em.env["ZOHO_REFRESH_TOKEN"] = em.zoho.NewRefreshToken("ZohoCRM.modules.READ", "ZohoCRM.settings.modules.READ",
+		"ZohoCRM.settings.fields.READ", "ZohoCRM.coql.READ", "ZohoCRM.users.READ", "ZohoCRM.org.READ")
+	em.spreadsheetID = newSpreadsheet(em, "No bulk scope")
+	code, errs := runInto(t, em, leadsBulkMapping, bulkClient(em, bulkChain))
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if !strings.Contains(errs, "ZohoCRM.bulk.read") || !strings.Contains(errs, "zoho2sheets auth") {
+		t.Errorf("no warning naming the missing scope and the fix:\n%s", errs)
+	}
+	assertLeadsMatchCRM(t, em)
+	if n := em.zoho.Stats().Calls["POST /crm/bulk/v8/read"]; n != 1 {
+		t.Errorf("%d Bulk Read jobs asked for, want the one refused", n)
+	}
+}

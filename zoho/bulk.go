@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -107,6 +108,37 @@ func (c *Client) bulkTail(ctx context.Context, module string, fields []string, f
 		}
 	}
 	return true
+}
+
+// bulkTailOrRefused is bulkTail, except that when Zoho refuses the first
+// job for a missing scope it yields nothing and returns the refusal.
+func (c *Client) bulkTailOrRefused(ctx context.Context, module string, fields []string, from time.Time,
+	seen map[string]struct{}, meta map[string]zsync.Field, yield func(zsync.Record, error) bool) (ok bool, refused error) {
+	started := false
+	ok = c.bulkTail(ctx, module, fields, from, seen, meta, func(r zsync.Record, err error) bool {
+		if err != nil && !started && bulkScopeMissing(err) {
+			refused = err
+			return false
+		}
+		started = true
+		return yield(r, err)
+	})
+	return ok, refused
+}
+
+// bulkScopeMissing reports whether err is Zoho refusing a Bulk Read job
+// to a refresh token without ZohoCRM.bulk.read.
+func bulkScopeMissing(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Code == "OAUTH_SCOPE_MISMATCH" && strings.HasPrefix(ae.Op, "create bulk read job")
+}
+
+// disableBulk stops the client using Bulk Read, once, saying why.
+func (c *Client) disableBulk(err error) {
+	if c.noBulk.Swap(true) {
+		return
+	}
+	c.log.Warn().Err(err).Msg("Bulk Read is not allowed for this refresh token (it lacks ZohoCRM.bulk.read): reading past 100,000 records with Get Records (200 records a call); run `zoho2sheets auth` again to allow Bulk Read")
 }
 
 // bulkCanName reports whether a Bulk Read tail of these fields can carry

@@ -101,6 +101,7 @@ type Client struct {
 	meta   map[string]fieldsEntry // module → its field metadata, read within metaTTL
 
 	noCOQL  atomic.Pointer[string] // why COQL is not used (nil: it is)
+	noBulk  atomic.Bool            // the refresh token may not use Bulk Read
 	usersMu sync.Mutex
 	users   map[string]zsync.Lookup // user id → full name and email
 	usersAt time.Time
