@@ -584,3 +584,48 @@ func TestBulkReadScopeMissingReadsOnWithChains(t *testing.T) {
 		t.Errorf("%d Bulk Read jobs asked for, want the one refused", n)
 	}
 }
+
+// Dropped connections, 5xx answers and a download cut off half-way, on
+// every Bulk Read call, are retried within the run: the tab still ends
+// equal to the CRM, with no row twice.
+func TestBulkReadTailFaultsRecovered(t *testing.T) {
+	em := newBulkEmulators(t, map[string]int{"Leads": 900})
+	em.spreadsheetID = newSpreadsheet(em, "Faults")
+	for _, f := range []zohotest.Fault{
+		{Method: http.MethodPost, Path: "/crm/bulk/v8/read", Drop: true},
+		{Method: http.MethodPost, Path: "/crm/bulk/v8/read", After: 2, Status: http.StatusInternalServerError},
+		{Method: http.MethodGet, Path: "/crm/bulk/v8/read/*", After: 1, Status: http.StatusServiceUnavailable},
+		{Method: http.MethodGet, Path: "/crm/bulk/v8/read/*", After: 2, Drop: true},
+		{Method: http.MethodGet, Path: "/crm/bulk/v8/read/*", After: 3, CutBody: true, Times: 3},
+	} {
+		em.zoho.InjectFault(f)
+	}
+	code, errs := runInto(t, em, leadsBulkMapping, bulkClient(em, bulkChain))
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if n := em.zoho.PendingFaults(); n != 0 {
+		t.Errorf("%d faults never met", n)
+	}
+	assertLeadsMatchCRM(t, em)
+	assertNoSecrets(t, em, errs)
+}
+
+// Module sizes at the edges: exactly one chain, one record past it, and
+// tails that fill their last Bulk Read page exactly or by one record.
+func TestBulkReadTailEdgeCounts(t *testing.T) {
+	for _, n := range []int{bulkChain, bulkChain + 1, bulkChain + bulkPage, bulkChain + 2*bulkPage, bulkChain + 2*bulkPage + 1} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			em := newBulkEmulators(t, map[string]int{"Leads": n})
+			em.spreadsheetID = newSpreadsheet(em, "Edges")
+			if code, errs := runInto(t, em, leadsBulkMapping, bulkClient(em, bulkChain)); code != 0 {
+				t.Fatalf("exit %d\n%s", code, errs)
+			}
+			assertLeadsMatchCRM(t, em)
+			assertStatusRecords(t, em, "Leads", n)
+			if jobs := em.zoho.Stats().Calls["POST /crm/bulk/v8/read"]; (n > bulkChain) != (jobs > 0) {
+				t.Errorf("%d records: %d Bulk Read jobs", n, jobs)
+			}
+		})
+	}
+}
