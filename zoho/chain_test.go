@@ -31,6 +31,8 @@ type chainCRM struct {
 	polls int
 	// endless makes every job say more records follow, with the same token.
 	endless bool
+	// naive writes the export's datetimes without an offset.
+	naive bool
 }
 
 func newChainCRM(t *testing.T, w *wire, n, limit int) *chainCRM {
@@ -155,7 +157,11 @@ func (f *chainCRM) result(rw http.ResponseWriter, r *http.Request) {
 	cw.Write([]string{"Id", "Modified_Time", "N", "Owner"})
 	for i := len(f.ids) - 1; i >= 0; i-- { // not sorted, like an export
 		if !f.mod[i].Before(from) {
-			cw.Write([]string{f.ids[i], f.mod[i].Format(time.RFC3339), strconv.Itoa(i), "5725767000000000001"})
+			mod := f.mod[i].Format(time.RFC3339)
+			if f.naive {
+				mod = f.mod[i].Format("2006-01-02T15:04:05")
+			}
+			cw.Write([]string{f.ids[i], mod, strconv.Itoa(i), "5725767000000000001"})
 		}
 	}
 	cw.Flush()
@@ -215,6 +221,29 @@ func TestReadPastChainLimit(t *testing.T) {
 		}
 		if !strings.Contains(w.Logs(), "Bulk Read") {
 			t.Errorf("switch to Bulk Read not logged")
+		}
+	})
+	// ISO 8601 allows a datetime without an offset, which does not parse:
+	// such records are passed on (a repeat costs nothing), not dropped as
+	// older than the tail.
+	t.Run("BulkReadUnreadableTimes", func(t *testing.T) {
+		c, w := setup(t)
+		c.chainLimit, c.bulkMin = 400, 400
+		f := newChainCRM(t, w, 1001, 400)
+		f.naive = true
+		recs, err := collect(c.Records(context.Background(), "Things", zsync.ReadOptions{Fields: []string{"N"}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, r := range recs {
+			seen[r.ID] = true
+		}
+		if len(seen) != len(f.ids) {
+			t.Fatalf("read %d of %d records", len(seen), len(f.ids))
+		}
+		if !strings.Contains(w.Logs(), "no Modified_Time") {
+			t.Errorf("unreadable times not logged")
 		}
 	})
 	t.Run("BulkReadSameTokenStops", func(t *testing.T) {
