@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -123,9 +125,10 @@ func spoilLeads(em *emulators) {
 
 // bulkClient makes a run's Zoho client switch to Bulk Read where the
 // emulator's chain ends (at = 0: never, a new chain instead), and wait
-// for nothing: its sleeps move the emulator's clock.
+// for nothing: its sleeps move the emulator's clock, which is the run's.
 func bulkClient(em *emulators, at int) func(*env) {
 	return func(e *env) {
+		e.now = em.zoho.Now // the run and the CRM share a clock
 		e.zohoOptions = []zoho.Option{zoho.WithBulkReadAbove(at), zoho.WithSleep(func(ctx context.Context, d time.Duration) error {
 			em.zoho.Advance(d)
 			return ctx.Err()
@@ -405,6 +408,10 @@ func TestBulkReadTailChangesDuringExport(t *testing.T) {
 			z.Update("Leads", changedRead, map[string]any{"Company": "Changed before the export", "Lead_Status": "Contacted"})
 			z.Delete("Leads", deletedRead)
 			z.Delete("Leads", deletedTail)
+			// A big module's read goes on for long after such changes: the
+			// export holds records newer than them by far more than the
+			// next run's overlap.
+			z.Advance(20 * time.Minute)
 			created = z.Create("Leads", map[string]any{"Last_Name": "Newcomer", "Company": "Created before the export"})
 		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/crm/bulk/v8/read/") && !strings.HasSuffix(r.URL.Path, "/result"):
 			if polls++; polls > 1 {
@@ -628,4 +635,49 @@ func TestBulkReadTailEdgeCounts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A full COQL read goes by record id: a record it passed early and that
+// changes or is deleted later, while records changed later still come
+// (ids further on), sorts before the newest time read. The next run must
+// still see both, however long the read took.
+func TestLongFullReadChangesCaughtNextRun(t *testing.T) {
+	em := newBulkEmulators(t, map[string]int{"Leads": 4500})
+	z := em.zoho
+	em.spreadsheetID = newSpreadsheet(em, "Long read")
+	ids := z.IDs("Leads")
+	changed, deleted := ids[10], ids[20]
+	var pages atomic.Int32
+	hook := func(r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/crm/v8/coql" && strings.Contains(string(peek(r)), "from Leads") && pages.Add(1) == 2 {
+			// Page 1 (the lowest ids) is read; the read goes on for long.
+			z.Advance(time.Minute)
+			z.Update("Leads", changed, map[string]any{"Company": "Changed while the read went on"})
+			z.Delete("Leads", deleted)
+			z.Advance(20 * time.Minute)
+			z.Update("Leads", ids[len(ids)-1], map[string]any{"Company": "Changed last"}) // read on page 3
+		}
+	}
+	plain := strings.Replace(leadsBulkMapping, tagColumn, "", 1)
+	if code, errs := runInto(t, em, plain, withHook(bulkClient(em, bulkChain), hook)); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	z.Advance(time.Minute)
+	if code, errs := runInto(t, em, plain, bulkClient(em, bulkChain)); code != 0 || !strings.Contains(errs, `"mode":"incremental"`) {
+		t.Fatalf("second run: exit %d, want an incremental run\n%s", code, errs)
+	}
+	_, rows := assertLeadsMatchCRM(t, em)
+	if _, ok := rows[deleted]; ok {
+		t.Errorf("lead %s deleted during the read still has a row", deleted)
+	}
+}
+
+// peek returns a request's body and puts it back.
+func peek(r *http.Request) []byte {
+	if r.Body == nil {
+		return nil
+	}
+	b, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b
 }
