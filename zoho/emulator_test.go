@@ -721,4 +721,12 @@ func TestEmulatorPrefetch(t *testing.T) {
 	if n := e.srv.Stats().APICalls - before; n != 1 {
 		t.Errorf("a read of a formatted field and no owner made %d calls ahead, want 1 (the fields)", n)
 	}
+	// An owner field on a tab read through Get Records (Tag cannot be read
+	// by COQL) comes with its name: the users list is not needed.
+	c3 := e.client(t)
+	before = e.srv.Stats().APICalls
+	c3.Prefetch(ctx, []zsync.PrefetchRead{{Module: "Leads", Fields: []string{"Owner", "Tag"}}})
+	if n := e.srv.Stats().APICalls - before; n != 1 {
+		t.Errorf("an owner field read through Get Records made %d calls ahead, want 1 (the fields)", n)
+	}
 }

@@ -100,16 +100,12 @@ func (c *Client) Modules(ctx context.Context) ([]zsync.Module, error) {
 	return out, nil
 }
 
-// Fields returns a module's field metadata (GET /crm/v8/settings/fields,
-// scope ZohoCRM.settings.fields.READ), read once per metaTTL: Records
-// decodes values by it, and every tab of a module asks for it. An unknown module is an *APIError INVALID_MODULE.
-// https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html
 var _ zsync.Prefetcher = (*Client)(nil)
 
 // Prefetch reads ahead, into the caches the run's calls answer from, what
 // reads will ask for first: the field metadata of their modules, one call
 // each, all at once; then, at once, what those fields call for — the users
-// list for an owner or user field, the organisation for a currency field
+// list for an owner or user field read through COQL, the organisation for a currency field
 // without a format of its own or for links, a linked module's web tab.
 func (c *Client) Prefetch(ctx context.Context, reads []zsync.PrefetchRead) {
 	var modules []string
@@ -130,10 +126,14 @@ func (c *Client) Prefetch(ctx context.Context, reads []zsync.PrefetchRead) {
 		if err != nil {
 			continue
 		}
-		for _, f := range r.Fields {
-			switch meta[f].DataType {
-			case "ownerlookup", "userlookup":
-				users = true
+		// Owner names come from the users list only on a COQL read (Get
+		// Records answers with them).
+		if c.pathFor(r.Fields, meta).Name == PathCOQL {
+			for _, f := range r.Fields {
+				switch meta[f].DataType {
+				case "ownerlookup", "userlookup":
+					users = true
+				}
 			}
 		}
 		for _, f := range r.Unformatted {
@@ -155,6 +155,11 @@ func (c *Client) Prefetch(ctx context.Context, reads []zsync.PrefetchRead) {
 	wg.Wait()
 }
 
+// Fields returns a module's field metadata (GET /crm/v8/settings/fields,
+// scope ZohoCRM.settings.fields.READ), read once per metaTTL: Records
+// decodes values by it, and every tab of a module asks for it.
+// An unknown module is an *APIError INVALID_MODULE.
+// https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html
 func (c *Client) Fields(ctx context.Context, module string) ([]zsync.Field, error) {
 	var body struct {
 		Fields []struct {
