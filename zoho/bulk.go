@@ -58,10 +58,11 @@ func (c *Client) BulkRecords(ctx context.Context, q BulkQuery) iter.Seq2[zsync.R
 
 // bulkTail reads, with Bulk Read, the records modified at or after from,
 // skipping the ids in seen (already yielded at exactly from). Bulk Read
-// exports lookups as ids, so the tail is held in memory while a COQL pass
-// over the same window reads the lookups with their names (users with
-// their full names), merged by id: every row gets the same values as the
-// rows the page-token chain served.
+// exports lookups as ids: a COQL pass over the same window first reads
+// the names of the records and users they point at (users with their full
+// names), by id, and each exported row gets them as it streams, so every
+// row has the same values as the rows the page-token chain served and
+// memory holds the names, not the tail.
 func (c *Client) bulkTail(ctx context.Context, module string, fields []string, from time.Time,
 	seen map[string]struct{}, meta map[string]zsync.Field, yield func(zsync.Record, error) bool) bool {
 	q := BulkQuery{Module: module, Fields: fields, Since: from}
@@ -81,46 +82,84 @@ func (c *Client) bulkTail(ctx context.Context, module string, fields []string, f
 		}
 		return r.Modified.Before(from) || r.Modified.Equal(from) && has(seen, r.ID)
 	}
-	lookups := lookupColumns(fields, meta)
-	if len(lookups) == 0 || c.noCOQL.Load() != nil {
-		if len(lookups) > 0 {
-			c.log.Warn().Str("module", module).Msg("Bulk Read exports lookups as ids and COQL is not allowed: their names stay empty")
+	var names lookupNames
+	if lookups := lookupColumns(fields, meta); len(lookups) > 0 {
+		var err error
+		if c.noCOQL.Load() == nil {
+			names, err = c.readLookupNames(ctx, module, lookups, from, meta)
 		}
-		return c.bulkRead(ctx, q, meta, func(r zsync.Record, err error) bool {
-			if err == nil && skip(r) {
-				return true
-			}
-			return yield(r, err)
-		})
-	}
-	var recs []zsync.Record
-	index := map[string]int{}
-	ok := c.bulkRead(ctx, q, meta, func(r zsync.Record, err error) bool {
-		if err != nil {
-			return yield(r, err)
-		}
-		if !skip(r) {
-			index[r.ID] = len(recs)
-			recs = append(recs, r)
-		}
-		return true
-	})
-	if !ok {
-		return false
-	}
-	if err := c.nameLookups(ctx, module, lookups, from, meta, recs, index); err != nil {
-		if !scopeMissing(err) {
+		switch {
+		case err != nil && !scopeMissing(err):
 			yield(zsync.Record{}, err)
 			return false
+		case err != nil:
+			c.disableCOQL(err)
 		}
-		c.disableCOQL(err)
-	}
-	for _, r := range recs {
-		if !yield(r, nil) {
-			return false
+		if names == nil {
+			c.log.Warn().Str("module", module).Msg("Bulk Read exports lookups as ids and COQL is not allowed: their names stay empty")
 		}
 	}
-	return true
+	return c.bulkRead(ctx, q, meta, func(r zsync.Record, err error) bool {
+		if err == nil {
+			if skip(r) {
+				return true
+			}
+			names.fill(r)
+		}
+		return yield(r, err)
+	})
+}
+
+// lookupNames holds, for each lookup field, the named lookup of each
+// record or user it points at, by that one's id.
+type lookupNames map[string]map[string]zsync.Lookup
+
+// fill replaces r's id-only lookups with the named ones.
+func (n lookupNames) fill(r zsync.Record) {
+	for f, byID := range n {
+		if l, ok := r.Fields[f].(zsync.Lookup); ok {
+			if named, ok := byID[l.ID]; ok {
+				r.Fields[f] = named
+			}
+		}
+	}
+}
+
+// readLookupNames reads, through COQL, the lookups of the records of
+// module modified since from, with their names.
+func (c *Client) readLookupNames(ctx context.Context, module string, lookups []string, from time.Time,
+	meta map[string]zsync.Field) (lookupNames, error) {
+	var users map[string]zsync.Lookup
+	if userColumns(lookups, meta) != nil {
+		var err error
+		if users, err = c.userNames(ctx); err != nil {
+			return nil, err
+		}
+	}
+	names := make(lookupNames, len(lookups))
+	for _, f := range lookups {
+		names[f] = map[string]zsync.Lookup{}
+	}
+	var failed error
+	for _, group := range splitColumns(lookups) {
+		p := c.coqlPass(ctx, module, group, zsync.ReadOptions{Since: from}, meta, users)
+		p(func(r zsync.Record, err error) bool {
+			if err != nil {
+				failed = err
+				return false
+			}
+			for _, f := range group {
+				if l, ok := r.Fields[f].(zsync.Lookup); ok && l.ID != "" {
+					names[f][l.ID] = l
+				}
+			}
+			return true
+		})
+		if failed != nil {
+			return nil, failed
+		}
+	}
+	return names, nil
 }
 
 // bulkTailOrRefused is bulkTail, except that when Zoho refuses the first
@@ -178,39 +217,6 @@ func lookupColumns(fields []string, meta map[string]zsync.Field) []string {
 		}
 	}
 	return out
-}
-
-// nameLookups replaces the id-only lookups of recs (indexed by id) with
-// the named ones a COQL read of the records modified since from returns.
-func (c *Client) nameLookups(ctx context.Context, module string, lookups []string, from time.Time,
-	meta map[string]zsync.Field, recs []zsync.Record, index map[string]int) error {
-	var users map[string]zsync.Lookup
-	if userColumns(lookups, meta) != nil {
-		var err error
-		if users, err = c.userNames(ctx); err != nil {
-			return err
-		}
-	}
-	var failed error
-	for _, group := range splitColumns(lookups) {
-		p := c.coqlPass(ctx, module, group, zsync.ReadOptions{Since: from}, meta, users)
-		p(func(r zsync.Record, err error) bool {
-			if err != nil {
-				failed = err
-				return false
-			}
-			if i, ok := index[r.ID]; ok {
-				for _, k := range group {
-					recs[i].Fields[k] = r.Fields[k]
-				}
-			}
-			return true
-		})
-		if failed != nil {
-			return failed
-		}
-	}
-	return nil
 }
 
 type bulkJob struct {
