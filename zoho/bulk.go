@@ -163,12 +163,13 @@ func (c *Client) readLookupNames(ctx context.Context, module string, lookups []s
 }
 
 // bulkTailOrRefused is bulkTail, except that when Zoho refuses the first
-// job for a missing scope it yields nothing and returns the refusal.
+// job (a missing scope, or a 400: which fields Bulk Read exports is not
+// documented) it yields nothing and returns the refusal.
 func (c *Client) bulkTailOrRefused(ctx context.Context, module string, fields []string, from time.Time,
 	seen map[string]struct{}, meta map[string]zsync.Field, yield func(zsync.Record, error) bool) (ok bool, refused error) {
 	started := false
 	ok = c.bulkTail(ctx, module, fields, from, seen, meta, func(r zsync.Record, err error) bool {
-		if err != nil && !started && bulkScopeMissing(err) {
+		if err != nil && !started && bulkRefused(err) {
 			refused = err
 			return false
 		}
@@ -178,6 +179,14 @@ func (c *Client) bulkTailOrRefused(ctx context.Context, module string, fields []
 	return ok, refused
 }
 
+// bulkRefused reports whether err is Zoho refusing to create a Bulk Read
+// job: for a missing scope, or as a bad request.
+func bulkRefused(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && strings.HasPrefix(ae.Op, "create bulk read job") &&
+		(bulkScopeMissing(err) || ae.Status == http.StatusBadRequest)
+}
+
 // bulkScopeMissing reports whether err is Zoho refusing a Bulk Read job
 // to a refresh token without ZohoCRM.bulk.read.
 func bulkScopeMissing(err error) bool {
@@ -185,8 +194,13 @@ func bulkScopeMissing(err error) bool {
 	return errors.As(err, &ae) && ae.Code == "OAUTH_SCOPE_MISMATCH" && strings.HasPrefix(ae.Op, "create bulk read job")
 }
 
-// disableBulk stops the client using Bulk Read, once, saying why.
-func (c *Client) disableBulk(err error) {
+// bulkDeclined says why a read goes on without Bulk Read; a missing
+// scope stops the client using it at all, once.
+func (c *Client) bulkDeclined(module string, err error) {
+	if !bulkScopeMissing(err) {
+		c.log.Warn().Str("module", module).Err(err).Msg("Zoho refused the Bulk Read job: reading past 100,000 records with Get Records (200 records a call)")
+		return
+	}
 	if c.noBulk.Swap(true) {
 		return
 	}

@@ -271,7 +271,7 @@ func (c *Client) readPass(ctx context.Context, module string, fields []string, s
 			if refused == nil {
 				return ok
 			}
-			c.disableBulk(refused) // nothing of the tail was yielded: read on with chains
+			c.bulkDeclined(module, refused) // nothing of the tail was yielded: read on with chains
 		}
 		if resumed && !last.After(chainFrom) {
 			yield(zsync.Record{}, fmt.Errorf("zoho: list %s: more than %d records share Modified_Time %s; cannot page past them",
