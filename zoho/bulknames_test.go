@@ -57,7 +57,7 @@ func TestBulkTailRowsGetLookupNames(t *testing.T) {
 		t.Fatalf("read %d of 1500", n)
 	}
 	st := srv.Stats()
-	if st.Calls["POST /crm/bulk/v8/read"] == 0 || st.Calls["POST /crm/v8/coql"] == 0 || st.Calls["GET /crm/v8/users"] != 1 {
+	if st.Responses["POST /crm/bulk/v8/read 201"] == 0 || st.Calls["POST /crm/v8/coql"] == 0 || st.Calls["GET /crm/v8/users"] != 1 {
 		t.Fatalf("no Bulk Read tail named through COQL and /users: %v", st.Calls)
 	}
 	if named < 3000 {
