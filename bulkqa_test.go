@@ -703,3 +703,34 @@ func TestBulkReadJobRefusedReadsOnWithChains(t *testing.T) {
 	}
 	assertLeadsMatchCRM(t, em)
 }
+
+// A snapshot tab read through a Bulk Read tail, with records changed
+// between the chain and the export (so read twice), holds each record
+// once, and the status tab counts it once.
+func TestBulkReadTailSnapshotOnce(t *testing.T) {
+	em := newBulkEmulators(t, map[string]int{"Leads": 700})
+	em.spreadsheetID = newSpreadsheet(em, "Snapshot")
+	var creates atomic.Int32
+	hook := func(r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/crm/bulk/v8/read" && creates.Add(1) == 1 {
+			sorted, at := em.zoho.IDs("Leads"), map[string]time.Time{}
+			for _, id := range sorted {
+				at[id] = modified(t, em, id)
+			}
+			slices.SortFunc(sorted, func(a, b string) int { return at[a].Compare(at[b]) })
+			em.zoho.Advance(time.Second)
+			for _, id := range sorted[:5] { // read by the chain, and again in the tail
+				em.zoho.Update("Leads", id, map[string]any{"Company": "Changed during the read"})
+			}
+		}
+	}
+	yaml := strings.Replace(leadsBulkMapping, "  - module: Leads\n", "  - module: Leads\n    sheet: Leads history\n    mode: snapshot\n", 1)
+	if code, errs := runInto(t, em, yaml, withHook(bulkClient(em, bulkChain), hook)); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	_, rows := tab(t, em, "Leads history", "Zoho ID") // fails on a record twice
+	if len(rows) != 700 {
+		t.Errorf("snapshot holds %d records, want 700", len(rows))
+	}
+	assertStatusRecords(t, em, "Leads history", 700)
+}

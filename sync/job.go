@@ -520,9 +520,10 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	if ms.Mode == ModeFull {
 		st.LastFull = start
 		st.Rows = table.Len()
-		if table.Full {
+		if table.Full || table.Snapshot != nil {
 			// A record read twice (changed while a long read went on, e.g.
-			// between a page-token chain and its Bulk Read tail) is one row.
+			// between a page-token chain and its Bulk Read tail) is one row
+			// (a snapshot's rows are all Added).
 			st.Rows = res.Added + res.Updated + res.Unchanged
 		}
 	} else {
