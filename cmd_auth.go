@@ -66,7 +66,11 @@ func cmdAuth(ctx context.Context, args []string, e env) error {
 	if err != nil || ru.Scheme != "http" || !isLoopbackHost(ru.Hostname()) {
 		return usageErr("--redirect %q: use a loopback URL such as %s (register it for the client in the API console), or pass --code", *redirect, defaultRedirect)
 	}
-	ln, err := net.Listen("tcp", ru.Host)
+	listen := net.Listen
+	if e.listen != nil {
+		listen = e.listen
+	}
+	ln, err := listen("tcp", ru.Host)
 	if err != nil {
 		return usageErr("listen on %s for the redirect: %v (pick another --redirect port)", ru.Host, err)
 	}

@@ -102,17 +102,24 @@ func TestAuthCodeUsedTwiceAndWrongDataCentre(t *testing.T) {
 // (rest), and its exit code once it ends (done).
 func startAuth(t *testing.T, em *emulators) (consent string, out, rest *syncBuffer, done <-chan int) {
 	t.Helper()
+	// The command gets the listener the test opened: closing it for the
+	// command to listen again would let another process take the port.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	redirect := "http://" + ln.Addr().String() + "/callback"
-	ln.Close()
 
 	pr, pw := io.Pipe()
 	out, rest = &syncBuffer{}, &syncBuffer{}
 	vars := em.env
-	e := env{getenv: func(k string) string { return vars[k] }, stdout: out, stderr: pw}
+	e := env{getenv: func(k string) string { return vars[k] }, stdout: out, stderr: pw,
+		listen: func(network, address string) (net.Listener, error) {
+			if network != "tcp" || address != ln.Addr().String() {
+				return nil, fmt.Errorf("listen %s %s, want tcp %s (the --redirect host)", network, address, ln.Addr())
+			}
+			return ln, nil
+		}}
 	code := make(chan int, 1)
 	go func() {
 		code <- Main(context.Background(), []string{"auth", "--redirect", redirect, "--timeout", "20s"}, e)

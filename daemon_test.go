@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,9 +25,22 @@ type daemon struct {
 	logs    *syncBuffer
 	signals chan os.Signal
 	done    chan int
+	gate    *runGate
 }
 
 func startDaemon(t *testing.T, em *emulators, mapping string, extra map[string]string, args ...string) *daemon {
+	t.Helper()
+	return launchDaemon(t, em, mapping, extra, false, args...)
+}
+
+// startPausedDaemon is startDaemon with the gate shut from the start: its
+// first run is held once it ends (see waitPaused).
+func startPausedDaemon(t *testing.T, em *emulators, mapping string, extra map[string]string, args ...string) *daemon {
+	t.Helper()
+	return launchDaemon(t, em, mapping, extra, true, args...)
+}
+
+func launchDaemon(t *testing.T, em *emulators, mapping string, extra map[string]string, paused bool, args ...string) *daemon {
 	t.Helper()
 	vars := map[string]string{}
 	for k, v := range em.env {
@@ -34,13 +49,22 @@ func startDaemon(t *testing.T, em *emulators, mapping string, extra map[string]s
 	for k, v := range extra {
 		vars[k] = v
 	}
-	d := &daemon{logs: &syncBuffer{}, signals: make(chan os.Signal, 2), done: make(chan int, 1)}
-	e := env{getenv: func(k string) string { return vars[k] }, stdout: io.Discard, stderr: d.logs, signals: d.signals}
+	d := &daemon{logs: &syncBuffer{}, signals: make(chan os.Signal, 2), done: make(chan int, 1), gate: &runGate{}}
+	if paused {
+		d.gate.pause()
+	}
+	stderr := writerFunc(func(p []byte) (int, error) {
+		n, err := d.logs.Write(p)
+		d.gate.at(p)
+		return n, err
+	})
+	e := env{getenv: func(k string) string { return vars[k] }, stdout: io.Discard, stderr: stderr, signals: d.signals}
 	cfg := writeMapping(t, mapping)
 	go func() {
 		d.done <- Main(context.Background(), append([]string{"--config", cfg, "--log-format", "json"}, args...), e)
 	}()
 	t.Cleanup(func() {
+		d.gate.resume() // a held run must end for the daemon to stop
 		select {
 		case d.signals <- os.Interrupt:
 		default:
@@ -76,12 +100,111 @@ func (d *daemon) count(msg string) int {
 	return n
 }
 
+// metricsAddr is where a daemon started with --metrics-addr 127.0.0.1:0
+// serves, as it logs: the port is the daemon's from the start, never one
+// closed by the test and possibly taken by another process meanwhile.
+func (d *daemon) metricsAddr(t *testing.T) string {
+	t.Helper()
+	const serving = "serving /metrics and /healthz"
+	waitFor(t, "the metrics listener", func() bool { return d.count(serving) > 0 })
+	for _, line := range strings.Split(d.logs.String(), "\n") {
+		var m struct{ Message, Addr string }
+		if json.Unmarshal([]byte(line), &m) == nil && m.Message == serving {
+			return m.Addr
+		}
+	}
+	t.Fatal("no address in the metrics line")
+	return ""
+}
+
+// runEnded is the line a daemon logs once a run is over (its lease
+// released, its status written), before it lets the next one start.
+const runEnded = "waiting for the next run"
+
+// runGate holds a daemon between runs, so that a test can look at or
+// change what the last run left without another starting meanwhile. While
+// the gate is shut, the next run to end blocks in its runEnded log line:
+// the daemon stays in that run, and the cron ticks meanwhile are skipped as
+// overlapping.
+type runGate struct {
+	mu   sync.Mutex
+	shut bool
+	held chan struct{} // closed once a run is held at the gate
+	open chan struct{} // closed to let the held run go on
+}
+
+// pause lets a held run go on and shuts the gate: the next run to end is
+// held. Both at once: no run can end unseen in between.
+func (g *runGate) pause() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.open != nil {
+		close(g.open)
+	}
+	g.shut, g.held, g.open = true, make(chan struct{}), make(chan struct{})
+}
+
+// resume opens the gate: a held run goes on, and none is held any more.
+func (g *runGate) resume() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.shut = false
+	if g.open != nil {
+		close(g.open)
+		g.open = nil
+	}
+}
+
+// at sees every log line; it blocks the one ending a run while shut.
+func (g *runGate) at(p []byte) {
+	if !bytes.Contains(p, []byte(`"message":"`+runEnded+`"`)) {
+		return
+	}
+	g.mu.Lock()
+	if !g.shut {
+		g.mu.Unlock()
+		return
+	}
+	g.shut = false
+	held, open := g.held, g.open
+	g.mu.Unlock()
+	close(held)
+	<-open
+}
+
+// waitPaused waits until a run has ended at the shut gate (see pause).
+func (d *daemon) waitPaused(t *testing.T) {
+	t.Helper()
+	d.gate.mu.Lock()
+	held := d.gate.held
+	d.gate.mu.Unlock()
+	select {
+	case <-held:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no run ended\n%s", d.logs.String())
+	}
+}
+
+// nextRun lets the held run go on, then waits until the next has ended
+// and is held in turn.
+func (d *daemon) nextRun(t *testing.T) {
+	t.Helper()
+	d.gate.pause()
+	d.waitPaused(t)
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+var dbg string
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			t.Fatalf("timed out waiting for %s", what+dbg)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -131,15 +254,6 @@ func TestDaemonNeverOverlapsAndStopsCleanly(t *testing.T) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -153,21 +267,19 @@ func get(t *testing.T, url string) (int, string) {
 
 func TestDaemonMetricsAndHealthz(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Leads": 5, "Deals": 5})
-	addr := freeAddr(t)
 	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", BodyContains: "from Deals ", Status: 500, Times: -1})
-	d := startDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), nil, "--metrics-addr", addr)
-
-	waitFor(t, "metrics endpoint", func() bool {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
+	// Held after its first run: a second would read Leads' newest record
+	// again (Modified_Time >= cursor) and move the totals checked below.
+	d := startPausedDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), nil, "--metrics-addr", "127.0.0.1:0")
+	addr := d.metricsAddr(t)
+	// The first run fails only after Deals' retries (seconds of backoff).
 	if code, body := get(t, "http://"+addr+"/healthz"); code != 200 {
 		t.Fatalf("healthz before the first run = %d %s", code, body)
 	}
-	waitFor(t, "a failed run", func() bool { return d.count("run failed") >= 1 })
+	d.waitPaused(t)
+	if n := d.count("run failed"); n != 1 {
+		t.Fatalf("%d failed runs, want the first to fail\n%s", n, d.logs.String())
+	}
 	code, body := get(t, "http://"+addr+"/healthz")
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "Deals") {
 		t.Fatalf("healthz after a failed run = %d %q, want 503 naming Deals", code, body)
@@ -182,6 +294,7 @@ func TestDaemonMetricsAndHealthz(t *testing.T) {
 
 	em.zoho.ClearFaults()
 	n := d.count("run finished")
+	d.gate.resume()
 	waitFor(t, "a successful run", func() bool {
 		if d.count("run finished") <= n {
 			return false
@@ -314,14 +427,19 @@ var demoWithDealsView = string(demoMapping) + `
 // /healthz and the alert say which tab failed.
 func TestDaemonMetricsAndAlertsPerTab(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 4})
-	addr := freeAddr(t)
 	got := make(chan map[string]any, 8)
 	hook := newWebhook(t, got)
 	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/coql", BodyContains: "Stage is not null", Status: 403,
 		Code: "NO_PERMISSION", Message: "permission denied", Times: -1})
-	d := startDaemon(t, em, scheduled(demoWithDealsView, "@every 1s"), map[string]string{"ZOHO2SHEETS_WEBHOOK": hook},
-		"--metrics-addr", addr)
-	waitFor(t, "a failed run", func() bool { return d.count("run failed") >= 1 })
+	// Held after its first run: a second would read Deals' newest record
+	// again and move records_read_total.
+	d := startPausedDaemon(t, em, scheduled(demoWithDealsView, "@every 1s"), map[string]string{"ZOHO2SHEETS_WEBHOOK": hook},
+		"--metrics-addr", "127.0.0.1:0")
+	addr := d.metricsAddr(t)
+	d.waitPaused(t)
+	if n := d.count("run failed"); n != 1 {
+		t.Fatalf("%d failed runs, want the first to fail\n%s", n, d.logs.String())
+	}
 
 	code, body := get(t, "http://"+addr+"/healthz")
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "module Deals (tab Open deals): ") {
@@ -358,11 +476,11 @@ func TestDaemonLeaseBusyRunIsNotAFailure(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Leads": 2, "Deals": 1})
 	l := holdLease(t, em)
 	defer l.Release(context.Background())
-	addr := freeAddr(t)
 	got := make(chan map[string]any, 8)
 	hook := newWebhook(t, got)
 	d := startDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), map[string]string{"ZOHO2SHEETS_WEBHOOK": hook},
-		"--metrics-addr", addr, "--wait", "0s")
+		"--metrics-addr", "127.0.0.1:0", "--wait", "0s")
+	addr := d.metricsAddr(t)
 	waitFor(t, "two skipped runs", func() bool { return d.count("another run holds the lease: nothing done") >= 2 })
 
 	_, m := get(t, "http://"+addr+"/metrics")
@@ -392,8 +510,8 @@ func TestDaemonOverlapSkipIsCounted(t *testing.T) {
 	// Every Sheets request takes 300 ms: a run makes several, so it
 	// outlasts the 1 s schedule and the next tick finds it going.
 	em.sheets.InjectFault(sheetstestLatency(300 * time.Millisecond))
-	addr := freeAddr(t)
-	d := startDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), nil, "--metrics-addr", addr)
+	d := startDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), nil, "--metrics-addr", "127.0.0.1:0")
+	addr := d.metricsAddr(t)
 	waitFor(t, "a skipped tick", func() bool { return d.count("previous run still going: skipping this one") >= 1 })
 
 	_, m := get(t, "http://"+addr+"/metrics")

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -60,6 +61,10 @@ type env struct {
 	// zohoOptions are added to the Zoho client's (tests: a Bulk Read
 	// threshold scaled down with the emulator's, a sleep that does not wait).
 	zohoOptions []zoho.Option
+	// listen opens the auth command's redirect listener (nil: net.Listen);
+	// a test hands over one it holds, so that no other process can take
+	// the port between its choice and the command's listen.
+	listen func(network, address string) (net.Listener, error)
 }
 
 func main() {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoho2sheets/zoho2sheets/sheets/sheetstest"
+	"github.com/zoho2sheets/zoho2sheets/sheets"
 	"github.com/zoho2sheets/zoho2sheets/zoho/zohotest"
 )
 
@@ -17,9 +17,14 @@ func TestQA14BusyLeaseDoesNotWaitForZoho(t *testing.T) {
 	cfg := writeMapping(t, string(demoMapping))
 	holdLease(t, em)
 	em.zoho.InjectFault(zohotest.Fault{Path: "/accounts/oauth/v2/token", Hang: true, Times: -1})
-	// Google answers slowly: the read ahead is surely hung by the time
-	// the lease is found busy.
-	em.sheets.InjectFault(sheetstest.Fault{Latency: 200 * time.Millisecond, Times: 1000})
+	// The run looks for the lease once the read ahead hangs on the token
+	// (it starts first): the lease is then found busy while it hangs. A
+	// read ahead that never asks is waited for 10 s, then reported below.
+	looked := onBody(em, "developerMetadata:search", func() {
+		for deadline := time.Now().Add(10 * time.Second); em.zoho.Stats().FaultsInjected == 0 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	}, sheets.LeaseKey)
 	done := make(chan int, 1)
 	var stderr string
 	go func() {
@@ -32,8 +37,8 @@ func TestQA14BusyLeaseDoesNotWaitForZoho(t *testing.T) {
 		if code != exitLeaseBusy {
 			t.Fatalf("exit %d, want %d\n%s", code, exitLeaseBusy, stderr)
 		}
-		if em.zoho.Stats().FaultsInjected == 0 {
-			t.Fatalf("the read ahead never asked for a token: %+v", em.zoho.Stats())
+		if !looked() || em.zoho.Stats().FaultsInjected == 0 {
+			t.Fatalf("the run looked for the lease: %v; the read ahead never asked for a token: %+v", looked(), em.zoho.Stats())
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("a run meeting a busy lease waited for a hung Zoho")

@@ -78,14 +78,14 @@ func TestQA14StateChangedMidRun(t *testing.T) {
 // read, and every run leaves exactly one entry per tab.
 func TestQA14DaemonStateBetweenRuns(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Leads": 6, "Deals": 2})
-	d := startDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), nil)
-	waitFor(t, "a first run", func() bool { return d.count("run finished") >= 1 })
-	// Changes land between runs: wait for no run in progress each time.
+	// Changes land between runs: the daemon is held after each run while
+	// they are made (waiting for no run in progress would not do: the next
+	// tick could start one meanwhile), then the next run is let go.
+	d := startPausedDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), nil)
+	d.waitPaused(t)
 	between := func(f func()) {
-		waitFor(t, "no run in progress", func() bool { return d.count("run started") == d.count("run finished") })
 		f()
-		n := d.count("run finished")
-		waitFor(t, "the next run", func() bool { return d.count("run finished") > n })
+		d.nextRun(t)
 	}
 	between(func() {
 		ids, _ := stateEntries(em, "Leads")
@@ -103,6 +103,7 @@ func TestQA14DaemonStateBetweenRuns(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	d.gate.resume()
 	d.signals <- os.Interrupt
 	if code := <-d.done; code != 0 {
 		t.Fatalf("daemon exit %d\n%s", code, d.logs.String())

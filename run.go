@@ -224,10 +224,11 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 	sum, err := r.job.Run(ctx, opts)
 	if busy := (*zsync.LeaseBusyError)(nil); errors.As(err, &busy) {
 		// Not a failure to alert on or count as one: the other run is
-		// doing the work.
+		// doing the work. Counted before the log line, so that whoever
+		// reads it finds it counted.
+		r.metrics.RunSkipped()
 		r.log.Warn().Err(busy).Msg("another run holds the lease: nothing done")
 		logSummary(r.log, sum)
-		r.metrics.RunSkipped()
 		return sum, busy
 	}
 	if ctx.Err() == nil && sum.DeadlineExceeded {

@@ -176,7 +176,11 @@ func TestWorldSpreadsheetZoneChangedByAPerson(t *testing.T) {
 func TestWorldLeaseWaitDoesNotCountTowardsTheRunDeadline(t *testing.T) {
 	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 2})
 	cfg := writeMapping(t, string(demoMapping))
-	// Another run holds the lease for two seconds, then releases it.
+	// Another run holds the lease until this one has waited longer than
+	// its --run-timeout: counted from when it says it waits, so however
+	// slow its start, the wait alone would have ended a run whose deadline
+	// counted it. The run's own work needs far less than runTimeout.
+	const runTimeout = 2 * time.Second
 	svc, err := gsheets.NewService(context.Background(), option.WithEndpoint(em.sheets.URL()),
 		option.WithTokenSource(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: em.sheets.IssueToken(demoServiceAccount)})))
 	if err != nil {
@@ -192,25 +196,35 @@ func TestWorldLeaseWaitDoesNotCountTowardsTheRunDeadline(t *testing.T) {
 			Location: &gsheets.DeveloperMetadataLocation{Spreadsheet: true}}}}}}).Do(); err != nil {
 		t.Fatal(err)
 	}
-	released := time.AfterFunc(2*time.Second, func() {
+	waiting, released := make(chan struct{}), make(chan error, 1)
+	go func() {
+		select {
+		case <-waiting:
+			time.Sleep(runTimeout + 500*time.Millisecond)
+		case <-time.After(time.Minute):
+		}
 		_, err := svc.Spreadsheets.BatchUpdate(em.spreadsheetID, &gsheets.BatchUpdateSpreadsheetRequest{Requests: []*gsheets.Request{{
 			DeleteDeveloperMetadata: &gsheets.DeleteDeveloperMetadataRequest{DataFilter: &gsheets.DataFilter{
 				DeveloperMetadataLookup: &gsheets.DeveloperMetadataLookup{MetadataId: id}}}}}}).Do()
-		if err != nil {
-			t.Error(err)
-		}
-	})
-	defer released.Stop()
+		released <- err
+	}()
 	vars := map[string]string{"ZOHO2SHEETS_CACHE_DIR": t.TempDir()}
 	for k, v := range em.env {
 		vars[k] = v
 	}
 	var errb syncBuffer
-	e := env{getenv: func(k string) string { return vars[k] }, stdout: io.Discard, stderr: &errb,
-		stdin: strings.NewReader(""), leasePoll: 100 * time.Millisecond}
-	code := Main(context.Background(), []string{"--once", "--config", cfg, "--wait", "20s", "--run-timeout", "1500ms"}, e)
+	e := env{getenv: func(k string) string { return vars[k] }, stdout: io.Discard,
+		stderr: &signalWriter{w: &errb, text: "another run holds the lease: waiting for it", seen: waiting},
+		stdin:  strings.NewReader(""), leasePoll: 100 * time.Millisecond}
+	code := Main(context.Background(), []string{"--once", "--config", cfg, "--wait", "1m", "--run-timeout", runTimeout.String()}, e)
+	if err := <-released; err != nil {
+		t.Fatal(err)
+	}
 	if code != 0 {
-		t.Fatalf("exit %d: the run waited 2s for the lease, then needed far less than its 1.5s\n%s", code, errb.String())
+		t.Fatalf("exit %d: the run waited longer than its %s --run-timeout for the lease, then needed far less\n%s", code, runTimeout, errb.String())
+	}
+	if !strings.Contains(errb.String(), "another run holds the lease: waiting for it") {
+		t.Fatalf("the run did not wait for the lease:\n%s", errb.String())
 	}
 	assertLeadsMatchCRM(t, em)
 }

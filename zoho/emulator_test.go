@@ -633,8 +633,11 @@ func TestEmulatorHungRequestsTimeOut(t *testing.T) {
 			if n := srv.Stats().FaultsInjected; n != 3 {
 				t.Errorf("%d faults acted, want 3", n)
 			}
-			if st := c.Stats(); st.Retries != 3 || st.TokenRefreshes != 1 {
-				t.Errorf("stats %+v: want 3 retries and 1 token", st)
+			// At least one retry per hung request: a page that outlasts the
+			// timeout on a loaded machine is retried too, and meets the
+			// stall instead (it acts on the second page request seen).
+			if st := c.Stats(); st.Retries < 3 || st.TokenRefreshes != 1 {
+				t.Errorf("stats %+v: want a retry for each of the 3 hung requests and 1 token", st)
 			}
 			e.assertNoSecrets(t, e.logs.String())
 		})

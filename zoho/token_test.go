@@ -64,11 +64,13 @@ func TestTokenEndpointErrors(t *testing.T) {
 		})
 	}
 	t.Run("Network", func(t *testing.T) {
-		srv := httptest.NewServer(http.NotFoundHandler())
-		u := srv.URL
-		srv.Close()
+		// A server that drops every connection, rather than a closed one:
+		// the port of a closed server may be another process's by the
+		// time of the call, and answer.
+		srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
+		t.Cleanup(srv.Close)
 		c, err := NewClient(WithCredentials(Credentials{ClientID: testClientID, ClientSecret: testClientSecret, RefreshToken: testRefresh}),
-			WithAccountsURL(u), WithSleep((&sleeps{}).Sleep), WithMaxRetries(1))
+			WithAccountsURL(srv.URL), WithSleep((&sleeps{}).Sleep), WithMaxRetries(1))
 		if err != nil {
 			t.Fatal(err)
 		}
