@@ -204,3 +204,43 @@ func TestBulkReadFailure(t *testing.T) {
 		t.Fatalf("download of a failed job: %d", a.status)
 	}
 }
+
+// Bulk Read exports lookups as ids; a field one relation away names them
+// (§5.2: Owner.last_name, Account_Name.Account_Name). Two relations, or a
+// field the related module lacks, are refused.
+func TestBulkReadRelatedFields(t *testing.T) {
+	s := newServer(t, Options{NoListener: true, Seed: 3, Records: map[string]int{"Deals": 40, "Accounts": 10, "Contacts": 10}})
+	at := mintToken(t, s)
+	id := jobID(t, createJob(t, s, at, `{"query":{"module":{"api_name":"Deals"},"fields":["Account_Name","Account_Name.Account_Name","Owner.last_name","Owner.email"]}}`))
+	poll(t, s, at, id)
+	st := poll(t, s, at, id)
+	rows := download(t, s, at, st.Result.DownloadURL)
+	if got := strings.Join(rows[0], ","); got != "id,Account_Name,Account_Name.Account_Name,Owner.last_name,Owner.email" {
+		t.Fatalf("header %s", got)
+	}
+	named := 0
+	for _, row := range rows[1:] {
+		rec, _ := s.Record("Deals", row[0])
+		owner := rec["Owner"].(map[string]any)
+		if row[4] != owner["email"] || row[3] == "" || !strings.Contains(owner["name"].(string), row[3]) {
+			t.Errorf("deal %s owner columns %q %q, want the last name and email of %v", row[0], row[3], row[4], owner)
+		}
+		if acc, ok := rec["Account_Name"].(map[string]any); ok {
+			if row[1] != acc["id"] || row[2] != acc["name"] {
+				t.Errorf("deal %s account columns %q %q, want %v", row[0], row[1], row[2], acc)
+			}
+			named++
+		} else if row[1] != "" || row[2] != "" {
+			t.Errorf("deal %s without account: %q %q", row[0], row[1], row[2])
+		}
+	}
+	if named == 0 {
+		t.Fatal("no deal with an account")
+	}
+	for _, f := range []string{"Account_Name.Nope", "Account_Name.Parent_Account.Account_Name", "Stage.name", "Owner.nope"} {
+		a := createJob(t, s, at, `{"query":{"module":{"api_name":"Deals"},"fields":["`+f+`"]}}`)
+		if a.status != 400 || a.code(t) != "INVALID_DATA" {
+			t.Errorf("field %s: %d %s, want 400 INVALID_DATA", f, a.status, a.body)
+		}
+	}
+}
