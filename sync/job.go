@@ -308,6 +308,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	st := pl.state
 	ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, State: st, KeyHeader: keyHeader(m.Columns)}
 	log := j.Logger.With().Str("module", m.Module).Str("sheet", m.Sheet).Logger()
+	base := log // log gains the mode once it is known; the failure line adds it itself
 	var src0, sink0, cred0 int
 	if j.Calls != nil {
 		src0, sink0 = j.Calls()
@@ -325,7 +326,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 			ms.SourceCredits = j.Credits() - cred0
 		}
 		if ms.Err != nil {
-			log.Error().Err(ms.Err).Str("mode", string(ms.Mode)).Msg("module failed")
+			base.Error().Err(ms.Err).Str("mode", string(ms.Mode)).Msg("module failed")
 			if !opts.DryRun && !errors.Is(ms.Err, ErrInterrupted) {
 				ms.State = j.recordFailure(ctx, st, m.Module, ms.Err)
 			}
@@ -482,7 +483,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	res, err := j.Sink.Upsert(ctx, table, uo)
 	ms.Result = res
 	if err != nil {
-		ms.Err = fmt.Errorf("write tab %q: %w", m.Sheet, err)
+		ms.Err = err // the sink's error names the tab (see Sink.Upsert)
 		return ms
 	}
 	ms.Cursor = cursor

@@ -282,8 +282,7 @@ func TestJobModuleErrorNamesTheTab(t *testing.T) {
 		t.Fatal("both tabs failed, Run returned no error")
 	}
 	lines := strings.Split(err.Error(), "\n")
-	want := []string{`module Deals: write tab "Deals": mirror quota`,
-		`module Deals (tab Deal history): write tab "Deal history": history quota`}
+	want := []string{`module Deals: mirror quota`, `module Deals (tab Deal history): history quota`}
 	if !slices.Equal(lines, want) {
 		t.Errorf("error lines = %q, want %q", lines, want)
 	}

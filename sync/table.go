@@ -233,7 +233,8 @@ type Source interface {
 // Sink writes tables and keeps sync state. sheets.Writer implements it.
 // A job calls LoadState and Tabs at the same time; nothing else at once.
 type Sink interface {
-	// Upsert makes the tab named by t.Sheet agree with t.
+	// Upsert makes the tab named by t.Sheet agree with t. Its errors say
+	// that they are about writing that tab (the job adds only the module).
 	Upsert(ctx context.Context, t *Table, opts UpsertOptions) (UpsertResult, error)
 	// LoadState returns the stored state of every tab, keyed by
 	// ModuleState.Sheet (tabs never synced are absent), and states of the
