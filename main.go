@@ -22,6 +22,7 @@ import (
 	"time"
 
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+	"github.com/zoho2sheets/zoho2sheets/zoho"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -60,6 +61,9 @@ type env struct {
 	// environ lists the environment (os.Environ; nil in tests that do not
 	// need it): a variable "not set" is looked for under a misspelt name.
 	environ func() []string
+	// zohoOptions are added to the Zoho client's (tests: a Bulk Read
+	// threshold scaled down with the emulator's, a sleep that does not wait).
+	zohoOptions []zoho.Option
 	// listen opens the auth command's redirect listener (nil: net.Listen);
 	// a test hands over one it holds, so that no other process can take
 	// the port between its choice and the command's listen.

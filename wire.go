@@ -69,7 +69,7 @@ func newZohoClient(creds zoho.Credentials, e env, log zerolog.Logger, m *metrics
 	if m != nil {
 		opts = append(opts, zoho.WithObserver(m.Observer("zoho")))
 	}
-	return zoho.NewClient(opts...)
+	return zoho.NewClient(append(opts, e.zohoOptions...)...)
 }
 
 func newSheetsClient(ctx context.Context, e env, log zerolog.Logger, m *metrics.Metrics) (*sheets.Client, error) {

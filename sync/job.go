@@ -417,6 +417,12 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		table.Full, table.Snapshot = false, m.Snapshot.table(start, j.Timezone)
 	}
 	cursor := st.Cursor
+	// A big module's read takes minutes, and what changes meanwhile may
+	// sort before the newest record passed on: a record read early, then
+	// changed or deleted (a full read goes by id; a Bulk Read tail is
+	// exported after the chain). The cursor stays at the read's start, so
+	// the next run's window (less the overlap) covers those changes.
+	readStart := j.now()
 	changed, err := j.changedIDs(readCtx, m.Module, view, ms.Since)
 	if err != nil {
 		ms.Err = j.readErr(opts, err)
@@ -478,6 +484,9 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		ms.Err = ErrInterrupted
 		return ms
 	}
+	if cursor.After(readStart) {
+		cursor = readStart
+	}
 	// A --since window that starts after where an incremental run would
 	// start did not read the records modified in between: keep the cursor,
 	// or every later incremental run skips them (and a module never synced
@@ -533,6 +542,12 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	if ms.Mode == ModeFull {
 		st.LastFull = start
 		st.Rows = table.Len()
+		if table.Full || table.Snapshot != nil {
+			// A record read twice (changed while a long read went on, e.g.
+			// between a page-token chain and its Bulk Read tail) is one row
+			// (a snapshot's rows are all Added).
+			st.Rows = res.Added + res.Updated + res.Unchanged
+		}
 	} else {
 		st.Rows += res.Added - res.Removed
 	}
