@@ -445,7 +445,8 @@ func (u *upsert) noKeyColumn(sn *snapshot) error {
 				"%s: column %s, headed %q, holds the record ids", msg, colName(c), keyText(sn.cell(0, c)))
 		}
 	}
-	return errorf(u.op, fmt.Sprintf("put the header %q back in row 1 above the record ids (or clear the tab)", kh), "%s", msg)
+	return errorf(u.op, fmt.Sprintf("head the column of record ids %q in row 1, the key column's header in mapping.yaml "+
+		"(if you renamed it there, rename it in the tab too), or clear the tab", kh), "%s", msg)
 }
 
 // onlyWritten reports whether row x.row of sn holds nothing but the cells

@@ -247,6 +247,7 @@ type spreadsheet struct {
 	sheets                      []*sheet
 	meta                        []*devMeta
 	shared                      map[string]bool // lower-cased emails
+	viewOnly                    map[string]bool // shared as Viewer: reads only
 	// formulas is set once any formula was stored: until then no edit of
 	// the grid needs to look for references to move (refs.go).
 	formulas bool
