@@ -14,14 +14,19 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 	var (
 		filter rowFilter
 		keyAt  func(r int) string
+		keys   = -1 // rows with a key, when counted by the filter
 	)
 	if len(p.deleteRows) == 0 {
 		planned := make(map[int]string, len(p.rows))
 		for i := range p.rows {
 			planned[p.rows[i].row] = ""
 		}
+		keys = 0
 		filter = func(g *grid, r int) (func(int) bool, bool) {
 			g.countOnly = true
+			if g.hasKey(r, 0) {
+				keys++
+			}
 			if _, ok := planned[r]; ok {
 				planned[r] = keyText(g.at(r, 0))
 			}
@@ -54,6 +59,39 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 		}
 		got[1] = moved[0]
 		keyAt = func(r int) string { return keyText(got[1].at(r, 0)) }
+		keys = -1
+	}
+	checkAll := len(p.deleteRows) > 0 // every record the tab should hold is looked for
+	if !checkAll && len(p.rows) > p.nUpdates {
+		// New rows were appended below the last used row. Had a person
+		// inserted rows meanwhile, they landed on records pushed down,
+		// whose rows (and what people wrote on them) would be lost: the
+		// tab then holds fewer keys than it should.
+		if keys < 0 {
+			keys = 0
+			for r := 1; r < got[1].rows(); r++ {
+				if got[1].hasKey(r, 0) {
+					keys++
+				}
+			}
+		}
+		want := len(p.rows) - p.nUpdates
+		for r := 1; r < sn.rows(); r++ {
+			if sn.g.hasKey(r, p.keyCol) {
+				want++
+			}
+		}
+		if keys != want {
+			checkAll = true
+			if keyAt != nil && filter != nil && (keyCol < 0 || keyCol == p.keyCol) {
+				all, err := u.filteredGet(ctx, nil, a1Column(u.title, p.keyCol))
+				if err != nil {
+					return false, err
+				}
+				got[1] = all[0]
+				keyAt = func(r int) string { return keyText(got[1].at(r, 0)) }
+			}
+		}
 	}
 	hdrAt := func(c int) string {
 		if c < len(hdrs) {
@@ -125,8 +163,9 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 			}
 		})
 	}
-	if len(p.deleteRows) > 0 {
-		// A sort between reading and deleting rows removes the wrong ones:
+	if checkAll {
+		// A sort between reading and deleting rows removes the wrong ones,
+		// and rows inserted while appending make new rows land on records:
 		// put back every record that should still be there.
 		keys := got[1]
 		present := indexKeys(keys.rows(), func(b []byte, r int) []byte { return appendKey(b, keys, r, 0) })
