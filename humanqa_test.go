@@ -348,7 +348,7 @@ func TestHumanEditsDuringARun(t *testing.T) {
 			for _, k := range ids[:4] {
 				em.zoho.Update("Leads", k, map[string]any{"Company": "Changed " + k[len(k)-3:], "Lead_Status": "Contacted"})
 			}
-			em.zoho.Create("Leads", map[string]any{"Last_Name": "Newer", "Company": "N"})
+			nid := em.zoho.Create("Leads", map[string]any{"Last_Name": "Newer", "Company": "N"})
 			if !strings.Contains(c.name, "nothing deleted") {
 				em.zoho.Delete("Leads", ids[5])
 				delete(notes, ids[5])
@@ -370,6 +370,9 @@ func TestHumanEditsDuringARun(t *testing.T) {
 					if got := byKey(t, em, tb, k, "Notes"); got != n {
 						t.Fatalf("%s: lead %s's note is %v, want %q\n%s", what, k, got, n, em.sheets.Table(id, tb))
 					}
+				}
+				if got := byKey(t, em, tb, nid, "Notes"); got != nil && got != "" {
+					t.Fatalf("%s: the new lead got someone's note %v\n%s", what, got, em.sheets.Table(id, tb))
 				}
 			}
 			if c.name != "delete a row" {

@@ -366,8 +366,8 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	for _, c := range u.clears {
 		col := sn.headerCol(c.hdr)
-		if c.row < nrows && !del[c.row] && col >= 0 && u.rowKey(sn, c.row, keyCol) == "" && sn.same(c.row, col, c.val, zsync.KindText) {
-			updates = append(updates, plannedRow{row: final(c.row), cols: []int{col}, vals: []any{""}})
+		if c.row < nrows && !del[c.row] && col >= 0 && u.rowKey(sn, c.row, keyCol) == c.key && sn.same(c.row, col, c.val, zsync.KindNumber) {
+			updates = append(updates, plannedRow{row: final(c.row), key: c.key, cols: []int{col}, vals: []any{""}})
 		}
 	}
 	u.clears = nil

@@ -124,11 +124,13 @@ type rowUndo struct {
 }
 
 // posClear undoes a value written into a row without key (a human's
-// inserted row) if the cell still holds what was written.
+// inserted row), or taken over by a row appended for record key, if the
+// cell still holds it and the row still has that key.
 type posClear struct {
 	row int
 	hdr string
 	val any
+	key string
 }
 
 func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upsert, error) {

@@ -175,6 +175,7 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 				missing = append(missing, k)
 			}
 		})
+		var theirs []posClear // people's cells of the lost records
 		for _, k := range missing {
 			damaged = true
 			r := sn.rowOf(p.keyCol, k, u.keyOf)
@@ -196,7 +197,20 @@ func (u *upsert) verify(ctx context.Context, sn *snapshot, p *plan) (bool, error
 					lost++
 				} else if v := sn.cell(r, c); v != nil && v != "" {
 					u.setRestore(k, h, v)
+					if _, owned := u.owned[h]; !owned {
+						theirs = append(theirs, posClear{hdr: h, val: v})
+					}
 				}
+			}
+		}
+		// A row appended over a lost record's row took over what people
+		// wrote on it: a new record has nothing of theirs, so those cells
+		// go (where they still hold just that) as the lost record gets them
+		// back.
+		for i := p.nUpdates; i < len(p.rows) && len(theirs) > 0; i++ {
+			for _, c := range theirs {
+				c.row, c.key = p.rows[i].row, p.rows[i].key
+				u.clears = append(u.clears, c)
 			}
 		}
 	}
