@@ -83,7 +83,15 @@ func (t *tx) guard(sh *sheet, bx box) *apiError {
 	if t.by == "" || len(sh.protected) == 0 {
 		return nil
 	}
-	for _, p := range sh.protections() {
+	return t.guardBy(sh.protections(), bx)
+}
+
+// guardBy is guard with the sheet's protections already read.
+func (t *tx) guardBy(prot []protection, bx box) *apiError {
+	if t.by == "" {
+		return nil
+	}
+	for _, p := range prot {
 		if p.warningOnly || slices.Contains(p.editors, t.by) {
 			continue
 		}

@@ -386,6 +386,7 @@ func (t *tx) writeValues(sh *sheet, bx box, major string, values [][]any, user b
 	if nc > bx.cols() {
 		return res, badRequest("Requested writing within range [%s], but tried writing to column [%s]", bx.text(sh), colName(bx.c0+bx.cols()))
 	}
+	prot := sh.protections() // read once: checked for every cell written
 	colsTouched := make([]bool, nc)
 	rowsTouched := make([]bool, nr)
 	nRows, nCols := 0, 0
@@ -402,7 +403,7 @@ func (t *tx) writeValues(sh *sheet, bx box, major string, values [][]any, user b
 			if major == "COLUMNS" {
 				r, c = bx.r0+j, bx.c0+i
 			}
-			if err := t.guard(sh, box{r, c, r + 1, c + 1}); err != nil {
+			if err := t.guardBy(prot, box{r, c, r + 1, c + 1}); err != nil {
 				return res, err
 			}
 			var old cell
