@@ -553,3 +553,33 @@ func TestHumanAnnotatesThisWeeksSnapshot(t *testing.T) {
 		}
 	}
 }
+
+// A person types a year or a number into the key column of rows of their
+// own ("2025" above their targets, "1" and "2" numbering two agenda
+// rows): a full reconcile never removes them (the sync writes keys as
+// text, and no Zoho id is such a number), and does not take two such rows
+// for duplicates.
+func TestHumanTypesNumbersInTheKeyColumn(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 4, "Deals": 1})
+	cfg := writeMapping(t, string(demoMapping))
+	humanRun(t, em, cfg)
+	id, tb := em.spreadsheetID, "Leads"
+	n := len(em.sheets.Values(id, tb))
+	em.sheets.InsertRows(id, tb, n, 3)
+	for i, key := range []string{"2025", "7", "7"} {
+		em.sheets.SetCell(id, tb, n+i, 0, key) // typed: Sheets makes it a number
+		em.sheets.SetCell(id, tb, n+i, 2, fmt.Sprintf("agenda %d", i))
+	}
+	em.zoho.Advance(time.Hour)
+	humanRun(t, em, cfg, "--full")
+	vals := em.sheets.Values(id, tb)
+	var kept []string
+	for _, r := range vals[1:] {
+		if len(r) > 2 && strings.HasPrefix(fmt.Sprint(r[2]), "agenda") {
+			kept = append(kept, fmt.Sprint(r[0], " ", r[2]))
+		}
+	}
+	if strings.Join(kept, ",") != "2025 agenda 0,7 agenda 1,7 agenda 2" {
+		t.Fatalf("the person's rows left: %v\n%s", kept, em.sheets.Table(id, tb))
+	}
+}

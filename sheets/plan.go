@@ -195,11 +195,17 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		}
 	}
 
+	// A key cell holding a number that is no record of the table was
+	// typed by a person ("2025" above their targets, "7" numbering a row):
+	// the sync writes ids as text, and a Zoho id (19 digits) is no number
+	// Sheets holds exactly (those that lost digits are lossy, above).
+	typed := func(k string) bool { return sn.isNumber(first(k), keyCol) && !lossy[k] }
+
 	// Rows to remove: duplicates, then deleted records.
 	del := map[int]bool{}
 	dups := 0
 	tabKeys(func(k string) {
-		if _, want := u.want[k]; !want && !isRecordID(k) {
+		if _, want := u.want[k]; !want && (!isRecordID(k) || typed(k)) {
 			return // a human's row ("Total", a note): not ours to dedupe
 		}
 		for _, r := range more[k] {
@@ -222,7 +228,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 			u.s.c.log.Warn().Str("sheet", u.title).Str("key", k).Msg("sheets: a key cell holds a number that lost digits; leaving its row alone (type the id as text, e.g. with a leading ')")
 			return
 		}
-		if u.deleted[k] || (u.t.Full && !u.restoreRow[k] && isRecordID(k)) {
+		if u.deleted[k] || (u.t.Full && !u.restoreRow[k] && isRecordID(k) && !typed(k)) {
 			gone = append(gone, strings.Clone(k))
 		}
 	})
