@@ -384,21 +384,7 @@ func (ss *spreadsheet) moveMeta(sheetID int64, loc string, s, e, dest int) {
 	if dest >= s && dest <= e {
 		return
 	}
-	n := e - s
-	idx := func(i int) int { // new index of old index i
-		switch {
-		case i >= s && i < e:
-			if dest > e {
-				return dest - n + (i - s)
-			}
-			return dest + (i - s)
-		case dest > e && i >= e && i < dest:
-			return i - n
-		case dest < s && i >= dest && i < s:
-			return i + n
-		}
-		return i
-	}
+	idx := moveMap(s, e, dest) // new index of old index i
 	for _, m := range ss.meta {
 		if m.sheetID == sheetID && m.locType == loc && m.end-m.start == 1 {
 			m.start = idx(m.start)

@@ -270,6 +270,36 @@ func (e refEdit) move(t refToken) (string, bool) {
 
 // rebase rewrites every formula of the spreadsheet after edit e.
 func (t *tx) rebase(e refEdit) {
+	t.rewriteFormulas(func(f, on string) (string, bool) { return e.rewrite(f, on) })
+}
+
+// renameRefs rewrites the references naming sheet old to name it title.
+func (t *tx) renameRefs(old, title string) {
+	t.rewriteFormulas(func(f, _ string) (string, bool) {
+		if !strings.Contains(f, "!") {
+			return "", false
+		}
+		var b strings.Builder
+		last := 0
+		for _, tk := range scanRefs(f) {
+			if tk.prefix == "" || !strings.EqualFold(tk.sheet, old) {
+				continue
+			}
+			b.WriteString(f[last:tk.start])
+			b.WriteString(refPrefix(title))
+			last = tk.start + len(tk.prefix)
+		}
+		if last == 0 {
+			return "", false
+		}
+		b.WriteString(f[last:])
+		return b.String(), true
+	})
+}
+
+// rewriteFormulas replaces each formula cell's text by what rewrite
+// returns for it (and the title of the sheet it is on), where it says ok.
+func (t *tx) rewriteFormulas(rewrite func(formula, on string) (string, bool)) {
 	if !t.ss.formulas {
 		return
 	}
@@ -283,7 +313,7 @@ func (t *tx) rebase(e refEdit) {
 				if rw.c[c].k != kFormula {
 					continue
 				}
-				f, ok := e.rewrite(rw.c[c].s, sh.title)
+				f, ok := rewrite(rw.c[c].s, sh.title)
 				if !ok {
 					continue
 				}
@@ -292,48 +322,6 @@ func (t *tx) rebase(e refEdit) {
 				}
 				x := w.get(r, c)
 				x.s = f
-				w.set(r, c, x)
-			}
-		}
-	}
-}
-
-// renameRefs rewrites the references naming sheet old to name it title.
-func (t *tx) renameRefs(old, title string) {
-	if !t.ss.formulas {
-		return
-	}
-	for _, sh := range t.ss.sheets {
-		var w *sheet
-		for r, rw := range sh.data {
-			if rw == nil {
-				continue
-			}
-			for c := range rw.c {
-				cl := rw.c[c]
-				if cl.k != kFormula || !strings.Contains(cl.s, "!") {
-					continue
-				}
-				toks := scanRefs(cl.s)
-				var b strings.Builder
-				last := 0
-				for _, tk := range toks {
-					if tk.prefix == "" || !strings.EqualFold(tk.sheet, old) {
-						continue
-					}
-					b.WriteString(cl.s[last:tk.start])
-					b.WriteString(refPrefix(title))
-					last = tk.start + len(tk.prefix)
-				}
-				if last == 0 {
-					continue
-				}
-				b.WriteString(cl.s[last:])
-				if w == nil {
-					w = t.w(sh)
-				}
-				x := w.get(r, c)
-				x.s = b.String()
 				w.set(r, c, x)
 			}
 		}
