@@ -242,6 +242,11 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 		r.log.Warn().Err(serr).Msg("could not write the job summary")
 	}
 	ok := err == nil
+	if !ok && len(sum.Failed()) == 0 {
+		// Failed before any tab (the lease, the spreadsheet): /healthz
+		// must say why, or it only says that it failed.
+		r.metrics.ModuleFailed("(run)", "", err.Error())
+	}
 	r.metrics.RunDone(ok, sum.Duration, r.e.now())
 	if err != nil {
 		r.log.Error().Err(err).Msg("run failed")
