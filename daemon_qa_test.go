@@ -3,7 +3,9 @@ package main
 import (
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // The spreadsheet is unshared while the daemon runs, then shared again:
@@ -29,5 +31,34 @@ func TestDaemonHealthzNamesWhyARunFailedBeforeAnyTab(t *testing.T) {
 	assertLeadsMatchCRM(t, em)
 	if n := leaseEntries(em); n != 0 {
 		t.Errorf("%d lease entries left between runs", n)
+	}
+}
+
+// settableClock is a clock a test moves by hand.
+type settableClock struct{ t atomic.Pointer[time.Time] }
+
+func (c *settableClock) Set(t time.Time) { c.t.Store(&t) }
+func (c *settableClock) Now() time.Time  { return *c.t.Load() }
+
+// A daily daemon started a minute before its run is not stale half an
+// hour later (the time to its first run is not the schedule's interval),
+// and turns stale once two scheduled runs passed without a success.
+func TestDaemonHealthzStalenessFollowsTheSchedule(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 1})
+	clk := &settableClock{}
+	start := time.Date(2026, 1, 5, 5, 59, 0, 0, time.UTC)
+	clk.Set(start)
+	// The cron ticks follow the wall clock, so no run happens here: the
+	// test clock alone says how much time passed.
+	d := launchDaemonEnv(t, em, scheduled(string(demoMapping), "CRON_TZ=UTC 0 6 * * *"), nil, false,
+		func(e *env) { e.now = clk.Now }, "--metrics-addr", "127.0.0.1:0")
+	addr := d.metricsAddr(t)
+	clk.Set(start.Add(31 * time.Minute))
+	if code, body := get(t, "http://"+addr+"/healthz"); code != http.StatusOK {
+		t.Fatalf("healthz 31 minutes after the start of a daily daemon = %d %q, want 200", code, body)
+	}
+	clk.Set(time.Date(2026, 1, 6, 6, 20, 0, 0, time.UTC)) // the 5th's and the 6th's runs missed
+	if code, body := get(t, "http://"+addr+"/healthz"); code != http.StatusServiceUnavailable {
+		t.Fatalf("healthz after two missed daily runs = %d %q, want 503", code, body)
 	}
 }

@@ -42,6 +42,13 @@ func startPausedDaemon(t *testing.T, em *emulators, mapping string, extra map[st
 
 func launchDaemon(t *testing.T, em *emulators, mapping string, extra map[string]string, paused bool, args ...string) *daemon {
 	t.Helper()
+	return launchDaemonEnv(t, em, mapping, extra, paused, nil, args...)
+}
+
+// launchDaemonEnv is launchDaemon with tweak applied to the daemon's env
+// first (nil: none), e.g. to give it a clock of the test's.
+func launchDaemonEnv(t *testing.T, em *emulators, mapping string, extra map[string]string, paused bool, tweak func(*env), args ...string) *daemon {
+	t.Helper()
 	vars := map[string]string{}
 	for k, v := range em.env {
 		vars[k] = v
@@ -59,6 +66,9 @@ func launchDaemon(t *testing.T, em *emulators, mapping string, extra map[string]
 		return n, err
 	})
 	e := env{getenv: func(k string) string { return vars[k] }, stdout: io.Discard, stderr: stderr, signals: d.signals}
+	if tweak != nil {
+		tweak(&e)
+	}
 	cfg := writeMapping(t, mapping)
 	go func() {
 		d.done <- Main(context.Background(), append([]string{"--config", cfg, "--log-format", "json"}, args...), e)

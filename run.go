@@ -142,7 +142,7 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	}
 	var m *metrics.Metrics
 	if !f.once {
-		m = metrics.New()
+		m = metrics.New(metrics.WithClock(e.now))
 	}
 	notifier, err := newNotifier(cfg, e, log)
 	if err != nil {
@@ -335,8 +335,7 @@ func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr str
 		if err != nil {
 			return usageErr("--metrics-addr %s: %v", metricsAddr, err)
 		}
-		now := r.e.now()
-		r.metrics.SetExpectedInterval(sched.Next(now).Sub(now))
+		r.metrics.SetSchedule(sched.Next)
 		srv := &http.Server{Handler: r.metrics.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)
 		defer srv.Close()
