@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/zoho2sheets/zoho2sheets/zoho/zohotest"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -61,4 +62,46 @@ func TestDaemonHealthzStalenessFollowsTheSchedule(t *testing.T) {
 	if code, body := get(t, "http://"+addr+"/healthz"); code != http.StatusServiceUnavailable {
 		t.Fatalf("healthz after two missed daily runs = %d %q, want 503", code, body)
 	}
+}
+
+// alertsNow drains the alerts posted so far.
+func alertsNow(got chan map[string]any) []map[string]any {
+	var out []map[string]any
+	for {
+		select {
+		case m := <-got:
+			out = append(out, m)
+		default:
+			return out
+		}
+	}
+}
+
+// A tab failing the same way run after run is alerted once, not every
+// run; once it has succeeded again, its next failure is alerted anew.
+func TestDaemonAlertsARepeatedFailureOnce(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 2, "Deals": 2})
+	got := make(chan map[string]any, 16)
+	hook := newWebhook(t, got)
+	denied := zohotest.Fault{Path: "/crm/v8/coql", BodyContains: "from Deals ", Status: 403, Code: "NO_PERMISSION",
+		Message: "permission denied", Times: -1}
+	em.zoho.InjectFault(denied)
+	d := startPausedDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), map[string]string{"ZOHO2SHEETS_WEBHOOK": hook})
+	d.waitPaused(t)
+	d.nextRun(t)
+	d.nextRun(t)
+	if n := d.count("run failed"); n != 3 {
+		t.Fatalf("%d failed runs, want 3", n)
+	}
+	if a := alertsNow(got); len(a) != 1 || a[0]["module"] != "Deals" {
+		t.Fatalf("alerts for three runs failing alike: %v, want one for Deals", a)
+	}
+	em.zoho.ClearFaults()
+	d.nextRun(t)
+	em.zoho.InjectFault(denied)
+	d.nextRun(t)
+	if a := alertsNow(got); len(a) != 1 || a[0]["module"] != "Deals" {
+		t.Fatalf("alerts after Deals recovered and failed again: %v, want one for Deals", a)
+	}
+	assertNoSecrets(t, em, d.logs.String())
 }

@@ -185,6 +185,7 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	if f.waitSet {
 		r.daemonWait = &f.wait
 	}
+	r.repeats = newAlertRepeats()
 	return r.daemon(ctx, cfg, f.metricsAddr)
 }
 
@@ -211,6 +212,9 @@ type runner struct {
 	// daemonWait, when set (--wait), replaces the schedule's slack as how
 	// long a daemon run waits for another run's lease.
 	daemonWait *time.Duration
+	// repeats keeps the daemon from alerting the same failure every run
+	// (nil: --once, which alerts every failure).
+	repeats *alertRepeats
 }
 
 // run runs the job once. It returns errRunFailed when the run failed (the
@@ -248,6 +252,9 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 		r.metrics.ModuleFailed("(run)", "", err.Error())
 	}
 	r.metrics.RunDone(ok, sum.Duration, r.e.now())
+	if ok {
+		r.repeats.succeeded(runEntry, "")
+	}
 	if err != nil {
 		r.log.Error().Err(err).Msg("run failed")
 		r.alert(ctx, sum, err)
@@ -285,30 +292,47 @@ func (r *runner) moduleDone(m zsync.ModuleSummary) {
 	r.metrics.ModuleDone(m.Module, m.Sheet, m.Err == nil, m.Read, res.Added, res.Updated, res.Removed, res.Marked, r.e.now())
 	if m.Err != nil {
 		r.metrics.ModuleFailed(m.Module, m.Sheet, m.Err.Error())
+	} else {
+		r.repeats.succeeded(m.Module, m.Sheet)
 	}
 	if r.digest != nil {
 		r.digest.AddModule(m.Module, m.Sheet, m.Err == nil, m.Read, res.Added, res.Updated, res.Removed, res.Marked, r.e.now())
 	}
 }
 
+// runEntry names the whole run in alerts, for a failure before any entry
+// ran (or a run stopped by its deadline).
+const runEntry = "(all)"
+
 // alert posts one message per failed mapping entry, naming its module and
-// tab (or one for the run, when it failed before any entry ran).
+// tab (or one for the run, when it failed before any entry ran); the daemon
+// skips a failure it already posted (see alertRepeats).
 func (r *runner) alert(ctx context.Context, sum *zsync.Summary, err error) {
 	if r.notifier == nil {
 		return
 	}
 	failed := sum.Failed()
 	if de := (*deadlineError)(nil); len(failed) == 0 || errors.As(err, &de) {
-		failed = []zsync.ModuleSummary{{Module: "(all)", Err: err}}
+		failed = []zsync.ModuleSummary{{Module: runEntry, Err: err}}
+	} else {
+		r.repeats.succeeded(runEntry, "") // the run itself got through
 	}
 	for _, m := range failed {
 		if errors.Is(m.Err, zsync.ErrInterrupted) {
 			continue // a requested stop, not a failure anyone must act on
 		}
+		now := r.e.now()
+		if !r.repeats.due(m.Module, m.Sheet, m.Err.Error(), now) {
+			r.log.Info().Str("module", m.Module).Str("sheet", m.Sheet).
+				Msg("the same failure was alerted already: not posted again (a day after the last post, or when it changes)")
+			continue
+		}
 		f := alert.Failure{Module: m.Module, Sheet: m.Sheet, Err: m.Err.Error(), Hint: zsync.Hint(m.Err), Run: sum.Started}
 		if aerr := r.notifier.Failure(ctx, f); aerr != nil {
 			r.log.Warn().Err(aerr).Str("module", m.Module).Str("sheet", m.Sheet).Msg("could not post the failure alert")
+			continue
 		}
+		r.repeats.posted(m.Module, m.Sheet, m.Err.Error(), now)
 	}
 }
 
