@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"github.com/zoho2sheets/zoho2sheets/zoho/zohotest"
 	"net/http"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -104,4 +106,50 @@ func TestDaemonAlertsARepeatedFailureOnce(t *testing.T) {
 		t.Fatalf("alerts after Deals recovered and failed again: %v, want one for Deals", a)
 	}
 	assertNoSecrets(t, em, d.logs.String())
+}
+
+// logLines returns the daemon's JSON log lines whose message is msg.
+func (d *daemon) logLines(msg string) []string {
+	var out []string
+	for _, line := range strings.Split(d.logs.String(), "\n") {
+		if strings.Contains(line, `"message":"`+msg+`"`) {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// mapping.yaml edited while the daemon runs: the daemon keeps running the
+// mapping it started with (a restart applies an edit) and says so once per
+// edit; a broken edit is reported with its file:line error before a
+// restart would fail on it.
+func TestDaemonSaysWhenMappingChanged(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 2, "Deals": 1})
+	mapping := scheduled(string(demoMapping), "@every 1s")
+	d := startPausedDaemon(t, em, mapping, nil)
+	d.waitPaused(t)
+	broken := strings.Replace(mapping, "    on_delete: remove\n", "    on_delete: remove\n    on_delet: keep\n", 1)
+	if err := os.WriteFile(d.config, []byte(broken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.nextRun(t)
+	d.nextRun(t)
+	bad := d.logLines(mappingBrokenMsg)
+	if len(bad) != 1 || !strings.Contains(bad[0], "mapping.yaml:") || !strings.Contains(bad[0], "on_delet") {
+		t.Fatalf("log lines about the broken edit: %q, want one naming mapping.yaml:LINE and the key", bad)
+	}
+	if n := d.count("run failed"); n != 0 {
+		t.Fatalf("%d runs failed after a broken edit, want the started mapping to go on", n)
+	}
+	edited := addColumns(mapping, "Email")
+	if err := os.WriteFile(d.config, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.nextRun(t) // runs are paced under Google's read quota: few runs a test
+	if n := len(d.logLines(mappingChangedMsg)); n != 1 {
+		t.Fatalf("%d log lines saying the mapping changed, want 1 for one edit\n%s", n, d.logs.String())
+	}
+	if header, _ := tab(t, em, "Leads", "Zoho ID"); strings.Contains(fmt.Sprint(header), "Email") {
+		t.Errorf("the edit was applied without a restart: header %v", header)
+	}
 }

@@ -26,6 +26,7 @@ type daemon struct {
 	signals chan os.Signal
 	done    chan int
 	gate    *runGate
+	config  string // the mapping file it runs
 }
 
 func startDaemon(t *testing.T, em *emulators, mapping string, extra map[string]string, args ...string) *daemon {
@@ -70,6 +71,7 @@ func launchDaemonEnv(t *testing.T, em *emulators, mapping string, extra map[stri
 		tweak(&e)
 	}
 	cfg := writeMapping(t, mapping)
+	d.config = cfg
 	go func() {
 		d.done <- Main(context.Background(), append([]string{"--config", cfg, "--log-format", "json"}, args...), e)
 	}()

@@ -186,6 +186,7 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 		r.daemonWait = &f.wait
 	}
 	r.repeats = newAlertRepeats()
+	r.mapping = newMappingWatch(f.config, lookupEnv(e))
 	return r.daemon(ctx, cfg, f.metricsAddr)
 }
 
@@ -215,6 +216,9 @@ type runner struct {
 	// repeats keeps the daemon from alerting the same failure every run
 	// (nil: --once, which alerts every failure).
 	repeats *alertRepeats
+	// mapping reports edits of the mapping file the daemon does not apply
+	// (nil: --once).
+	mapping *mappingWatch
 }
 
 // run runs the job once. It returns errRunFailed when the run failed (the
@@ -381,6 +385,7 @@ func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr str
 		if interruptedCh(interrupt) {
 			return
 		}
+		r.mapping.check(r.log)
 		now := r.e.now()
 		wait := daemonSlack(now, sched.Next(now))
 		if r.daemonWait != nil {
