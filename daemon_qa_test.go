@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -152,4 +153,27 @@ func TestDaemonSaysWhenMappingChanged(t *testing.T) {
 	if header, _ := tab(t, em, "Leads", "Zoho ID"); strings.Contains(fmt.Sprint(header), "Email") {
 		t.Errorf("the edit was applied without a restart: header %v", header)
 	}
+}
+
+// SIGTERM to the daemon binary while its first run writes: the write
+// finishes, the lease is released, the process exits 0, and the next run
+// leaves the tabs exact.
+func TestDaemonBinarySIGTERMDuringAWrite(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 8, "Deals": 3})
+	cfg := writeMapping(t, scheduled(string(demoMapping), "@every 1s"))
+	wrote, code := runBinHitAtFirstWriteCode(t, em, func(p *os.Process) { p.Signal(syscall.SIGTERM) }, "--config", cfg)
+	if !wrote {
+		t.Fatal("the daemon never wrote")
+	}
+	if code != 0 {
+		t.Fatalf("daemon stopped by SIGTERM exited %d, want 0", code)
+	}
+	if n := leaseEntries(em); n != 0 {
+		t.Fatalf("%d lease entries left after SIGTERM", n)
+	}
+	if r := runBin(t, em.env, "--once", "--config", cfg); r.code != 0 {
+		t.Fatalf("run after SIGTERM: exit %d\n%s", r.code, r.stderr)
+	}
+	assertLeadsMatchCRM(t, em)
+	assertDealsMatchCRM(t, em)
 }
