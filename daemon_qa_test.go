@@ -177,3 +177,46 @@ func TestDaemonBinarySIGTERMDuringAWrite(t *testing.T) {
 	assertLeadsMatchCRM(t, em)
 	assertDealsMatchCRM(t, em)
 }
+
+// Zoho's access token dies in the middle of a daemon run (after Leads was
+// written, before Deals is read) and the refresh token is revoked later:
+// the run refreshes once and succeeds; after the revocation the failure
+// says to run `zoho2sheets auth` and restart, and is alerted once per tab.
+func TestDaemonZohoTokenDiesMidRunThenRefreshTokenRevoked(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 2})
+	got := make(chan map[string]any, 16)
+	hook := newWebhook(t, got)
+	var expired atomic.Bool
+	em.sheets.OnRequest(func(r *http.Request) {
+		if strings.Contains(r.URL.Path, "values:batchUpdate") && expired.CompareAndSwap(false, true) {
+			em.zoho.ExpireAccessTokens()
+		}
+	})
+	d := startPausedDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), map[string]string{"ZOHO2SHEETS_WEBHOOK": hook},
+		"--metrics-addr", "127.0.0.1:0")
+	addr := d.metricsAddr(t)
+	d.waitPaused(t)
+	if !expired.Load() || d.count("run failed") != 0 || d.count("module synced") != 2 {
+		t.Fatalf("run with the token expired mid-way: expired=%v\n%s", expired.Load(), d.logs.String())
+	}
+	if n := em.zoho.Stats().TokenGrants["refresh_token"]; n != 2 {
+		t.Errorf("%d access tokens minted, want 2 (the first, and one after it died)", n)
+	}
+	em.zoho.RevokeRefreshToken()
+	d.nextRun(t)
+	d.nextRun(t)
+	code, body := get(t, "http://"+addr+"/healthz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "invalid_code") {
+		t.Errorf("healthz with a revoked refresh token = %d %q, want 503 naming invalid_code", code, body)
+	}
+	a := alertsNow(got)
+	if len(a) != 2 {
+		t.Fatalf("%d alerts for two runs failing on a revoked token, want 2 (one per tab): %v", len(a), a)
+	}
+	for _, m := range a {
+		if h := fmt.Sprint(m["hint"]); !strings.Contains(h, "zoho2sheets auth") || !strings.Contains(h, "restart the daemon") {
+			t.Errorf("alert hint %q does not say how to fix it", h)
+		}
+	}
+	assertNoSecrets(t, em, d.logs.String()+body)
+}
