@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/zoho2sheets/zoho2sheets/sheets/sheetstest"
 	"github.com/zoho2sheets/zoho2sheets/zoho/zohotest"
 	"net/http"
 	"os"
@@ -219,4 +220,29 @@ func TestDaemonZohoTokenDiesMidRunThenRefreshTokenRevoked(t *testing.T) {
 		}
 	}
 	assertNoSecrets(t, em, d.logs.String()+body)
+}
+
+// A write that hangs past --run-timeout: the run is stopped and alerted,
+// its lease released, and the next tick runs and leaves the tab exact;
+// /healthz follows (503 naming the deadline, then 200).
+func TestDaemonHungRunStoppedThenNextTickRecovers(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 2})
+	em.sheets.InjectFault(sheetstest.Fault{Path: "values:batchUpdate", Hang: true})
+	d := startPausedDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), nil,
+		"--metrics-addr", "127.0.0.1:0", "--run-timeout", "2s", "--request-timeout", "1h")
+	addr := d.metricsAddr(t)
+	d.waitPaused(t)
+	code, body := get(t, "http://"+addr+"/healthz")
+	if d.count("run failed") != 1 || code != http.StatusServiceUnavailable || !strings.Contains(body, "run stopped after 2s (its deadline, --run-timeout)") {
+		t.Fatalf("after a hung run: healthz %d %q\n%s", code, body, d.logs.String())
+	}
+	if n := leaseEntries(em); n != 0 {
+		t.Fatalf("%d lease entries left by the stopped run", n)
+	}
+	d.nextRun(t)
+	if code, body := get(t, "http://"+addr+"/healthz"); code != http.StatusOK || d.count("run failed") != 1 {
+		t.Fatalf("after the next run: healthz %d %q, %d failed runs", code, body, d.count("run failed"))
+	}
+	assertLeadsMatchCRM(t, em)
+	assertDealsMatchCRM(t, em)
 }

@@ -250,7 +250,10 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 		r.log.Warn().Err(serr).Msg("could not write the job summary")
 	}
 	ok := err == nil
-	if !ok && len(sum.Failed()) == 0 {
+	if de := (*deadlineError)(nil); errors.As(err, &de) {
+		// The tabs' errors only say "context deadline exceeded".
+		r.metrics.ModuleFailed("(run)", "", (&deadlineError{limit: de.limit}).Error())
+	} else if !ok && len(sum.Failed()) == 0 {
 		// Failed before any tab (the lease, the spreadsheet): /healthz
 		// must say why, or it only says that it failed.
 		r.metrics.ModuleFailed("(run)", "", err.Error())
