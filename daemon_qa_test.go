@@ -6,6 +6,7 @@ import (
 	"github.com/zoho2sheets/zoho2sheets/zoho/zohotest"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -245,4 +246,37 @@ func TestDaemonHungRunStoppedThenNextTickRecovers(t *testing.T) {
 	}
 	assertLeadsMatchCRM(t, em)
 	assertDealsMatchCRM(t, em)
+}
+
+// Runs leave nothing running behind them: the daemon's goroutines after
+// four runs are those after two (a leak of one a run would show as +2;
+// runs are paced under Google's read quota, so a test affords few), and
+// its debug log, every API call included, holds no secret.
+func TestDaemonRunsLeakNoGoroutinesNorSecrets(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 3, "Deals": 2})
+	d := startPausedDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), nil,
+		"--metrics-addr", "127.0.0.1:0", "--log-level", "debug")
+	addr := d.metricsAddr(t)
+	d.waitPaused(t)
+	d.nextRun(t)
+	get(t, "http://"+addr+"/metrics")
+	before := settledGoroutines()
+	for i := range 2 {
+		em.zoho.Update("Leads", em.zoho.IDs("Leads")[0], map[string]any{"Lead_Status": fmt.Sprint("status ", i)})
+		d.nextRun(t)
+		get(t, "http://"+addr+"/metrics")
+	}
+	if after := settledGoroutines(); after > before+1 {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("goroutines grew from %d to %d over 2 runs:\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	}
+	assertLeadsMatchCRM(t, em)
+	assertNoSecrets(t, em, d.logs.String())
+}
+
+// settledGoroutines counts goroutines once connections closing in the
+// background had a moment to end.
+func settledGoroutines() int {
+	time.Sleep(200 * time.Millisecond)
+	return runtime.NumGoroutine()
 }
