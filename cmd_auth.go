@@ -31,7 +31,8 @@ func cmdAuth(ctx context.Context, args []string, e env) error {
 	scopes := fs.String("scopes", strings.Join(zoho.DefaultScopes, ","), "comma-separated OAuth scopes")
 	redirect := fs.String("redirect", defaultRedirect, "redirect URI registered for the client (a loopback address)")
 	code := fs.String("code", "", "a grant code: from a Self Client (API console → Generate Code), or pasted from a redirect")
-	timeout := fs.Duration("timeout", 5*time.Minute, "how long to wait for the redirect")
+	var timeout time.Duration
+	durationFlag(fs, &timeout, "timeout", 5*time.Minute, "how long to wait for the redirect (a `duration` such as 5m)")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
@@ -144,8 +145,8 @@ func cmdAuth(ctx context.Context, args []string, e env) error {
 			accounts = r.accounts
 		}
 		return exchange(r.code, *redirect, accounts)
-	case <-time.After(*timeout):
-		return fmt.Errorf("no redirect within %s: run zoho2sheets auth again, or use --code with a Self Client code", *timeout)
+	case <-time.After(timeout):
+		return fmt.Errorf("no redirect within %s: run zoho2sheets auth again, or use --code with a Self Client code", timeout)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -169,15 +170,15 @@ func pastedCode(s string) (r authResult) {
 
 // clientCredentials reads the client id and secret (no refresh token yet).
 func clientCredentials(e env, dcName string) (zoho.Credentials, error) {
+	from := "--dc"
 	if dcName == "" {
-		dcName = e.getenv("ZOHO_DC")
+		dcName, from = e.getenv("ZOHO_DC"), "ZOHO_DC"
 	}
-	dc, err := zoho.LookupDC(dcName)
+	dc, err := lookupDC(dcName, from)
 	if err != nil {
-		return zoho.Credentials{}, &zsync.ConfigError{Where: "ZOHO_DC", Msg: fmt.Sprintf("unknown data centre %q", dcName),
-			Hint: "use one of " + strings.Join(zoho.DCNames(), ", ")}
+		return zoho.Credentials{}, err
 	}
-	c := zoho.Credentials{ClientID: e.getenv("ZOHO_CLIENT_ID"), ClientSecret: e.getenv("ZOHO_CLIENT_SECRET"),
+	c := zoho.Credentials{ClientID: strings.TrimSpace(e.getenv("ZOHO_CLIENT_ID")), ClientSecret: strings.TrimSpace(e.getenv("ZOHO_CLIENT_SECRET")),
 		DC: dc.Name, AccountsURL: dc.AccountsURL}
 	if c.ClientID == "" {
 		return c, &zsync.ConfigError{Where: "ZOHO_CLIENT_ID", Msg: "not set", Hint: "copy the client id (1000.…) from the Zoho API console"}
@@ -185,10 +186,26 @@ func clientCredentials(e env, dcName string) (zoho.Credentials, error) {
 	if c.ClientSecret == "" {
 		return c, &zsync.ConfigError{Where: "ZOHO_CLIENT_SECRET", Msg: "not set", Hint: "copy the client secret from the Zoho API console"}
 	}
+	for name, v := range map[string]string{"ZOHO_CLIENT_ID": c.ClientID, "ZOHO_CLIENT_SECRET": c.ClientSecret} {
+		if err := zoho.CheckPasted(name, v); err != nil {
+			return c, err
+		}
+	}
 	if v := e.getenv("ZOHO_ACCOUNTS_URL"); v != "" {
 		c.AccountsURL = strings.TrimRight(v, "/")
 	}
 	return c, nil
+}
+
+// lookupDC returns the data centre called name, or an error naming where
+// the name came from (--dc, ZOHO_DC).
+func lookupDC(name, from string) (zoho.DataCenter, error) {
+	dc, err := zoho.LookupDC(name)
+	if err != nil {
+		return dc, &zsync.ConfigError{Where: from, Msg: fmt.Sprintf("unknown data centre %q", name),
+			Hint: "use one of " + strings.Join(zoho.DCNames(), ", ") + " (the domain you log in to Zoho CRM at)"}
+	}
+	return dc, nil
 }
 
 // checkAccountsServer accepts only https accounts servers (or loopback, for

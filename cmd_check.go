@@ -68,8 +68,12 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 	pass := func(format string, a ...any) { fmt.Fprintf(e.stdout, "ok    "+format+"\n", a...) }
 	fail := func(err error) {
 		ok = false
+		err = misspeltVariable(err, e.environ)
+		// "what (how to fix)", as README shows mapping mistakes; a fix the
+		// message does not end with gets a line of its own.
+		h := zsync.Hint(err)
 		fmt.Fprintf(e.stdout, "FAIL  %v\n", err)
-		if h := zsync.Hint(err); h != "" {
+		if h != "" && errorText(err, h) == err.Error() {
 			fmt.Fprintf(e.stdout, "      fix: %s\n", h)
 		}
 	}
@@ -85,6 +89,13 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 		return usageErr("%s is not valid (see above)", *cfgPath)
 	}
 	pass("%s: %d module(s), spreadsheet %s", cfg.File, len(cfg.Modules), cfg.SpreadsheetID)
+	if n, err := newNotifier(cfg, e, quietLogger(e)); err != nil {
+		fail(err)
+	} else if n != nil {
+		pass("alerts: failures are posted to %s", n.Host()) // the rest of the URL is a secret
+	} else if cfg.Alerts.Digest {
+		fmt.Fprint(e.stdout, "warn  alerts: digest is true but no webhook is set: nothing is posted\n      fix: set ZOHO2SHEETS_WEBHOOK or alerts.webhook\n")
+	}
 
 	log := quietLogger(e)
 	var zcOK *zoho.Client // a client whose token works
@@ -107,6 +118,11 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 			}
 		} else {
 			pass("zoho: org currency %s %s (currency columns are formatted in it)", org.CurrencyCode, org.CurrencySymbol)
+		}
+		if len(cfg.Modules) > 0 {
+			// Which API the tabs read through depends on the token's
+			// scopes; an entry's own mistakes are reported below.
+			_ = zc.ProbeCOQL(ctx, cfg.Modules[0].Module)
 		}
 		zone := checkZone(ctx, cfg, e, log)
 		for i := range cfg.Modules {

@@ -71,6 +71,12 @@ func checkEntry(ctx context.Context, cfg *config.Config, i int, src zsync.Source
 	}
 	schema, err := zsync.LoadSchema(ctx, src, m.Module, paths)
 	if err != nil {
+		if located := config.ErrorList(cfg.LocateEntry(i, err)); len(located) > 0 {
+			for _, ce := range located { // a module the CRM does not have
+				fail(ce)
+			}
+			return
+		}
 		fail(fmt.Errorf("zoho: module %s: %w", m.Module, err))
 		return
 	}

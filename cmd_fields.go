@@ -18,13 +18,11 @@ import (
 func setupClient(e env, cfgPath string) (*zoho.Client, *config.Config, error) {
 	var cfg *config.Config
 	if cfgPath != "" {
-		if _, err := os.Stat(cfgPath); err == nil {
-			c, err := config.Load(cfgPath, lookupEnv(e))
-			if err != nil {
-				return nil, nil, err
-			}
-			cfg = c
+		c, err := config.Load(cfgPath, lookupEnv(e))
+		if err != nil {
+			return nil, nil, err
 		}
+		cfg = c
 	}
 	creds, err := zohoCredentials(cfg, e)
 	if err != nil {
@@ -42,13 +40,23 @@ func cmdFields(ctx context.Context, args []string, e env) error {
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
 	}
+	module := fs.Arg(0)
+	if fs.NArg() > 1 {
+		// Flags after the module name: fields Leads --config mapping.yaml.
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return flagErr(err)
+		}
+		if fs.NArg() > 0 {
+			return usageErr("fields takes one module name, e.g. zoho2sheets fields Leads")
+		}
+	}
 	zc, _, err := setupClient(e, *cfgPath)
 	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	defer tw.Flush()
-	if fs.NArg() == 0 {
+	if module == "" {
 		mods, err := zc.Modules(ctx)
 		if err != nil {
 			return err
@@ -61,13 +69,11 @@ func cmdFields(ctx context.Context, args []string, e env) error {
 		}
 		return nil
 	}
-	if fs.NArg() > 1 {
-		return usageErr("fields takes one module name, e.g. zoho2sheets fields Leads")
-	}
-	fields, err := zc.Fields(ctx, fs.Arg(0))
+	schema, err := zsync.LoadSchema(ctx, zc, module, nil) // names a mistyped module's nearest
 	if err != nil {
 		return err
 	}
+	fields := schema.Fields
 	fmt.Fprintln(tw, "API NAME\tLABEL\tTYPE\tLOOKUP")
 	for _, f := range fields {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.APIName, f.Label, f.DataType, f.LookupModule)
@@ -84,10 +90,13 @@ func cmdInit(ctx context.Context, args []string, e env) error {
 	out := fs.String("out", "mapping.yaml", "file to write")
 	force := fs.Bool("force", false, "overwrite an existing file")
 	spreadsheet := fs.String("spreadsheet", "${SPREADSHEET_ID}", "spreadsheet id or URL to put in the mapping")
-	dc := fs.String("dc", "", "zoho.data_center to put in the mapping (default $ZOHO_DC or us)")
+	dc := fs.String("dc", "", "data centre to read the fields from and put in the mapping (default $ZOHO_DC or us)")
 	maxCols := fs.Int("max-columns", 20, "most columns per module")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
+	}
+	if *maxCols < 1 {
+		return usageErr("--max-columns %d: use 1 or more (the count includes the Zoho ID column)", *maxCols)
 	}
 	if len(modules) == 0 {
 		modules = multiFlag{"Leads", "Contacts", "Deals"}
@@ -97,12 +106,17 @@ func cmdInit(ctx context.Context, args []string, e env) error {
 			return usageErr("%s exists: pass --force to overwrite it, or --out another file", *out)
 		}
 	}
+	if *dc == "" {
+		*dc = e.getenv("ZOHO_DC")
+	} else if _, err := lookupDC(*dc, "--dc"); err != nil {
+		return err
+	} else {
+		// The fields are read from the data centre the mapping is for.
+		e = withEnv(e, map[string]string{"ZOHO_DC": *dc})
+	}
 	zc, _, err := setupClient(e, "")
 	if err != nil {
 		return err
-	}
-	if *dc == "" {
-		*dc = e.getenv("ZOHO_DC")
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# zoho2sheets mapping, written by `zoho2sheets init`. Edit freely: see README.md.\n")
@@ -113,10 +127,11 @@ func cmdInit(ctx context.Context, args []string, e env) error {
 	}
 	fmt.Fprintf(&b, "modules:\n")
 	for _, mod := range modules {
-		fields, err := zc.Fields(ctx, mod)
+		schema, err := zsync.LoadSchema(ctx, zc, mod, nil)
 		if err != nil {
-			return fmt.Errorf("module %s: %w", mod, err)
+			return fmt.Errorf("--module %s: %w", mod, err)
 		}
+		fields := schema.Fields
 		fmt.Fprintf(&b, "  - module: %s\n    sheet: %s\n    on_delete: remove\n    columns:\n", yamlScalar(mod), yamlScalar(mod))
 		fmt.Fprintf(&b, "      - { header: Zoho ID, field: id }\n")
 		for _, c := range starterColumns(fields, *maxCols-1) {

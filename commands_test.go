@@ -58,6 +58,7 @@ func inProcessEnv(t *testing.T, em *emulators, extra map[string]string, tweak fu
 		tweak(&e)
 	}
 	code = Main(context.Background(), args, e)
+	assertLogKeysOnce(t, errb.String())
 	return code, out.String(), errb.String()
 }
 

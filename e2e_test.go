@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/zoho2sheets/zoho2sheets/sheets/sheetstest"
+	"net/http"
 	"os"
 	"regexp"
 	"slices"
@@ -246,5 +248,52 @@ func TestEndToEndFailingModuleExits1OthersWritten(t *testing.T) {
 		if strings.Contains(r.stderr+r.stdout, s) {
 			t.Fatal("a secret reached the output")
 		}
+	}
+}
+
+// A failed write names its tab once, in the words of the layer that knows
+// it (not the job's "write tab" in front of the sheet client's own).
+func TestEndToEndWriteFailureNamesTheTabOnce(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 5, "Deals": 5})
+	cfg := writeMapping(t, string(demoMapping))
+	em.sheets.InjectFault(sheetstest.Fault{Path: "values:batchUpdate", Status: http.StatusBadRequest, Times: 1 << 20})
+	r := runBin(t, em.env, "--once", "--config", cfg)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	named := 0
+	tab := regexp.MustCompile(`write tab \\?"Leads\\?"`) // plain or in a JSON string
+	for _, line := range strings.Split(r.stderr, "\n") {
+		if n := len(tab.FindAllString(line, -1)); n > 1 {
+			t.Errorf("the tab is named %d times in one line: %s", n, line)
+		} else if n == 1 && strings.Contains(line, "module Leads") {
+			named++
+		}
+	}
+	if named == 0 {
+		t.Errorf("no line says writing tab Leads failed:\n%s", r.stderr)
+	}
+}
+
+// A failed field metadata read names the module once too.
+func TestEndToEndFieldsFailureNamesTheModuleOnce(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 5, "Deals": 5})
+	cfg := writeMapping(t, string(demoMapping))
+	em.zoho.InjectFault(zohotest.Fault{Path: "/crm/v8/settings/fields", Status: 400, Code: "INVALID_DATA", Message: "invalid data", Times: -1})
+	r := runBin(t, em.env, "--once", "--config", cfg)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	named := 0
+	what := regexp.MustCompile(`read field metadata of Leads`)
+	for _, line := range strings.Split(r.stderr, "\n") {
+		if n := len(what.FindAllString(line, -1)); n > 1 {
+			t.Errorf("the read is named %d times in one line: %s", n, line)
+		} else if n == 1 {
+			named++
+		}
+	}
+	if named == 0 {
+		t.Errorf("no line says reading the fields of Leads failed:\n%s", r.stderr)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
+	"github.com/zoho2sheets/zoho2sheets/zoho"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -57,6 +58,12 @@ type env struct {
 	// leasePoll is how often a run waiting for the lease looks again
 	// (0: zsync.DefaultLeasePoll).
 	leasePoll time.Duration
+	// environ lists the environment (os.Environ; nil in tests that do not
+	// need it): a variable "not set" is looked for under a misspelt name.
+	environ func() []string
+	// zohoOptions are added to the Zoho client's (tests: a Bulk Read
+	// threshold scaled down with the emulator's, a sleep that does not wait).
+	zohoOptions []zoho.Option
 	// listen opens the auth command's redirect listener (nil: net.Listen);
 	// a test hands over one it holds, so that no other process can take
 	// the port between its choice and the command's listen.
@@ -79,6 +86,8 @@ func Main(ctx context.Context, args []string, e env) int {
 	cmd, rest := "", args
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, rest = args[0], args[1:]
+	} else if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		cmd, rest = "version", args[1:]
 	}
 	var err error
 	switch cmd {
@@ -103,9 +112,9 @@ func Main(ctx context.Context, args []string, e env) int {
 	case "help":
 		fmt.Fprint(e.stdout, usage)
 	default:
-		err = usageErr("unknown command %q; run zoho2sheets help", cmd)
+		err = unknownCommand(cmd)
 	}
-	return exitCode(e.stderr, err)
+	return exitCode(e.stderr, misspeltVariable(err, e.environ))
 }
 
 // errUsage marks errors in how the program was called.
@@ -137,8 +146,9 @@ func exitCode(stderr io.Writer, err error) int {
 		fmt.Fprintln(stderr, "Error:", err)
 		return exitUsage
 	}
-	fmt.Fprintln(stderr, "Error:", err)
-	if h := zsync.Hint(err); h != "" {
+	h := zsync.Hint(err)
+	fmt.Fprintln(stderr, "Error:", errorText(err, h))
+	if h != "" {
 		fmt.Fprintln(stderr, "Try:", h)
 	}
 	return exitFailed
@@ -156,7 +166,7 @@ Usage:
   zoho2sheets init               write a starter mapping.yaml from field metadata
   zoho2sheets check              check configuration, credentials and access without writing
   zoho2sheets emulate            serve both emulators on loopback ports, for trying things out
-  zoho2sheets version
+  zoho2sheets version            print the version (also --version)
 
 Sync flags:
   --config PATH       mapping file (default mapping.yaml)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -60,7 +61,39 @@ func runBin(t *testing.T, vars map[string]string, args ...string) binResult {
 	} else if err != nil {
 		t.Fatalf("run %v: %v", args, err)
 	}
+	assertLogKeysOnce(t, errb.String())
 	return binResult{code, out.String(), errb.String()}
+}
+
+// assertLogKeysOnce fails when a JSON log line holds a key twice: log
+// pipelines keep one of the two, or refuse the line.
+func assertLogKeysOnce(t *testing.T, logs string) {
+	t.Helper()
+	for _, line := range strings.Split(logs, "\n") {
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		dec := json.NewDecoder(strings.NewReader(line))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			continue
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				break
+			}
+			key, _ := tok.(string)
+			if seen[key] {
+				t.Errorf("log line has %q twice: %s", key, line)
+			}
+			seen[key] = true
+			var v json.RawMessage
+			if dec.Decode(&v) != nil {
+				break
+			}
+		}
+	}
 }
 
 // runBinHitAtFirstWrite runs the built binary like runBin, with em's

@@ -17,6 +17,7 @@ func osEnv() env {
 		signals: sig,
 
 		userCacheDir: os.UserCacheDir,
+		environ:      os.Environ,
 	}
 }
 

@@ -70,9 +70,9 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	fs.StringVar(&f.logFormat, "log-format", "auto", "json, console or auto")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "daemon: serve /metrics and /healthz here")
-	fs.DurationVar(&f.requestTimeout, "request-timeout", 0, "bound each request to Zoho or Google (default 2m Zoho, 4m Google)")
-	fs.DurationVar(&f.runTimeout, "run-timeout", 0, "stop a run that takes longer (daemon default: the schedule's interval, 1h to 12h)")
-	fs.DurationVar(&f.wait, "wait", 0, "wait up to this long for another run's lease")
+	durationFlag(fs, &f.requestTimeout, "request-timeout", 0, "bound each request to Zoho or Google (default 2m Zoho, 4m Google)")
+	durationFlag(fs, &f.runTimeout, "run-timeout", 0, "stop a run that takes longer (daemon default: the schedule's interval, 1h to 12h)")
+	durationFlag(fs, &f.wait, "wait", 0, "wait up to this long for another run's lease")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -108,6 +108,9 @@ func parseSyncFlags(args []string, stderr io.Writer) (*syncFlags, error) {
 	if f.once && f.metricsAddr != "" {
 		return nil, usageErr("--metrics-addr serves the daemon; it cannot be combined with --once")
 	}
+	if _, _, err := net.SplitHostPort(f.metricsAddr); f.metricsAddr != "" && err != nil {
+		return nil, usageErr("--metrics-addr %s: write host:port or :port, e.g. --metrics-addr :9090", f.metricsAddr)
+	}
 	return f, nil
 }
 
@@ -128,6 +131,9 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	} else if err != nil {
 		return err
 	}
+	if f.since.After(e.now()) {
+		return usageErr("--since %s is in the future: nothing would be read (a typo in the year?)", f.since.Format(time.RFC3339))
+	}
 	log, err := newLogger(e.stderr, f.logFormat, f.logLevel)
 	if err != nil {
 		return usageErr("%v", err)
@@ -139,6 +145,11 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	if !f.once && cfg.Schedule == "" {
 		return &zsync.ConfigError{Where: f.config, Key: "schedule", Msg: "the daemon needs a schedule",
 			Hint: `add e.g. schedule: "CRON_TZ=Europe/Berlin 0 6 * * *", or run with --once`}
+	}
+	// A mistyped --module is a usage error: refused before anything is
+	// read, written or alerted on.
+	if err := newJob(cfg, nil, nil, log, e).CheckSelection(f.modules); err != nil {
+		return err
 	}
 	var m *metrics.Metrics
 	if !f.once {

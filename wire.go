@@ -69,7 +69,7 @@ func newZohoClient(creds zoho.Credentials, e env, log zerolog.Logger, m *metrics
 	if m != nil {
 		opts = append(opts, zoho.WithObserver(m.Observer("zoho")))
 	}
-	return zoho.NewClient(opts...)
+	return zoho.NewClient(append(opts, e.zohoOptions...)...)
 }
 
 func newSheetsClient(ctx context.Context, e env, log zerolog.Logger, m *metrics.Metrics) (*sheets.Client, error) {
@@ -131,6 +131,7 @@ func newJob(cfg *config.Config, src zsync.Source, sink zsync.Sink, log zerolog.L
 		mj := zsync.ModuleJob{
 			Module: m.Module, Sheet: m.Sheet, Columns: m.Specs(),
 			OnDelete: m.OnDelete, MarkColumn: m.MarkColumn, FullEvery: m.FullEvery, Snapshot: m.Snapshot,
+			Locate: func(err error) error { return cfg.LocateEntry(i, err) },
 		}
 		if m.Filter != nil { // a nil *filter.Filter would be a non-nil interface
 			mj.Filter = locatedFilter{m.Filter, cfg, i}
@@ -142,16 +143,16 @@ func newJob(cfg *config.Config, src zsync.Source, sink zsync.Sink, log zerolog.L
 
 // newNotifier returns the failure notifier, or nil when no webhook is set.
 func newNotifier(cfg *config.Config, e env, log zerolog.Logger) (*alert.Notifier, error) {
-	url := e.getenv("ZOHO2SHEETS_WEBHOOK")
+	url, where, key := e.getenv("ZOHO2SHEETS_WEBHOOK"), "ZOHO2SHEETS_WEBHOOK", ""
 	if url == "" {
-		url = cfg.Alerts.Webhook
+		url, where, key = cfg.Alerts.Webhook, cfg.File, "alerts.webhook"
 	}
 	if url == "" {
 		return nil, nil
 	}
 	n, err := alert.New(url)
 	if err != nil {
-		return nil, &zsync.ConfigError{Where: cfg.File, Key: "alerts.webhook", Msg: err.Error(),
+		return nil, &zsync.ConfigError{Where: where, Key: key, Msg: err.Error(),
 			Hint: "use an https:// webhook URL (Slack incoming webhook or any JSON endpoint)"}
 	}
 	n.Logger = log

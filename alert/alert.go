@@ -149,6 +149,7 @@ func WithRetry(maxAttempts int, timeout time.Duration) Option {
 // http:// to a loopback address (a local relay, tests). Errors never contain
 // the URL, only what is wrong with it.
 func New(rawURL string, opts ...Option) (*Notifier, error) {
+	rawURL = strings.TrimSpace(rawURL) // a secret pasted with its newline
 	host, err := checkURL(rawURL)
 	if err != nil {
 		return nil, err

@@ -199,7 +199,8 @@ func ErrorList(err error) []*zsync.ConfigError {
 // in err (as returned by zsync.NewSchemaMapper for module entry mi;
 // several entries may map one module) becomes a *zsync.ConfigError with the
 // file:line and key path of the column, so a field unknown to Zoho reads
-// like any other mistake in the file. Other errors, and any error for an
+// like any other mistake in the file; so does a *zsync.UnknownModuleError,
+// at the entry's line. Other errors, and any error for an
 // index out of range, are returned unchanged.
 func (c *Config) LocateEntry(mi int, err error) error {
 	if err == nil {
@@ -210,6 +211,10 @@ func (c *Config) LocateEntry(mi int, err error) error {
 	}
 	module := c.Modules[mi].Module
 	locate := func(e error) error {
+		if ue := (*zsync.UnknownModuleError)(nil); errors.As(e, &ue) {
+			return &zsync.ConfigError{Where: fmt.Sprintf("%s:%d", c.File, c.Modules[mi].Line),
+				Key: fmt.Sprintf("modules[%d].module", mi), Msg: ue.Error(), Hint: ue.Hint()}
+		}
 		var me *zsync.MappingError
 		if !errors.As(e, &me) {
 			return e

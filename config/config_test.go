@@ -603,7 +603,8 @@ func TestSpreadsheetIDForms(t *testing.T) {
 	for in, want := range map[string]string{
 		"1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms":                         "1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms",
 		"https://docs.google.com/spreadsheets/d/1BxiMVs0XRA5nFMd-_/edit#gid=0": "1BxiMVs0XRA5nFMd-_",
-		"https://docs.google.com/spreadsheets/u/1/d/abc/edit?usp=sharing":      "",
+		"https://docs.google.com/spreadsheets/u/1/d/abc/edit?usp=sharing":      "abc", // signed in to several accounts
+		"https://docs.google.com/document/d/abc/edit":                          "",
 		"docs.google.com/spreadsheets/d/abc":                                   "abc",
 		" https://docs.google.com/spreadsheets/d/abc ":                         "abc",
 	} {

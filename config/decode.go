@@ -14,6 +14,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 
+	"github.com/zoho2sheets/zoho2sheets/sheets"
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
 
@@ -161,7 +162,11 @@ func tooLongTitle(s string) string {
 func (d *decoder) statusTab(e entry, mods []Module) string {
 	const hint = `write a tab title such as status_tab: "Sync status", or status_tab: false to have none`
 	n := resolve(e.val)
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!bool" {
+	// Unquoted yes/no/on/off are true and false here as for every other
+	// true/false key (YAML 1.2 reads them as text): "status_tab: off"
+	// switches the tab off rather than naming it "off".
+	word := n.Style == 0 && slices.Contains([]string{"yes", "no", "on", "off"}, strings.ToLower(n.Value))
+	if n.Kind == yaml.ScalarNode && (n.Tag == "!!bool" || word) {
 		if d.boolean(e, "status_tab") {
 			return zsync.DefaultStatusTab
 		}
@@ -365,11 +370,6 @@ func (d *decoder) boolean(e entry, key string) bool {
 	return false
 }
 
-var (
-	sheetURLID = regexp.MustCompile(`/spreadsheets/d/([A-Za-z0-9_-]+)`)
-	bareID     = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-)
-
 func (d *decoder) spreadsheetID(n *yaml.Node, s string) string {
 	s = strings.TrimSpace(s)
 	const hint = "use the id from the spreadsheet's URL (https://docs.google.com/spreadsheets/d/<id>/edit) or the whole URL"
@@ -377,17 +377,19 @@ func (d *decoder) spreadsheetID(n *yaml.Node, s string) string {
 	case s == "":
 		d.add(n, "spreadsheet_id", "empty", hint)
 		return ""
-	case strings.Contains(s, "/"):
-		if m := sheetURLID.FindStringSubmatch(s); m != nil {
-			return m[1]
-		}
-		d.add(n, "spreadsheet_id", "a URL without /spreadsheets/d/<id>", hint)
-		return ""
-	case !bareID.MatchString(s):
-		d.add(n, "spreadsheet_id", fmt.Sprintf("%q is not a spreadsheet id (letters, digits, - and _ only)", s), hint)
-		return ""
 	}
-	return s
+	// Parsed as the Sheets client will open it (…/spreadsheets/u/1/d/<id>
+	// too, as copied when signed in to several accounts).
+	id, err := sheets.ParseSpreadsheetID(s)
+	switch {
+	case err == nil:
+		return id
+	case strings.Contains(s, "/"):
+		d.add(n, "spreadsheet_id", "a URL without /spreadsheets/d/<id>", hint)
+	default:
+		d.add(n, "spreadsheet_id", fmt.Sprintf("%q is not a spreadsheet id (letters, digits, -, _ and . only)", s), hint)
+	}
+	return ""
 }
 
 const scheduleHint = `use five fields "minute hour day-of-month month day-of-week", optionally after CRON_TZ=<zone>, ` +
@@ -398,7 +400,15 @@ func (d *decoder) schedule(n *yaml.Node, s string) string {
 		return ""
 	}
 	if err := checkSchedule(s); err != nil {
-		d.add(n, "schedule", "invalid cron schedule: "+err.Error(), scheduleHint)
+		hint := scheduleHint
+		for _, prefix := range []string{"CRON_TZ=", "TZ="} {
+			if rest, ok := strings.CutPrefix(s, prefix); ok {
+				if tz, _, _ := strings.Cut(rest, " "); zoneCase(tz) != "" {
+					hint = "did you mean " + prefix + zoneCase(tz) + "? zone names are case-sensitive"
+				}
+			}
+		}
+		d.add(n, "schedule", "invalid cron schedule: "+err.Error(), hint)
 		return ""
 	}
 	return s
@@ -424,11 +434,35 @@ func (d *decoder) timezone(n *yaml.Node, s string) string {
 		return ""
 	}
 	if _, err := time.LoadLocation(s); err != nil || s == "Local" {
-		d.add(n, "timezone", fmt.Sprintf("unknown time zone %q", s),
-			"use an IANA zone name such as Europe/Berlin, America/New_York or UTC; leave it out to use the spreadsheet's zone")
+		hint := "use an IANA zone name such as Europe/Berlin, America/New_York or UTC; leave it out to use the spreadsheet's zone"
+		if z := zoneCase(s); z != "" {
+			hint = "did you mean " + z + "? zone names are case-sensitive"
+		}
+		d.add(n, "timezone", fmt.Sprintf("unknown time zone %q", s), hint)
 		return ""
 	}
 	return s
+}
+
+// zoneCase returns the zone s names in another case (europe/berlin is
+// Europe/Berlin, utc is UTC), or "" when there is none.
+func zoneCase(s string) string {
+	var b strings.Builder
+	up := true
+	for _, r := range strings.ToLower(s) {
+		if up {
+			b.WriteString(strings.ToUpper(string(r)))
+		} else {
+			b.WriteRune(r)
+		}
+		up = r == '/' || r == '_' || r == '-'
+	}
+	for _, z := range []string{b.String(), strings.ToUpper(s)} {
+		if _, err := time.LoadLocation(z); err == nil && z != s && z != "Local" {
+			return z
+		}
+	}
+	return ""
 }
 
 func (d *decoder) dataCenter(n *yaml.Node, s string) string {

@@ -47,7 +47,10 @@ modules:
 func TestStatusTab(t *testing.T) {
 	const mods = "modules:\n  - module: Leads\n    columns: [{ header: Zoho ID, field: id }]\n"
 	for in, want := range map[string]string{"": "Sync status", "status_tab: true\n": "Sync status",
-		"status_tab: false\n": "", "status_tab: \" Freshness \"\n": "Freshness"} {
+		"status_tab: false\n": "", "status_tab: \" Freshness \"\n": "Freshness",
+		// yes/no/on/off mean what they mean for every other true/false key;
+		// quoted, they are titles.
+		"status_tab: off\n": "", "status_tab: No\n": "", "status_tab: yes\n": "Sync status", "status_tab: \"no\"\n": "no"} {
 		if got := mustParse(t, "spreadsheet_id: abc\n"+in+mods, noEnv).StatusTab; got != want {
 			t.Errorf("%q: %q, want %q", in, got, want)
 		}

@@ -143,6 +143,9 @@ func TestSyntaxErrors(t *testing.T) {
 		{"Created_Time >= today - 90m", 1, 25, `unknown unit "m"`, "min for minutes or mo for months"},
 		{"Created_Time >= today - 2days", 1, 25, `unknown unit "days"`, "did you mean 2d?"},
 		{"Created_Time >= 90d", 1, 17, "90d is a duration", "today - 90d"},
+		// A number with a suffix that is no unit is not a duration either.
+		{"Amount > 10k", 1, 10, "10k is not a number", "10000"},
+		{"Amount > 5EUR", 1, 10, "5EUR is not a number", "quote text: '5EUR'"},
 		{"Stage = 'a' and\n  (Amount > 5 or Amount < 1", 2, 28, "expected ) but found end of filter", "line 2, column 3"},
 		{"Stage = 'a')", 1, 12, `unexpected ")"`, "closes no ("},
 		{"Stage = 'a' Amount > 5", 1, 13, "unexpected \"Amount\"", "and / or"},

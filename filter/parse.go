@@ -255,6 +255,10 @@ func (p *parser) value() (Value, error) {
 		}
 		return Value{Kind: Number, Text: "-" + n.text, At: t.at}, nil
 	case tDur:
+		if _, err := parseOffset(t); err != nil { // 10k, 5EUR: no unit of an offset
+			return Value{}, &SyntaxError{At: t.at, Msg: fmt.Sprintf("%s is not a number", t.text),
+				Hint: fmt.Sprintf("write a number in full, without units or separators (10000, not 10k); quote text: '%s'", t.text)}
+		}
 		return Value{}, &SyntaxError{At: t.at, Msg: fmt.Sprintf("%s is a duration, not a value", t.text),
 			Hint: fmt.Sprintf("count it from a date: today - %s (or quote text: '%s')", t.text, t.text)}
 	case tIdent:

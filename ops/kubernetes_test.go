@@ -312,6 +312,11 @@ func checkEnv(probs *problems, c *container, f binaryFacts) {
 	if !slices.Contains(names, "GOOGLE_CREDENTIALS_JSON") && !slices.Contains(names, "GOOGLE_APPLICATION_CREDENTIALS") {
 		probs.add("env lacks Google credentials (GOOGLE_CREDENTIALS_JSON or GOOGLE_APPLICATION_CREDENTIALS)")
 	}
+	// README's Secret is made from the env file of step 1, which holds
+	// ZOHO_DC: the pod must get it, or an EU account talks to the US.
+	if !slices.Contains(names, "ZOHO_DC") {
+		probs.add("env lacks ZOHO_DC: take it from the Secret with optional: true, or the data centre of the env file never reaches the pod")
+	}
 }
 
 // checkSecurity checks for a non-root user without privileges, on a
@@ -500,6 +505,7 @@ func TestKubernetesChecksCatchMistakes(t *testing.T) {
 		{"UnknownEnv", "cronjob.yaml", "- name: XDG_CACHE_HOME", "- name: ZOHO_CACHE", "not a variable zoho2sheets reads"},
 		{"LiteralSecret", "cronjob.yaml", "- name: XDG_CACHE_HOME\n                  value: /tmp/cache", "- name: XDG_CACHE_HOME\n                  value: /tmp/cache\n                - name: ZOHO_CLIENT_SECRET\n                  value: hunter2", "from a Secret"},
 		{"NoToken", "cronjob.yaml", "- name: ZOHO_REFRESH_TOKEN", "- name: ZOHO_REFRESH_TOKN", "lacks ZOHO_REFRESH_TOKEN"},
+		{"NoDataCentre", "cronjob.yaml", "- name: ZOHO_DC\n", "- name: ZOHO2SHEETS_CACHE_DIR\n", "lacks ZOHO_DC"},
 		{"Root", "cronjob.yaml", "runAsUser: 65532\n", "runAsUser: 0\n", "root"},
 		{"NonRootOff", "cronjob.yaml", "runAsNonRoot: true", "runAsNonRoot: false", "runAsNonRoot"},
 		{"Escalation", "cronjob.yaml", "allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true", "allowPrivilegeEscalation"},

@@ -70,6 +70,16 @@ type Credentials struct {
 // probe the GCE metadata server).
 var findDefault = google.FindDefaultCredentials
 
+// keyNotPath reports whether the value of GOOGLE_APPLICATION_CREDENTIALS
+// is a key's content (JSON, or base64 of it) rather than a path.
+func keyNotPath(v string) bool {
+	if strings.HasPrefix(v, "{") || strings.ContainsAny(v, "\n\r") {
+		return true
+	}
+	d, err := base64.StdEncoding.DecodeString(v)
+	return err == nil && strings.HasPrefix(strings.TrimSpace(string(d)), "{")
+}
+
 // CredentialsFromEnv returns the Google credentials configured in the
 // environment, reading variables with getenv:
 //
@@ -88,8 +98,12 @@ func CredentialsFromEnv(ctx context.Context, getenv func(string) string) (*Crede
 		if !strings.HasPrefix(v, "{") {
 			d, err := base64.StdEncoding.DecodeString(v)
 			if err != nil {
-				return nil, &zsync.ConfigError{Where: EnvCredentialsJSON, Msg: "neither JSON nor base64 of JSON",
-					Hint: "set it to the whole content of the service account key file"}
+				hint := "set it to the whole content of the service account key file"
+				if strings.HasSuffix(strings.ToLower(v), ".json") { // a path is no secret: say it
+					hint = fmt.Sprintf("this looks like the key file's path: set %s=%s instead, or %s to the file's content",
+						EnvCredentialsFile, v, EnvCredentialsJSON)
+				}
+				return nil, &zsync.ConfigError{Where: EnvCredentialsJSON, Msg: "neither JSON nor base64 of JSON", Hint: hint}
 			}
 			b = d
 		}
@@ -97,6 +111,11 @@ func CredentialsFromEnv(ctx context.Context, getenv func(string) string) (*Crede
 	}
 	if p := strings.TrimSpace(getenv(EnvCredentialsFile)); p != "" {
 		b, err := os.ReadFile(p)
+		if err != nil && keyNotPath(p) {
+			// The key itself where its path goes: never echo it.
+			return nil, &zsync.ConfigError{Where: EnvCredentialsFile, Msg: "holds the key itself, not the path of its file",
+				Hint: "put the key's JSON in " + EnvCredentialsJSON + " and unset " + EnvCredentialsFile + ", or set it to the key file's path"}
+		}
 		if err != nil {
 			return nil, &zsync.ConfigError{Where: EnvCredentialsFile, Msg: fmt.Sprintf("cannot read %s: %v", p, errors.Unwrap(err)),
 				Hint: "point it at the service account key file, or unset it"}

@@ -80,6 +80,9 @@ func TestCredentialsErrors(t *testing.T) {
 		{"BadKey", strings.Replace(key, pemBody[:40], "AAAA"+pemBody[4:40], 1), EnvCredentialsJSON, "private_key"},
 		{"HTTPTokenURI", string(serviceAccountJSON(t, "a@b.c", "http://evil.example.com/token")), EnvCredentialsJSON, "plain http"},
 		{"NotBase64", "%%%", EnvCredentialsJSON, "neither JSON nor base64"},
+		// The path of the key file in the variable meant for its content.
+		{"APath", "/home/me/key.json", EnvCredentialsJSON, "set " + EnvCredentialsFile + "=/home/me/key.json"},
+		{"AWindowsPath", `C:\keys\sa.json`, EnvCredentialsJSON, "set " + EnvCredentialsFile + `=C:\keys\sa.json`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,6 +98,24 @@ func TestCredentialsErrors(t *testing.T) {
 			for _, secret := range []string{pemBody[10:30], "PRIVATE KEY", "very-secret", "rt-secret"} {
 				if strings.Contains(err.Error(), secret) {
 					t.Errorf("error leaks key material %q: %v", secret, err)
+				}
+			}
+		})
+	}
+	// The key's JSON put where its path goes (GOOGLE_APPLICATION_CREDENTIALS:
+	// ${{ secrets.GOOGLE_CREDENTIALS_JSON }}): said so, and never echoed,
+	// base64 included.
+	for name, v := range map[string]string{"JSONInThePathVariable": key, "Base64InThePathVariable": base64.StdEncoding.EncodeToString([]byte(key))} {
+		t.Run(name, func(t *testing.T) {
+			_, err := CredentialsFromEnv(context.Background(), env(map[string]string{EnvCredentialsFile: v}))
+			var ce *zsync.ConfigError
+			if !errors.As(err, &ce) || ce.Where != EnvCredentialsFile {
+				t.Fatalf("got %v", err)
+			}
+			mustContain(t, err.Error(), EnvCredentialsJSON)
+			for _, secret := range []string{pemBody[10:30], "PRIVATE KEY", v[:40], v[len(v)-40:]} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error leaks the key %q: %v", secret, err)
 				}
 			}
 		})

@@ -105,7 +105,7 @@ func TestOpenErrorsSayWhatToDo(t *testing.T) {
 		{"NotShared", 403, "PERMISSION_DENIED", "forbidden", "The caller does not have permission",
 			"caller does not have permission", "share the spreadsheet with sync@p.iam.gserviceaccount.com as Editor"},
 		{"WrongID", 404, "NOT_FOUND", "notFound", "Requested entity was not found.",
-			"no spreadsheet with id sheet123: check spreadsheet_id", "check spreadsheet_id"},
+			"no spreadsheet with id sheet123", "check spreadsheet_id"},
 		{"APIDisabled", 403, "PERMISSION_DENIED", "accessNotConfigured",
 			"Google Sheets API has not been used in project 498586711441 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/sheets.googleapis.com/overview?project=498586711441 then retry.",
 			"has not been used", "enable the Google Sheets API in project 498586711441"},

@@ -69,9 +69,9 @@ func apiError(op, id, email string, err error) error {
 			e.Msg = http.StatusText(ge.Code)
 		}
 		e.Reason = reason(ge)
-		e.hint = hintFor(e.Status, e.Reason, e.Msg, id, email)
+		e.hint = hintFor(e.Status, e.Reason, e.Msg, email)
 		if e.Status == http.StatusNotFound {
-			e.Msg = fmt.Sprintf("no spreadsheet with id %s: check spreadsheet_id (%s)", id, e.Msg)
+			e.Msg = fmt.Sprintf("no spreadsheet with id %s: %s", id, e.Msg)
 		}
 	case errors.As(err, &re):
 		// The token endpoint's answer names no secret of ours, but keep
@@ -113,7 +113,7 @@ func reason(ge *googleapi.Error) string {
 	return ""
 }
 
-func hintFor(status int, reason, msg, id, email string) string {
+func hintFor(status int, reason, msg, email string) string {
 	switch status {
 	case http.StatusForbidden:
 		if reason == "accessNotConfigured" || reason == "SERVICE_DISABLED" ||
@@ -130,7 +130,7 @@ func hintFor(status int, reason, msg, id, email string) string {
 		}
 		return fmt.Sprintf("share the spreadsheet with %s as Editor", who)
 	case http.StatusNotFound:
-		return fmt.Sprintf("no spreadsheet with id %s: check spreadsheet_id (the part of the URL between /d/ and /edit)", id)
+		return "check spreadsheet_id: the part of the spreadsheet's URL between /d/ and /edit, and that the spreadsheet was not deleted"
 	case http.StatusTooManyRequests:
 		return "the Sheets API quota (60 write and 60 read requests per minute per service account) stayed exhausted: run less often, or ask Google for a higher quota"
 	case http.StatusUnauthorized:

@@ -121,7 +121,8 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	p.keyCol = keyCol
 	if _, missing := p.headers[keyCol]; missing && sn.rows() > 1 {
 		// Without its key column every record would be appended again.
-		return nil, errorf(u.op, fmt.Sprintf("put the header %q back above the record ids (or clear the tab)", u.t.Columns[u.t.Key].Header),
+		return nil, errorf(u.op, fmt.Sprintf("head the column of record ids %q, the key column's header in mapping.yaml "+
+			"(if you renamed it there, rename it in the tab too), or clear the tab", u.t.Columns[u.t.Key].Header),
 			"the tab has rows but no key column %q", u.t.Columns[u.t.Key].Header)
 	}
 

@@ -61,6 +61,11 @@ func (s *Spreadsheet) Upsert(ctx context.Context, t *zsync.Table, opts zsync.Ups
 	if u.cells > 0 {
 		s.c.stats.cells(u.cells)
 	}
+	if err != nil && !strings.HasPrefix(err.Error(), "sheets: ") {
+		// Every error names the tab (the job does not add it again): an
+		// *Error's Op does, and so must a cancellation or a lost lease.
+		err = fmt.Errorf("sheets: %s: %w", u.op, err)
+	}
 	return res, err
 }
 

@@ -223,6 +223,9 @@ func TestFakeMissingKeyColumnRefuses(t *testing.T) {
 		t.Fatalf("got %v, %d writes", err, f.writes-w)
 	}
 	mustContain(t, err.Error(), `no key column "Id"`)
+	// The header may have changed in the tab or in the mapping: the fix
+	// says both.
+	mustContain(t, zsync.Hint(err), `"Id"`, "mapping.yaml", "rename it in the tab too")
 }
 
 func TestFakeDryRunOnMissingTab(t *testing.T) {

@@ -36,6 +36,16 @@ type ModuleJob struct {
 	// Filter, when set, makes the tab a view: only records matching it
 	// (see view.go).
 	Filter Filter
+	// Locate, when set, points a mistake found against the CRM's metadata
+	// (an unknown module or field) at its line of the mapping file.
+	Locate func(error) error
+}
+
+func (m ModuleJob) locate(err error) error {
+	if m.Locate == nil {
+		return err
+	}
+	return m.Locate(err)
 }
 
 // Job moves records from a Source to a Sink. The --once mode, the daemon and
@@ -275,6 +285,14 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 	return sum, errors.Join(errs...)
 }
 
+// CheckSelection reports a name among names (RunOptions.Modules) that no
+// entry of the job has, so a mistyped --module is refused before anything
+// is read or written rather than failing the run.
+func (j *Job) CheckSelection(names []string) error {
+	_, err := j.selected(names)
+	return err
+}
+
 func (j *Job) selected(names []string) ([]ModuleJob, error) {
 	if len(names) == 0 {
 		return j.Modules, nil
@@ -296,8 +314,11 @@ func (j *Job) selected(names []string) ([]ModuleJob, error) {
 					known = append(known, m.Module)
 				}
 			}
-			return nil, &ConfigError{Where: "--module", Key: n, Msg: "not a module of the mapping",
-				Hint: fmt.Sprintf("use one of %v", known)}
+			hint := "use one of " + strings.Join(known, ", ") + " (module API names are case-sensitive)"
+			if i := Closest(n, known); i >= 0 {
+				hint = "did you mean " + known[i] + "? " + hint
+			}
+			return nil, &ConfigError{Where: "--module", Key: n, Msg: "not a module of the mapping", Hint: hint}
 		}
 	}
 	return out, nil
@@ -308,6 +329,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	st := pl.state
 	ms = ModuleSummary{Module: m.Module, Sheet: m.Sheet, State: st, KeyHeader: keyHeader(m.Columns)}
 	log := j.Logger.With().Str("module", m.Module).Str("sheet", m.Sheet).Logger()
+	base := log // log gains the mode once it is known; the failure line adds it itself
 	var src0, sink0, cred0 int
 	if j.Calls != nil {
 		src0, sink0 = j.Calls()
@@ -325,7 +347,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 			ms.SourceCredits = j.Credits() - cred0
 		}
 		if ms.Err != nil {
-			log.Error().Err(ms.Err).Str("mode", string(ms.Mode)).Msg("module failed")
+			base.Error().Err(ms.Err).Str("mode", string(ms.Mode)).Msg("module failed")
 			if !opts.DryRun && !errors.Is(ms.Err, ErrInterrupted) {
 				ms.State = j.recordFailure(ctx, st, m.Module, ms.Err)
 			}
@@ -395,6 +417,12 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		table.Full, table.Snapshot = false, m.Snapshot.table(start, j.Timezone)
 	}
 	cursor := st.Cursor
+	// A big module's read takes minutes, and what changes meanwhile may
+	// sort before the newest record passed on: a record read early, then
+	// changed or deleted (a full read goes by id; a Bulk Read tail is
+	// exported after the chain). The cursor stays at the read's start, so
+	// the next run's window (less the overlap) covers those changes.
+	readStart := j.now()
 	changed, err := j.changedIDs(readCtx, m.Module, view, ms.Since)
 	if err != nil {
 		ms.Err = j.readErr(opts, err)
@@ -456,6 +484,9 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		ms.Err = ErrInterrupted
 		return ms
 	}
+	if cursor.After(readStart) {
+		cursor = readStart
+	}
 	// A --since window that starts after where an incremental run would
 	// start did not read the records modified in between: keep the cursor,
 	// or every later incremental run skips them (and a module never synced
@@ -473,7 +504,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	res, err := j.Sink.Upsert(ctx, table, uo)
 	ms.Result = res
 	if err != nil {
-		ms.Err = fmt.Errorf("write tab %q: %w", m.Sheet, err)
+		ms.Err = err // the sink's error names the tab (see Sink.Upsert)
 		return ms
 	}
 	ms.Cursor = cursor
@@ -511,6 +542,12 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	if ms.Mode == ModeFull {
 		st.LastFull = start
 		st.Rows = table.Len()
+		if table.Full || table.Snapshot != nil {
+			// A record read twice (changed while a long read went on, e.g.
+			// between a page-token chain and its Bulk Read tail) is one row
+			// (a snapshot's rows are all Added).
+			st.Rows = res.Added + res.Updated + res.Unchanged
+		}
 	} else {
 		st.Rows += res.Added - res.Removed
 	}

@@ -282,8 +282,7 @@ func TestJobModuleErrorNamesTheTab(t *testing.T) {
 		t.Fatal("both tabs failed, Run returned no error")
 	}
 	lines := strings.Split(err.Error(), "\n")
-	want := []string{`module Deals: write tab "Deals": mirror quota`,
-		`module Deals (tab Deal history): write tab "Deal history": history quota`}
+	want := []string{`module Deals: mirror quota`, `module Deals (tab Deal history): history quota`}
 	if !slices.Equal(lines, want) {
 		t.Errorf("error lines = %q, want %q", lines, want)
 	}
@@ -389,8 +388,12 @@ func TestJobUnknownModuleIsConfigError(t *testing.T) {
 	job := newJob(&fakeSource{}, &fakeSink{}, &now)
 	job.Modules = append(job.Modules, zsync.ModuleJob{Module: "Leads", Sheet: "Leads (EU)", Columns: job.Modules[0].Columns})
 	_, err = job.Run(context.Background(), zsync.RunOptions{Modules: []string{"Leeds"}})
-	if !errors.As(err, &ce) || strings.Count(ce.Hint, "Leads") != 1 {
-		t.Fatalf("err = %v, want each module named once in the hint", err)
+	if !errors.As(err, &ce) || !strings.Contains(ce.Hint, "use one of ") ||
+		strings.Count(ce.Hint[strings.Index(ce.Hint, "use one of "):], "Leads") != 1 {
+		t.Fatalf("err = %v, want each module named once in the hint's list", err)
+	}
+	if !strings.Contains(ce.Hint, "did you mean Leads?") {
+		t.Fatalf("err = %v, want a did you mean for a near miss", err)
 	}
 }
 

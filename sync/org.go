@@ -2,7 +2,9 @@ package sync
 
 import (
 	"context"
+	"errors"
 	gosync "sync"
+	"time"
 
 	"github.com/rs/zerolog"
 )
@@ -26,10 +28,23 @@ type OrgSource interface {
 }
 
 // orgCache holds the org of one Job across its runs' modules: read once,
-// and read again after a failure.
+// and read again after a failure that may pass. A refusal that retrying
+// does not cure (a token without the org scope) is remembered for
+// orgRefusalTTL, so a run asks and warns once, not once per tab, and the
+// next run asks again.
 type orgCache struct {
-	mu  gosync.Mutex
-	org *Org
+	mu        gosync.Mutex
+	org       *Org
+	refusedAt time.Time
+}
+
+// orgRefusalTTL is how long a refusal to read the org stands: a run.
+const orgRefusalTTL = 10 * time.Minute
+
+// permanent reports whether err says retrying will not help.
+func permanent(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && !t.Temporary()
 }
 
 // decorate gives the mapper's columns their number formats and links. A
@@ -43,12 +58,21 @@ func (j *Job) decorate(ctx context.Context, module string, m *Mapper, log zerolo
 		return
 	}
 	j.orgs.mu.Lock()
-	org := j.orgs.org
+	org, refused := j.orgs.org, !j.orgs.refusedAt.IsZero() && j.now().Sub(j.orgs.refusedAt) < orgRefusalTTL
 	j.orgs.mu.Unlock()
+	if org == nil && refused {
+		m.UseOrg(Org{}) // said once this run already
+		return
+	}
 	if org == nil {
 		o, err := j.Org.Org(ctx)
 		if err != nil {
 			log.Warn().Err(err).Str("hint", Hint(err)).Msg("could not read the CRM organisation: currency columns keep their formats and link columns get no links")
+			if permanent(err) {
+				j.orgs.mu.Lock()
+				j.orgs.refusedAt = j.now()
+				j.orgs.mu.Unlock()
+			}
 			m.UseOrg(Org{})
 			return
 		}

@@ -123,7 +123,10 @@ func findField(fields []Field, name string) (*Field, bool) {
 func LoadSchema(ctx context.Context, src Source, module string, paths []string) (Schema, error) {
 	fields, err := src.Fields(ctx, module)
 	if err != nil {
-		return Schema{}, fmt.Errorf("read field metadata of %s: %w", module, err)
+		if ue := unknownModule(ctx, src, module); ue != nil {
+			return Schema{}, ue
+		}
+		return Schema{}, err // it names the module (see Source.Fields)
 	}
 	s := Schema{Module: module, Fields: fields, Related: map[string][]Field{}}
 	for _, p := range paths {
@@ -138,7 +141,7 @@ func LoadSchema(ctx context.Context, src Source, module string, paths []string) 
 			if !loaded {
 				rel, err = src.Fields(ctx, f.LookupModule)
 				if err != nil {
-					return Schema{}, fmt.Errorf("read field metadata of %s (related through %s): %w", f.LookupModule, segs[i], err)
+					return Schema{}, fmt.Errorf("follow %s to %s: %w", segs[i], f.LookupModule, err)
 				}
 				s.Related[f.LookupModule] = rel
 			}

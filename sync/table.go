@@ -221,7 +221,9 @@ type ReadOptions struct {
 type Source interface {
 	// Modules lists the modules of the CRM.
 	Modules(ctx context.Context) ([]Module, error)
-	// Fields returns the field metadata of a module.
+	// Fields returns the field metadata of a module. Its errors name the
+	// module and say that its fields were being read (LoadSchema adds
+	// nothing).
 	Fields(ctx context.Context, module string) ([]Field, error)
 	// Records streams a module's records, each once, in an order of the
 	// source's choosing.
@@ -233,7 +235,8 @@ type Source interface {
 // Sink writes tables and keeps sync state. sheets.Writer implements it.
 // A job calls LoadState and Tabs at the same time; nothing else at once.
 type Sink interface {
-	// Upsert makes the tab named by t.Sheet agree with t.
+	// Upsert makes the tab named by t.Sheet agree with t. Its errors say
+	// that they are about writing that tab (the job adds only the module).
 	Upsert(ctx context.Context, t *Table, opts UpsertOptions) (UpsertResult, error)
 	// LoadState returns the stored state of every tab, keyed by
 	// ModuleState.Sheet (tabs never synced are absent), and states of the

@@ -99,11 +99,11 @@ func (j *Job) openView(ctx context.Context, m ModuleJob, now time.Time) (*view, 
 		schema, err = LoadSchema(ctx, j.Source, m.Module, paths)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, m.locate(err)
 	}
 	mapper, err := NewSchemaMapper(m.Columns, schema)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, m.locate(err)
 	}
 	v := &view{relations: mapper.Relations()}
 	criteria := 0

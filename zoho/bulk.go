@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -24,6 +25,8 @@ const (
 	bulkMaxWait   = 2 * time.Hour
 	// bulkDownloadTimeout bounds one download attempt of a result file.
 	bulkDownloadTimeout = 30 * time.Minute
+	// bulkDownloadWindow is the span of Zoho's 10-downloads limit.
+	bulkDownloadWindow = time.Minute
 )
 
 // BulkQuery selects what a Bulk Read job exports.
@@ -55,80 +58,87 @@ func (c *Client) BulkRecords(ctx context.Context, q BulkQuery) iter.Seq2[zsync.R
 
 // bulkTail reads, with Bulk Read, the records modified at or after from,
 // skipping the ids in seen (already yielded at exactly from). Bulk Read
-// exports lookups as ids, so the tail is held in memory while a COQL pass
-// over the same window reads the lookups with their names (users with
-// their full names), merged by id: every row gets the same values as the
-// rows the page-token chain served.
+// exports lookups as ids: a COQL pass over the same window first reads
+// the names of the records and users they point at (users with their full
+// names), by id, and each exported row gets them as it streams, so every
+// row has the same values as the rows the page-token chain served and
+// memory holds the names, not the tail.
 func (c *Client) bulkTail(ctx context.Context, module string, fields []string, from time.Time,
 	seen map[string]struct{}, meta map[string]zsync.Field, yield func(zsync.Record, error) bool) bool {
 	q := BulkQuery{Module: module, Fields: fields, Since: from}
+	untimed := 0
+	defer func() {
+		if untimed > 0 {
+			c.log.Warn().Str("module", module).Int("records", untimed).
+				Msg("Bulk Read exported records with no Modified_Time that reads as a datetime with an offset: passed on as they are")
+		}
+	}()
 	skip := func(r zsync.Record) bool {
+		if r.Modified.IsZero() {
+			// Not one to drop as read already: the export holds only
+			// records modified since from; a repeat costs nothing.
+			untimed++
+			return false
+		}
 		return r.Modified.Before(from) || r.Modified.Equal(from) && has(seen, r.ID)
 	}
-	lookups := lookupColumns(fields, meta)
-	if len(lookups) == 0 || c.noCOQL.Load() != nil {
-		if len(lookups) > 0 {
-			c.log.Warn().Str("module", module).Msg("Bulk Read exports lookups as ids and COQL is not allowed: their names stay empty")
+	var names lookupNames
+	if lookups := lookupColumns(fields, meta); len(lookups) > 0 {
+		var err error
+		if c.noCOQL.Load() == nil {
+			names, err = c.readLookupNames(ctx, module, lookups, from, meta)
 		}
-		return c.bulkRead(ctx, q, meta, func(r zsync.Record, err error) bool {
-			if err == nil && skip(r) {
-				return true
-			}
-			return yield(r, err)
-		})
-	}
-	var recs []zsync.Record
-	index := map[string]int{}
-	ok := c.bulkRead(ctx, q, meta, func(r zsync.Record, err error) bool {
-		if err != nil {
-			return yield(r, err)
-		}
-		if !skip(r) {
-			index[r.ID] = len(recs)
-			recs = append(recs, r)
-		}
-		return true
-	})
-	if !ok {
-		return false
-	}
-	if err := c.nameLookups(ctx, module, lookups, from, meta, recs, index); err != nil {
-		if !scopeMissing(err) {
+		switch {
+		case err != nil && !scopeMissing(err):
 			yield(zsync.Record{}, err)
 			return false
+		case err != nil:
+			c.disableCOQL(err)
 		}
-		c.disableCOQL(err)
-	}
-	for _, r := range recs {
-		if !yield(r, nil) {
-			return false
+		if names == nil {
+			c.log.Warn().Str("module", module).Msg("Bulk Read exports lookups as ids and COQL is not allowed: their names stay empty")
 		}
 	}
-	return true
+	return c.bulkRead(ctx, q, meta, func(r zsync.Record, err error) bool {
+		if err == nil {
+			if skip(r) {
+				return true
+			}
+			names.fill(r)
+		}
+		return yield(r, err)
+	})
 }
 
-// lookupColumns returns the lookup fields among fields.
-func lookupColumns(fields []string, meta map[string]zsync.Field) []string {
-	var out []string
-	for _, f := range fields {
-		switch meta[f].DataType {
-		case "lookup", "ownerlookup", "userlookup":
-			out = append(out, f)
+// lookupNames holds, for each lookup field, the named lookup of each
+// record or user it points at, by that one's id.
+type lookupNames map[string]map[string]zsync.Lookup
+
+// fill replaces r's id-only lookups with the named ones.
+func (n lookupNames) fill(r zsync.Record) {
+	for f, byID := range n {
+		if l, ok := r.Fields[f].(zsync.Lookup); ok {
+			if named, ok := byID[l.ID]; ok {
+				r.Fields[f] = named
+			}
 		}
 	}
-	return out
 }
 
-// nameLookups replaces the id-only lookups of recs (indexed by id) with
-// the named ones a COQL read of the records modified since from returns.
-func (c *Client) nameLookups(ctx context.Context, module string, lookups []string, from time.Time,
-	meta map[string]zsync.Field, recs []zsync.Record, index map[string]int) error {
+// readLookupNames reads, through COQL, the lookups of the records of
+// module modified since from, with their names.
+func (c *Client) readLookupNames(ctx context.Context, module string, lookups []string, from time.Time,
+	meta map[string]zsync.Field) (lookupNames, error) {
 	var users map[string]zsync.Lookup
 	if userColumns(lookups, meta) != nil {
 		var err error
 		if users, err = c.userNames(ctx); err != nil {
-			return err
+			return nil, err
 		}
+	}
+	names := make(lookupNames, len(lookups))
+	for _, f := range lookups {
+		names[f] = map[string]zsync.Lookup{}
 	}
 	var failed error
 	for _, group := range splitColumns(lookups) {
@@ -138,18 +148,89 @@ func (c *Client) nameLookups(ctx context.Context, module string, lookups []strin
 				failed = err
 				return false
 			}
-			if i, ok := index[r.ID]; ok {
-				for _, k := range group {
-					recs[i].Fields[k] = r.Fields[k]
+			for _, f := range group {
+				if l, ok := r.Fields[f].(zsync.Lookup); ok && l.ID != "" {
+					names[f][l.ID] = l
 				}
 			}
 			return true
 		})
 		if failed != nil {
-			return failed
+			return nil, failed
 		}
 	}
-	return nil
+	return names, nil
+}
+
+// bulkTailOrRefused is bulkTail, except that when Zoho refuses the first
+// job (a missing scope, or a 400: which fields Bulk Read exports is not
+// documented) it yields nothing and returns the refusal.
+func (c *Client) bulkTailOrRefused(ctx context.Context, module string, fields []string, from time.Time,
+	seen map[string]struct{}, meta map[string]zsync.Field, yield func(zsync.Record, error) bool) (ok bool, refused error) {
+	started := false
+	ok = c.bulkTail(ctx, module, fields, from, seen, meta, func(r zsync.Record, err error) bool {
+		if err != nil && !started && bulkRefused(err) {
+			refused = err
+			return false
+		}
+		started = true
+		return yield(r, err)
+	})
+	return ok, refused
+}
+
+// bulkRefused reports whether err is Zoho refusing to create a Bulk Read
+// job: for a missing scope, or as a bad request.
+func bulkRefused(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && strings.HasPrefix(ae.Op, "create bulk read job") &&
+		(bulkScopeMissing(err) || ae.Status == http.StatusBadRequest)
+}
+
+// bulkScopeMissing reports whether err is Zoho refusing a Bulk Read job
+// to a refresh token without ZohoCRM.bulk.read.
+func bulkScopeMissing(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Code == "OAUTH_SCOPE_MISMATCH" && strings.HasPrefix(ae.Op, "create bulk read job")
+}
+
+// bulkDeclined says why a read goes on without Bulk Read; a missing
+// scope stops the client using it at all, once.
+func (c *Client) bulkDeclined(module string, err error) {
+	if !bulkScopeMissing(err) {
+		c.log.Warn().Str("module", module).Err(err).Msg("Zoho refused the Bulk Read job: reading past 100,000 records with Get Records (200 records a call)")
+		return
+	}
+	if c.noBulk.Swap(true) {
+		return
+	}
+	c.log.Warn().Err(err).Msg("Bulk Read is not allowed for this refresh token (it lacks ZohoCRM.bulk.read): reading past 100,000 records with Get Records (200 records a call); run `zoho2sheets auth` again to allow Bulk Read")
+}
+
+// bulkCanName reports whether a Bulk Read tail of these fields can carry
+// what the page-token chains do: its lookups, users and layout come as
+// bare ids, named only through COQL. Without COQL the read goes on with
+// new chains (200 records a call) rather than leave those names empty on
+// every record past the first chain.
+func (c *Client) bulkCanName(module string, fields []string, meta map[string]zsync.Field) bool {
+	if c.noCOQL.Load() == nil || len(lookupColumns(fields, meta)) == 0 {
+		return true
+	}
+	c.log.Info().Str("module", module).Msg("not switching to Bulk Read: it exports lookups as ids, and without COQL they could not be named; reading on with Get Records")
+	return false
+}
+
+// lookupColumns returns the fields among fields that Bulk Read exports as
+// a bare id where the JSON paths name it: lookups, users and the layout.
+func lookupColumns(fields []string, meta map[string]zsync.Field) []string {
+	var out []string
+	for _, f := range fields {
+		switch meta[f].DataType {
+		case "lookup", "ownerlookup", "userlookup", "layout":
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 type bulkJob struct {
@@ -161,6 +242,11 @@ type bulkJob struct {
 		DownloadURL   string `json:"download_url"`
 		MoreRecords   bool   `json:"more_records"`
 		NextPageToken string `json:"next_page_token"`
+		// ErrorMessage says why a job ended in FAILURE.
+		ErrorMessage *struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error_message"`
 	} `json:"result"`
 }
 
@@ -271,7 +357,11 @@ func (c *Client) bulkWait(ctx context.Context, module, id string) (*bulkJob, err
 		case "COMPLETED":
 			return j, nil
 		case "FAILURE", "FAILED":
-			return nil, fmt.Errorf("zoho: %s: the job failed on Zoho's side; run again (a full read retries it)", op)
+			why := ""
+			if j.Result != nil && j.Result.ErrorMessage != nil {
+				why = fmt.Sprintf(" (%s: %s)", j.Result.ErrorMessage.Code, j.Result.ErrorMessage.Message)
+			}
+			return nil, fmt.Errorf("zoho: %s: the job failed on Zoho's side%s; run again (a full read retries it)", op, why)
 		}
 		if waited >= bulkMaxWait {
 			return nil, fmt.Errorf("zoho: %s: still %s after %s", op, j.State, waited)
@@ -329,17 +419,19 @@ func (c *Client) bulkDownload(ctx context.Context, module, id string, meta map[s
 }
 
 // downloadTo writes a result file to w, refetching it when the connection
-// drops mid-way. Zoho allows 10 downloads per minute (then 429, retried).
+// drops mid-way. Zoho allows 10 downloads per minute: a 429 waits at least
+// that minute out (the usual retries would give up within it).
 func (c *Client) downloadTo(ctx context.Context, op, path string, f *os.File) (int64, error) {
 	var n int64
 	err := c.retryBody(ctx, op, func() error {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return err
+			return fmt.Errorf("zoho: %s: %w", op, err)
 		}
 		if err := f.Truncate(0); err != nil {
-			return err
+			return fmt.Errorf("zoho: %s: %w", op, err)
 		}
-		resp, err := c.do(ctx, &request{op: op, method: http.MethodGet, path: path, timeout: bulkDownloadTimeout})
+		resp, err := c.do(ctx, &request{op: op, method: http.MethodGet, path: path, timeout: bulkDownloadTimeout,
+			wait429: bulkDownloadWindow})
 		if err != nil {
 			return err
 		}
@@ -348,14 +440,49 @@ func (c *Client) downloadTo(ctx context.Context, op, path string, f *os.File) (i
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("zoho: %s: %w", op, err)
+		return 0, err // it names op
 	}
 	return n, nil
 }
 
+// crMark stands for a carriage return inside a quoted CSV field while
+// encoding/csv reads it: a byte that never occurs in UTF-8 text.
+const crMark = '\xff'
+
+// crKeeper hides the carriage returns inside quoted CSV fields from
+// encoding/csv, which drops a "\r" before "\n" even there: CRM text keeps
+// its "\r\n" on the JSON paths, so it must from the export too, or the
+// same record's cell changes with the path that read it. A '"' toggles
+// the quoted state (an escaped "" toggles twice).
+type crKeeper struct {
+	r      io.Reader
+	quoted bool
+}
+
+func (k *crKeeper) Read(p []byte) (int, error) {
+	n, err := k.r.Read(p)
+	for i, b := range p[:n] {
+		switch {
+		case b == '"':
+			k.quoted = !k.quoted
+		case b == '\r' && k.quoted:
+			p[i] = crMark
+		}
+	}
+	return n, err
+}
+
+// keepCR puts back the carriage returns crKeeper hid in a field.
+func keepCR(s string) string {
+	if strings.IndexByte(s, crMark) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, string([]byte{crMark}), "\r")
+}
+
 // streamCSV yields one record per CSV row, typed by the field metadata.
 func streamCSV(r io.Reader, meta map[string]zsync.Field, yield func(zsync.Record, error) bool) bool {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&crKeeper{r: r})
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
@@ -390,6 +517,7 @@ func streamCSV(r io.Reader, meta map[string]zsync.Field, yield func(zsync.Record
 			if i >= len(cols) {
 				break
 			}
+			s = keepCR(s)
 			k := cols[i]
 			if k == "id" || k == "Id" || k == "ID" {
 				rec.ID = s
@@ -430,7 +558,13 @@ func csvValue(s string, f *zsync.Field) zsync.Value {
 		}
 		return out
 	}
-	switch f.DataType {
+	dataType := f.DataType
+	if dataType == "formula" || dataType == "rollup_summary" {
+		// Their result's type is only in json_type (as for the cell's
+		// kind), and the JSON paths read a number or a boolean there.
+		dataType = f.JSONType
+	}
+	switch dataType {
 	case "lookup", "ownerlookup", "userlookup", "layout":
 		return zsync.Lookup{ID: s}
 	case "date":

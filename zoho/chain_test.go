@@ -31,6 +31,8 @@ type chainCRM struct {
 	polls int
 	// endless makes every job say more records follow, with the same token.
 	endless bool
+	// naive writes the export's datetimes without an offset.
+	naive bool
 }
 
 func newChainCRM(t *testing.T, w *wire, n, limit int) *chainCRM {
@@ -155,7 +157,11 @@ func (f *chainCRM) result(rw http.ResponseWriter, r *http.Request) {
 	cw.Write([]string{"Id", "Modified_Time", "N", "Owner"})
 	for i := len(f.ids) - 1; i >= 0; i-- { // not sorted, like an export
 		if !f.mod[i].Before(from) {
-			cw.Write([]string{f.ids[i], f.mod[i].Format(time.RFC3339), strconv.Itoa(i), "5725767000000000001"})
+			mod := f.mod[i].Format(time.RFC3339)
+			if f.naive {
+				mod = f.mod[i].Format("2006-01-02T15:04:05")
+			}
+			cw.Write([]string{f.ids[i], mod, strconv.Itoa(i), "5725767000000000001"})
 		}
 	}
 	cw.Flush()
@@ -202,7 +208,7 @@ func TestReadPastChainLimit(t *testing.T) {
 		c, w := setup(t)
 		c.chainLimit, c.bulkMin = 400, 400
 		f := newChainCRM(t, w, 1001, 400)
-		recs, err := collect(c.Records(context.Background(), "Things", zsync.ReadOptions{Fields: []string{"N", "Owner"}}))
+		recs, err := collect(c.Records(context.Background(), "Things", zsync.ReadOptions{Fields: []string{"N"}}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -217,6 +223,29 @@ func TestReadPastChainLimit(t *testing.T) {
 			t.Errorf("switch to Bulk Read not logged")
 		}
 	})
+	// ISO 8601 allows a datetime without an offset, which does not parse:
+	// such records are passed on (a repeat costs nothing), not dropped as
+	// older than the tail.
+	t.Run("BulkReadUnreadableTimes", func(t *testing.T) {
+		c, w := setup(t)
+		c.chainLimit, c.bulkMin = 400, 400
+		f := newChainCRM(t, w, 1001, 400)
+		f.naive = true
+		recs, err := collect(c.Records(context.Background(), "Things", zsync.ReadOptions{Fields: []string{"N"}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, r := range recs {
+			seen[r.ID] = true
+		}
+		if len(seen) != len(f.ids) {
+			t.Fatalf("read %d of %d records", len(seen), len(f.ids))
+		}
+		if !strings.Contains(w.Logs(), "no Modified_Time") {
+			t.Errorf("unreadable times not logged")
+		}
+	})
 	t.Run("BulkReadSameTokenStops", func(t *testing.T) {
 		c, w := setup(t)
 		c.chainLimit, c.bulkMin = 400, 400
@@ -224,7 +253,7 @@ func TestReadPastChainLimit(t *testing.T) {
 		f.endless = true
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_, err := collect(c.Records(ctx, "Things", zsync.ReadOptions{Fields: []string{"N", "Owner"}}))
+		_, err := collect(c.Records(ctx, "Things", zsync.ReadOptions{Fields: []string{"N"}}))
 		var pe *PagingError
 		if !errors.As(err, &pe) || !strings.Contains(err.Error(), "bulk read Things: Zoho's paging misbehaved: it sent the same page token twice") {
 			t.Fatalf("err = %v, want the same-token *PagingError", err)
@@ -236,6 +265,24 @@ func TestReadPastChainLimit(t *testing.T) {
 			t.Errorf("%d jobs created, want 2 (the second one repeats the token)", n)
 		}
 		assertNoSecrets(t, err.Error(), "same-token")
+	})
+	// Without COQL nothing could name the ids Bulk Read exports for
+	// lookups: a read that maps one goes on with new chains.
+	t.Run("LookupsWithoutCOQLStayOnChains", func(t *testing.T) {
+		c, w := setup(t)
+		c.chainLimit, c.bulkMin = 400, 400
+		f := newChainCRM(t, w, 1001, 400)
+		recs, err := collect(c.Records(context.Background(), "Things", zsync.ReadOptions{Fields: []string{"N", "Owner"}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAll(t, f, recs)
+		if n := c.Stats().ByStatus[201]; n != 0 {
+			t.Errorf("%d Bulk Read jobs created", n)
+		}
+		if !strings.Contains(w.Logs(), "not switching to Bulk Read") {
+			t.Errorf("staying on chains not logged")
+		}
 	})
 	t.Run("IncrementalNeverUsesBulk", func(t *testing.T) {
 		c, w := setup(t)

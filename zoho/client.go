@@ -101,6 +101,7 @@ type Client struct {
 	meta   map[string]fieldsEntry // module → its field metadata, read within metaTTL
 
 	noCOQL  atomic.Pointer[string] // why COQL is not used (nil: it is)
+	noBulk  atomic.Bool            // the refresh token may not use Bulk Read
 	usersMu sync.Mutex
 	users   map[string]zsync.Lookup // user id → full name and email
 	usersAt time.Time
@@ -446,6 +447,9 @@ type request struct {
 	body   []byte // sent with Content-Type: application/json
 	// timeout overrides the client's per-attempt timeout (downloads).
 	timeout time.Duration
+	// wait429 is the least wait before retrying a 429: the span of a
+	// limit the usual backoff would not outlast (Bulk Read downloads).
+	wait429 time.Duration
 	credits int  // API credits the call costs when it succeeds (0 means 1)
 	records bool // a call that reads records, for Stats.RecordCalls
 }
@@ -504,6 +508,9 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		retries++
 		lastErr = err
 		wait = c.backoff(retries)
+		if r.wait429 > 0 && errors.As(err, &ae) && ae.Status == http.StatusTooManyRequests {
+			wait = max(wait, r.wait429)
+		}
 		if errors.As(err, &ae) && ae.RetryAfter > 0 {
 			if ae.RetryAfter > maxRetryAfter {
 				return nil, err

@@ -111,6 +111,9 @@ func CredentialsFromEnv(getenv func(string) string) (Credentials, error) {
 		if *r.dst == "" {
 			return c, &zsync.ConfigError{Where: r.name, Msg: "not set", Hint: r.hint}
 		}
+		if err := CheckPasted(r.name, *r.dst); err != nil {
+			return c, err
+		}
 	}
 	c.AccountsURL = dc.AccountsURL
 	if v := get("ZOHO_ACCOUNTS_URL"); v != "" {
@@ -130,6 +133,23 @@ func CredentialsFromEnv(getenv func(string) string) (Credentials, error) {
 		c.APIDomain = u
 	}
 	return c, nil
+}
+
+// CheckPasted catches a credential stored with more than its value (never
+// echoing it): a line of `auth`'s output ("ZOHO_REFRESH_TOKEN=1000.…") or
+// of a shell script, or quotes, which docker --env-file and kubectl
+// --from-env-file keep. Zoho would answer invalid_code or invalid_client,
+// as for a revoked token or a wrong data centre.
+func CheckPasted(name, v string) error {
+	if i := strings.Index(v, name+"="); i >= 0 && strings.TrimSpace(strings.TrimPrefix(v[:i], "export ")) == "" {
+		return &zsync.ConfigError{Where: name, Msg: "the value starts with " + name + "=",
+			Hint: "store only what follows " + name + "= as the secret"}
+	}
+	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+		return &zsync.ConfigError{Where: name, Msg: "the value is wrapped in quotes",
+			Hint: "store it without the quotes (docker --env-file and kubectl --from-env-file keep them)"}
+	}
+	return nil
 }
 
 // checkBaseURL validates a base URL and returns it without a trailing

@@ -78,6 +78,12 @@ func TestCredentialsFromEnv(t *testing.T) {
 		{"PlainHTTPRemote", with("ZOHO_ACCOUNTS_URL", "http://accounts.example.com"), "ZOHO_ACCOUNTS_URL", "plain http"},
 		{"PlainHTTPAPIDomain", with("ZOHO_API_DOMAIN", "http://10.0.0.1"), "ZOHO_API_DOMAIN", "plain http"},
 		{"NotAURL", with("ZOHO_API_DOMAIN", "zohoapis.com"), "ZOHO_API_DOMAIN", "not an http"},
+		// What `auth` prints, pasted whole into the secret.
+		{"PastedWithItsName", with("ZOHO_REFRESH_TOKEN", "ZOHO_REFRESH_TOKEN=1000.refresh"), "ZOHO_REFRESH_TOKEN", "only what follows ZOHO_REFRESH_TOKEN="},
+		{"PastedWithExport", with("ZOHO_CLIENT_SECRET", "export ZOHO_CLIENT_SECRET=sekrit-value"), "ZOHO_CLIENT_SECRET", "only what follows ZOHO_CLIENT_SECRET="},
+		// docker --env-file and kubectl --from-env-file keep quotes.
+		{"Quoted", with("ZOHO_CLIENT_SECRET", `"sekrit-value"`), "ZOHO_CLIENT_SECRET", "quotes"},
+		{"SingleQuoted", with("ZOHO_CLIENT_ID", `'1000.ID'`), "ZOHO_CLIENT_ID", "quotes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := CredentialsFromEnv(envOf(tc.env))
@@ -91,7 +97,7 @@ func TestCredentialsFromEnv(t *testing.T) {
 			if !strings.Contains(ce.Error(), tc.want) {
 				t.Errorf("%q lacks %q", ce.Error(), tc.want)
 			}
-			if strings.Contains(ce.Error(), "sekrit-value") {
+			if strings.Contains(ce.Error(), "sekrit-value") || strings.Contains(ce.Error(), "1000.refresh") {
 				t.Errorf("secret in error: %s", ce)
 			}
 		})

@@ -191,8 +191,18 @@ func (e *APIError) Hint() string {
 		return "ask for fewer fields, or give a filter fewer conditions (at most 22), fewer `in` values (at most 50) and at most two lookups in a path"
 	case "SYNTAX_ERROR", "INVALID_QUERY":
 		return "Zoho refused the COQL query: check the filter's syntax (bracket more than two conditions: ((a and b) and c)) and its field names and values with `zoho2sheets fields`"
-	case "INVALID_DATA", "EXPIRED_VALUE", "TOKEN_BOUND_DATA_MISMATCH":
-		return "the page token is no longer valid; run again to start a fresh read"
+	case "EXPIRED_VALUE", "TOKEN_BOUND_DATA_MISMATCH":
+		return pageTokenHint
+	case "INVALID_DATA":
+		// Zoho's catch-all for a refused parameter; a page token only when
+		// it says so (reference §2.1: "The token given seems to be invalid").
+		if e.Details["param"] == "page_token" || strings.Contains(strings.ToLower(e.Message), "token") {
+			return pageTokenHint
+		}
+		if name, ok := e.Details["api_name"].(string); ok && name != "" {
+			return fmt.Sprintf("Zoho does not know the field %q here: check the field API names in mapping.yaml with `zoho2sheets fields`", name)
+		}
+		return "Zoho refused a parameter of the request (see its details); check the module and field names in mapping.yaml with `zoho2sheets fields`"
 	case "TOO_MANY_REQUESTS":
 		return "the org's API credits or concurrency limit are used up; run less often, lower the concurrency, or wait for credits to free up (24 h rolling window)"
 	case "NOT_SUPPORTED":
@@ -208,6 +218,8 @@ func (e *APIError) Hint() string {
 }
 
 var _ zsync.HintError = (*APIError)(nil)
+
+const pageTokenHint = "the page token is no longer valid; run again to start a fresh read"
 
 // maxErrorBody bounds how much of an error answer is read.
 const maxErrorBody = 64 << 10

@@ -158,7 +158,8 @@ func (c *Client) Prefetch(ctx context.Context, reads []zsync.PrefetchRead) {
 // Fields returns a module's field metadata (GET /crm/v8/settings/fields,
 // scope ZohoCRM.settings.fields.READ), read once per metaTTL: Records
 // decodes values by it, and every tab of a module asks for it.
-// An unknown module is an *APIError INVALID_MODULE.
+// An unknown module is an *APIError INVALID_MODULE; every error names the
+// module.
 // https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html
 func (c *Client) Fields(ctx context.Context, module string) ([]zsync.Field, error) {
 	var body struct {
@@ -188,6 +189,9 @@ func (c *Client) Fields(ctx context.Context, module string) ([]zsync.Field, erro
 	}
 	op := "read field metadata of " + module
 	if _, err := c.getJSON(ctx, op, "/crm/v8/settings/fields", url.Values{"module": {module}}, &body); err != nil {
+		if !strings.HasPrefix(err.Error(), "zoho: ") {
+			err = fmt.Errorf("zoho: %s: %w", op, err) // a cancellation: say what it stopped
+		}
 		return nil, err
 	}
 	out := make([]zsync.Field, 0, len(body.Fields))

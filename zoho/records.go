@@ -265,9 +265,13 @@ func (c *Client) readPass(ctx context.Context, module string, fields []string, s
 			}
 		}
 		// Past one chain: Zoho caps a page-token chain at 100,000 records.
-		if full && c.bulkMin > 0 && total >= c.bulkMin {
+		if full && c.bulkMin > 0 && total >= c.bulkMin && !c.noBulk.Load() && c.bulkCanName(module, fields, meta) {
 			c.log.Info().Str("module", module).Int("read", total).Msg("page-token chain exhausted; reading the rest with Bulk Read")
-			return c.bulkTail(ctx, module, fields, last, boundary, meta, yield)
+			ok, refused := c.bulkTailOrRefused(ctx, module, fields, last, boundary, meta, yield)
+			if refused == nil {
+				return ok
+			}
+			c.bulkDeclined(module, refused) // nothing of the tail was yielded: read on with chains
 		}
 		if resumed && !last.After(chainFrom) {
 			yield(zsync.Record{}, fmt.Errorf("zoho: list %s: more than %d records share Modified_Time %s; cannot page past them",

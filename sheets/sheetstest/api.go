@@ -154,7 +154,7 @@ func (s *Server) handleAPI(r *http.Request) (response, string) {
 	if ss == nil {
 		return errResponse(errNotFound), c.email
 	}
-	if c.email != "anonymous" && !ss.shared[c.email] {
+	if c.email != "anonymous" && (!ss.shared[c.email] || rt.write && ss.viewOnly[c.email]) {
 		return errResponse(errDenied), c.email
 	}
 	var out any

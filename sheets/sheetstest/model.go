@@ -247,6 +247,7 @@ type spreadsheet struct {
 	sheets                      []*sheet
 	meta                        []*devMeta
 	shared                      map[string]bool // lower-cased emails
+	viewOnly                    map[string]bool // shared as Viewer: reads only
 }
 
 func (ss *spreadsheet) sheetByTitle(t string) *sheet {

@@ -50,6 +50,21 @@ func (s *Server) Share(id, email string) {
 	defer s.mu.Unlock()
 	ss := s.mustBook(id)
 	ss.shared[strings.ToLower(email)] = true
+	delete(ss.viewOnly, strings.ToLower(email))
+}
+
+// ShareViewOnly gives email view access to spreadsheet id (Viewer in the
+// Share dialog): it may read, and every write is refused with 403
+// PERMISSION_DENIED, as Google refuses a viewer's edits.
+func (s *Server) ShareViewOnly(id, email string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.mustBook(id)
+	ss.shared[strings.ToLower(email)] = true
+	if ss.viewOnly == nil {
+		ss.viewOnly = map[string]bool{}
+	}
+	ss.viewOnly[strings.ToLower(email)] = true
 }
 
 // Unshare removes email's access.
@@ -57,6 +72,7 @@ func (s *Server) Unshare(id, email string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.mustBook(id).shared, strings.ToLower(email))
+	delete(s.mustBook(id).viewOnly, strings.ToLower(email))
 }
 
 func (s *Server) mustBook(id string) *spreadsheet {

@@ -119,6 +119,7 @@ func TestBulkReadRejects(t *testing.T) {
 		{"unknown module", "application/json", `{"query":{"module":{"api_name":"Nope"}}}`, 400, "INVALID_DATA"},
 		{"unknown field", "application/json", `{"query":{"module":{"api_name":"Leads"},"fields":["Nope"]}}`, 400, "INVALID_DATA"},
 		{"datetime with milliseconds", "application/json", `{"query":{"module":{"api_name":"Leads"},"criteria":{"field":{"api_name":"Modified_Time"},"comparator":"greater_equal","value":"2025-01-01T00:00:00.000+00:00"}}}`, 400, "INVALID_QUERY"},
+		{"text comparator on a datetime", "application/json", `{"query":{"module":{"api_name":"Leads"},"criteria":{"field":{"api_name":"Modified_Time"},"comparator":"starts_with","value":"2025-01-01T00:00:00+00:00"}}}`, 400, "INVALID_QUERY"},
 		{"bad comparator", "application/json", `{"query":{"module":{"api_name":"Leads"},"criteria":{"field":{"api_name":"Modified_Time"},"comparator":"after","value":"2025-01-01T00:00:00+00:00"}}}`, 400, "INVALID_QUERY"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -201,5 +202,45 @@ func TestBulkReadFailure(t *testing.T) {
 	}
 	if a := get(t, s, at, "/crm/bulk/v8/read/"+id+"/result"); a.status != 400 {
 		t.Fatalf("download of a failed job: %d", a.status)
+	}
+}
+
+// Bulk Read exports lookups as ids; a field one relation away names them
+// (§5.2: Owner.last_name, Account_Name.Account_Name). Two relations, or a
+// field the related module lacks, are refused.
+func TestBulkReadRelatedFields(t *testing.T) {
+	s := newServer(t, Options{NoListener: true, Seed: 3, Records: map[string]int{"Deals": 40, "Accounts": 10, "Contacts": 10}})
+	at := mintToken(t, s)
+	id := jobID(t, createJob(t, s, at, `{"query":{"module":{"api_name":"Deals"},"fields":["Account_Name","Account_Name.Account_Name","Owner.last_name","Owner.email"]}}`))
+	poll(t, s, at, id)
+	st := poll(t, s, at, id)
+	rows := download(t, s, at, st.Result.DownloadURL)
+	if got := strings.Join(rows[0], ","); got != "id,Account_Name,Account_Name.Account_Name,Owner.last_name,Owner.email" {
+		t.Fatalf("header %s", got)
+	}
+	named := 0
+	for _, row := range rows[1:] {
+		rec, _ := s.Record("Deals", row[0])
+		owner := rec["Owner"].(map[string]any)
+		if row[4] != owner["email"] || row[3] == "" || !strings.Contains(owner["name"].(string), row[3]) {
+			t.Errorf("deal %s owner columns %q %q, want the last name and email of %v", row[0], row[3], row[4], owner)
+		}
+		if acc, ok := rec["Account_Name"].(map[string]any); ok {
+			if row[1] != acc["id"] || row[2] != acc["name"] {
+				t.Errorf("deal %s account columns %q %q, want %v", row[0], row[1], row[2], acc)
+			}
+			named++
+		} else if row[1] != "" || row[2] != "" {
+			t.Errorf("deal %s without account: %q %q", row[0], row[1], row[2])
+		}
+	}
+	if named == 0 {
+		t.Fatal("no deal with an account")
+	}
+	for _, f := range []string{"Account_Name.Nope", "Account_Name.Parent_Account.Account_Name", "Stage.name", "Owner.nope"} {
+		a := createJob(t, s, at, `{"query":{"module":{"api_name":"Deals"},"fields":["`+f+`"]}}`)
+		if a.status != 400 || a.code(t) != "INVALID_DATA" {
+			t.Errorf("field %s: %d %s, want 400 INVALID_DATA", f, a.status, a.body)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package zohotest
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -44,6 +45,14 @@ type pageToken struct {
 type chainStore struct {
 	tokens map[string]*pageToken
 	order  []*chain
+}
+
+// chainLimit is the records one page-token chain serves (Options.ChainLimit).
+func (s *Server) chainLimit() int {
+	if s.opts.ChainLimit > 0 {
+		return s.opts.ChainLimit
+	}
+	return chainLimit
 }
 
 func (s *Server) newToken(c *chain, offset int) string {
@@ -291,10 +300,11 @@ func (c *call) listRecords(m *module) {
 			c.fail(newAPIError(http.StatusBadRequest, "TOKEN_BOUND_DATA_MISMATCH", "the parameters do not match the ones the page token was issued for",
 				map[string]any{"param": "page_token"}))
 			return
-		case pt.offset >= chainLimit:
+		case pt.offset >= s.chainLimit():
 			s.mu.Unlock()
-			c.fail(newAPIError(http.StatusBadRequest, "PAGINATION_LIMIT_EXCEEDED", "You can only get the first 100000 records using page_token param",
-				map[string]any{"limit": chainLimit}))
+			c.fail(newAPIError(http.StatusBadRequest, "PAGINATION_LIMIT_EXCEEDED",
+				fmt.Sprintf("You can only get the first %d records using page_token param", s.chainLimit()),
+				map[string]any{"limit": s.chainLimit()}))
 			return
 		}
 		ch, offset = pt.c, pt.offset
@@ -314,7 +324,7 @@ func (c *call) listRecords(m *module) {
 		c.w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	end := min(offset+p.perPage, len(ch.snap), chainLimit)
+	end := min(offset+p.perPage, len(ch.snap), s.chainLimit())
 	if offset >= end {
 		s.mu.Unlock()
 		c.w.WriteHeader(http.StatusNoContent)

@@ -76,6 +76,10 @@ type Options struct {
 	// BulkPolls is how many status polls a Bulk Read job answers before it
 	// is COMPLETED (0 means 1: the first poll says IN PROGRESS).
 	BulkPolls int
+	// ChainLimit is how many records one Get Records page-token chain
+	// serves before PAGINATION_LIMIT_EXCEEDED; 0 means Zoho's 100,000.
+	// A small one lets a test reach the Bulk Read tail with few records.
+	ChainLimit int
 	// RedirectURIs are the registered redirect URIs of the client. Empty
 	// means any http(s) URI on a loopback host.
 	RedirectURIs []string
