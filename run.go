@@ -284,6 +284,29 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 	return sum, nil
 }
 
+// oneCause reports whether the entries failed for one reason: the same
+// innermost error (what each entry's own context wraps), not a stop.
+func oneCause(failed []zsync.ModuleSummary) bool {
+	first := rootCause(failed[0].Err).Error()
+	for _, m := range failed {
+		if errors.Is(m.Err, zsync.ErrInterrupted) || rootCause(m.Err).Error() != first {
+			return false
+		}
+	}
+	return true
+}
+
+// rootCause is the innermost error of err's chain (a joined error ends it).
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
 // postDigest counts the run into the daily digest and posts the digest once
 // a day has passed since the last one.
 func (r *runner) postDigest(ctx context.Context, ok bool) {
@@ -332,6 +355,10 @@ func (r *runner) alert(ctx context.Context, sum *zsync.Summary, err error) {
 	failed := sum.Failed()
 	if de := (*deadlineError)(nil); len(failed) == 0 || errors.As(err, &de) {
 		failed = []zsync.ModuleSummary{{Module: runEntry, Err: err}}
+	} else if len(failed) > 1 && len(failed) == len(sum.Modules) && oneCause(failed) {
+		// Every tab failed for one reason (a revoked token, a Zoho
+		// outage): one alert says it, not one per tab.
+		failed = []zsync.ModuleSummary{{Module: runEntry, Err: failed[0].Err}}
 	} else {
 		r.repeats.succeeded(runEntry, "") // the run itself got through
 	}
