@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"github.com/zoho2sheets/zoho2sheets/sheets/sheetstest"
 	"github.com/zoho2sheets/zoho2sheets/zoho/zohotest"
@@ -280,4 +281,31 @@ func TestDaemonRunsLeakNoGoroutinesNorSecrets(t *testing.T) {
 func settledGoroutines() int {
 	time.Sleep(200 * time.Millisecond)
 	return runtime.NumGoroutine()
+}
+
+// SIGINT while a daemon run waits for another run's lease: the daemon
+// stops at once (exit 0) without touching the other run's lease, and a
+// stop on request is not logged as a failed run.
+func TestDaemonStopsWhileWaitingForTheLease(t *testing.T) {
+	em := newEmulators(t, map[string]int{"Leads": 2, "Deals": 1})
+	l := holdLease(t, em)
+	defer l.Release(context.Background())
+	d := startDaemon(t, em, scheduled(string(demoMapping), "@every 1s"), nil, "--wait", "1h")
+	waitFor(t, "a run waiting for the lease", func() bool { return d.count("another run holds the lease: waiting for it") >= 1 })
+	d.signals <- os.Interrupt
+	select {
+	case code := <-d.done:
+		d.done <- code
+		if code != 0 {
+			t.Fatalf("exit %d, want 0", code)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the daemon did not stop while waiting for the lease\n%s", d.logs.String())
+	}
+	if n := leaseEntries(em); n != 1 {
+		t.Errorf("%d lease entries, want the other run's one", n)
+	}
+	if d.count("run failed") != 0 || d.count(runStoppedMsg) != 1 {
+		t.Errorf("a stop on request logged as a failure:\n%s", d.logs.String())
+	}
 }

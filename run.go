@@ -273,7 +273,9 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 	if ok {
 		r.repeats.succeeded(runEntry, "")
 	}
-	if err != nil {
+	if err != nil && stoppedOnRequest(sum, err) {
+		r.log.Warn().Err(err).Msg(runStoppedMsg)
+	} else if err != nil {
 		r.log.Error().Err(err).Msg("run failed")
 		r.alert(ctx, sum, err)
 	}
@@ -282,6 +284,25 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 		return sum, errRunFailed
 	}
 	return sum, nil
+}
+
+// runStoppedMsg is logged for a run that ended early only because it was
+// asked to stop (SIGTERM, SIGINT): not a failure.
+const runStoppedMsg = "run stopped on request before it finished: the tabs it did not reach keep their state; the next run does them"
+
+// stoppedOnRequest reports whether the run failed only because it was asked
+// to stop: while it waited for the lease, or before some tabs.
+func stoppedOnRequest(sum *zsync.Summary, err error) bool {
+	failed := sum.Failed()
+	if len(failed) == 0 {
+		return errors.Is(err, zsync.ErrInterrupted)
+	}
+	for _, m := range failed {
+		if !errors.Is(m.Err, zsync.ErrInterrupted) {
+			return false
+		}
+	}
+	return true
 }
 
 // oneCause reports whether the entries failed for one reason: the same
