@@ -246,6 +246,11 @@ func TestDaemonHungRunStoppedThenNextTickRecovers(t *testing.T) {
 	if code, body := get(t, "http://"+addr+"/healthz"); code != http.StatusOK || d.count("run failed") != 1 {
 		t.Fatalf("after the next run: healthz %d %q, %d failed runs", code, body, d.count("run failed"))
 	}
+	// The stopped run wrote no row: only the next run's 3 count.
+	const added = `zoho2sheets_rows_written_total{kind="added",module="Leads",sheet="Leads"} 3` + "\n"
+	if _, m := get(t, "http://"+addr+"/metrics"); !strings.Contains(m, added) {
+		t.Errorf("metrics lack %q:\n%s", added, m)
+	}
 	assertLeadsMatchCRM(t, em)
 	assertDealsMatchCRM(t, em)
 }

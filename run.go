@@ -351,6 +351,11 @@ func (r *runner) postDigest(ctx context.Context, ok bool) {
 // metrics and the digest.
 func (r *runner) moduleDone(m zsync.ModuleSummary) {
 	res := m.Result
+	if m.Err != nil && res.CellsWritten == 0 {
+		// The counts are the plan: a write that failed before its first
+		// cell wrote none of it, and the next run writes those rows again.
+		res = zsync.UpsertResult{}
+	}
 	r.metrics.ModuleDone(m.Module, m.Sheet, m.Err == nil, m.Read, res.Added, res.Updated, res.Removed, res.Marked, r.e.now())
 	if m.Err != nil {
 		r.metrics.ModuleFailed(m.Module, m.Sheet, m.Err.Error())
