@@ -136,6 +136,13 @@ func hintFor(status int, reason, msg, email string) string {
 	case http.StatusUnauthorized:
 		return "the access token was refused: check the credentials in GOOGLE_CREDENTIALS_JSON / GOOGLE_APPLICATION_CREDENTIALS"
 	case http.StatusBadRequest:
+		if strings.Contains(msg, "protected cell or object") {
+			who := email
+			if who == "" {
+				who = "the service account's client_email"
+			}
+			return fmt.Sprintf("someone protected a range over cells the sync writes: in Data → Protect sheets and ranges, add %s to that range's editors, set it to \"Show a warning when editing this range\", or remove it", who)
+		}
 		if strings.Contains(msg, "10000000") || strings.Contains(msg, "limit of") {
 			return "the spreadsheet is at Google's 10,000,000-cell limit: delete unused tabs, rows or columns, or sync this module into another spreadsheet"
 		}

@@ -131,9 +131,11 @@ func TestEmulatorFormatsAndLinksOnNewColumn(t *testing.T) {
 	if c := e.srv.Cell(e.id, "Leads", 1, 1); c.Link != "" {
 		t.Fatalf("link without link: true: %+v", c)
 	}
-	// An incremental run reads one record; the mapping now links Name and
-	// has an Amount column: every row gets its link, the new column its format.
-	tb := dealTable(deal("2", "Beta", 25))
+	// The mapping now links Name and has an Amount column (a mapping edit:
+	// the job reads in full): every row gets its link, the new column its
+	// format.
+	tb := dealTable(deal("1", "Acme", 10), deal("2", "Beta", 25))
+	tb.Full = true
 	e.upsert(t, tb)
 	for _, id := range []string{"1", "2"} {
 		r := rowOf(t, e, id)

@@ -1,6 +1,7 @@
 package sheets
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -250,6 +251,22 @@ func (g *grid) same(r, c int, want any, k zsync.Kind) bool {
 		return sameValue(want, k, g.words.at(i) == 1)
 	}
 	return sameValue(want, k, nil)
+}
+
+// hasKey reports whether cell (r, c) holds what keyText reads as a key
+// (anything but nothing and blank text), without making the key.
+func (g *grid) hasKey(r, c int) bool {
+	i := g.index(r, c)
+	if i < 0 {
+		return false
+	}
+	switch g.kinds.at(i) {
+	case cellNull:
+		return false
+	case cellText:
+		return len(bytes.TrimSpace(g.bytes(i))) > 0
+	}
+	return true
 }
 
 // isNumber reports whether cell (r, c) holds a number.

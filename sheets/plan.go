@@ -96,7 +96,17 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 			// the key column would match no record (a full run would
 			// remove every row).
 			hd := u.t.Columns[j].Header
-			return nil, errorf(u.op, fmt.Sprintf("rename one of the two columns headed %q (the one the sync does not fill), or delete it", hd),
+			hint := fmt.Sprintf("rename one of the two columns headed %q (the one the sync does not fill), or delete it", hd)
+			var gone []string // mapped headers no column has: one may be the renamed one
+			for i, h := range u.hdr {
+				if sn.headerCol(h) < 0 {
+					gone = append(gone, u.t.Columns[i].Header)
+				}
+			}
+			if len(gone) == 1 {
+				hint = fmt.Sprintf("rename one of the two columns headed %q back to %q if it was the sync's %q column; otherwise rename the one the sync does not fill, or delete it", hd, gone[0], gone[0])
+			}
+			return nil, errorf(u.op, hint,
 				"the headers %q (column %s) and %q (column %s) both match the mapping's column %q",
 				keyText(sn.cell(0, c)), colName(c), keyText(sn.cell(0, dup)), colName(dup), hd)
 		}
@@ -121,11 +131,26 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	p.keyCol = keyCol
 	if _, missing := p.headers[keyCol]; missing && sn.rows() > 1 {
 		// Without its key column every record would be appended again.
-		return nil, errorf(u.op, fmt.Sprintf("head the column of record ids %q, the key column's header in mapping.yaml "+
-			"(if you renamed it there, rename it in the tab too), or clear the tab", u.t.Columns[u.t.Key].Header),
-			"the tab has rows but no key column %q", u.t.Columns[u.t.Key].Header)
+		return nil, u.noKeyColumn(sn)
 	}
 
+	if !u.t.Full && sn.g != nil {
+		// Added back now, a column a person renamed or deleted (or the
+		// whole tab, emptied) would be filled only for the records this
+		// run read.
+		var missing []string
+		for j := range u.hdr {
+			if _, added := p.headers[colOf[j]]; added && j != u.t.Key {
+				missing = append(missing, u.t.Columns[j].Header)
+			}
+		}
+		switch {
+		case sn.rows() > 1 && len(missing) > 0:
+			return nil, &zsync.ColumnsMissingError{Headers: missing}
+		case sn.rows() <= 1 && len(p.headers) == len(u.hdr):
+			return nil, &zsync.ColumnsMissingError{Emptied: true}
+		}
+	}
 	nrows := sn.rows()
 	if nrows >= maxKeyRows {
 		return nil, errorf(u.op, "split the tab: Google Sheets holds at most 10,000,000 cells",
@@ -170,11 +195,17 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		}
 	}
 
+	// A key cell holding a number that is no record of the table was
+	// typed by a person ("2025" above their targets, "7" numbering a row):
+	// the sync writes ids as text, and a Zoho id (19 digits) is no number
+	// Sheets holds exactly (those that lost digits are lossy, above).
+	typed := func(k string) bool { return sn.isNumber(first(k), keyCol) && !lossy[k] }
+
 	// Rows to remove: duplicates, then deleted records.
 	del := map[int]bool{}
 	dups := 0
 	tabKeys(func(k string) {
-		if _, want := u.want[k]; !want && !isRecordID(k) {
+		if _, want := u.want[k]; !want && (!isRecordID(k) || typed(k)) {
 			return // a human's row ("Total", a note): not ours to dedupe
 		}
 		for _, r := range more[k] {
@@ -197,7 +228,7 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 			u.s.c.log.Warn().Str("sheet", u.title).Str("key", k).Msg("sheets: a key cell holds a number that lost digits; leaving its row alone (type the id as text, e.g. with a leading ')")
 			return
 		}
-		if u.deleted[k] || (u.t.Full && !u.restoreRow[k] && isRecordID(k)) {
+		if u.deleted[k] || (u.t.Full && !u.restoreRow[k] && isRecordID(k) && !typed(k)) {
 			gone = append(gone, strings.Clone(k))
 		}
 	})
@@ -214,6 +245,12 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 			}
 		}
 	}
+	for _, x := range u.undo {
+		if x.row < nrows && !del[x.row] && u.onlyWritten(sn, x) {
+			del[x.row] = true
+		}
+	}
+	u.undo = nil
 	for r := range del {
 		p.deleteRows = append(p.deleteRows, r)
 	}
@@ -335,8 +372,8 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 	}
 	for _, c := range u.clears {
 		col := sn.headerCol(c.hdr)
-		if c.row < nrows && !del[c.row] && col >= 0 && u.rowKey(sn, c.row, keyCol) == "" && sn.same(c.row, col, c.val, zsync.KindText) {
-			updates = append(updates, plannedRow{row: final(c.row), cols: []int{col}, vals: []any{""}})
+		if c.row < nrows && !del[c.row] && col >= 0 && u.rowKey(sn, c.row, keyCol) == c.key && sn.same(c.row, col, c.val, zsync.KindNumber) {
+			updates = append(updates, plannedRow{row: final(c.row), key: c.key, cols: []int{col}, vals: []any{""}})
 		}
 	}
 	u.clears = nil
@@ -382,6 +419,62 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// noKeyColumn is the error for a tab with rows but no key header in its
+// first row, with what a person most likely did and how to undo it: rows
+// inserted above the header, or the key header renamed.
+func (u *upsert) noKeyColumn(sn *snapshot) error {
+	kh := u.t.Columns[u.t.Key].Header
+	msg := fmt.Sprintf("the tab has rows but no key column %q in row 1", kh)
+	for r := 1; r < min(sn.rows(), 11); r++ {
+		for c := range sn.g.rowWidth(r) {
+			if normHeader(keyText(sn.cell(r, c))) == u.hdr[u.t.Key] {
+				return errorf(u.op, fmt.Sprintf("delete the %d row(s) above the header (the sync keeps its header in row 1; a title fits in a note or another tab)", r),
+					"%s: the header is in row %d", msg, r+1)
+			}
+		}
+	}
+	// A column of record ids under another header: the key header renamed.
+	for c := range sn.headerWidth() {
+		ids, other := 0, 0
+		for r := 1; r < min(sn.rows(), 101); r++ {
+			switch k := keyText(sn.cell(r, c)); {
+			case isRecordID(k) && len(k) >= 15:
+				ids++
+			case k != "":
+				other++
+			}
+		}
+		if ids > 0 && ids >= 4*other {
+			return errorf(u.op, fmt.Sprintf("rename the header of column %s back to %q", colName(c), kh),
+				"%s: column %s, headed %q, holds the record ids", msg, colName(c), keyText(sn.cell(0, c)))
+		}
+	}
+	return errorf(u.op, fmt.Sprintf("head the column of record ids %q in row 1, the key column's header in mapping.yaml "+
+		"(if you renamed it there, rename it in the tab too), or clear the tab", kh), "%s", msg)
+}
+
+// onlyWritten reports whether row x.row of sn holds nothing but the cells
+// x says were written there: no one typed into it since.
+func (u *upsert) onlyWritten(sn *snapshot, x rowUndo) bool {
+	if sn.matched(x.row) {
+		return false
+	}
+	for c := range max(sn.g.rowWidth(x.row), sn.width()) {
+		if sn.gone(x.row, c) {
+			return false // thinned: not known
+		}
+		v := sn.cell(x.row, c)
+		w, wrote := x.cells[c]
+		if isEmptyWire(v) {
+			continue
+		}
+		if !wrote || !sameValue(w, zsync.KindNumber, v) {
+			return false
+		}
+	}
+	return true
 }
 
 // isEmptyWire reports a wire value that writes nothing into a new row.

@@ -12,14 +12,16 @@ import (
 	zsync "github.com/zoho2sheets/zoho2sheets/sync"
 )
 
-// snapshotPlan plans a run of a snapshot tab (t.Snapshot): rows stamped
-// with the current period's date (an earlier run in the same period, or
-// one that stopped half-way) and, with keep, rows stamped before the
-// cutoff are removed; every record of the table is appended, stamped with
-// the period's date. Other rows (older snapshots, a person's notes) are
-// never edited. Replacing rather than updating makes a rerun in the
-// period, or a run after a crash at any point, end with exactly one copy
-// of the period's snapshot.
+// snapshotPlan plans a run of a snapshot tab (t.Snapshot): a record with
+// a row stamped with the current period's date (an earlier run in the
+// same period, or one that stopped half-way) has that row updated in
+// place; the period's other rows (records gone, second copies) and, with
+// keep, rows stamped before the cutoff are removed; every other record of
+// the table is appended, stamped with the period's date. Other rows (older
+// snapshots, a person's notes) are never edited. A rerun in the period,
+// or a run after a crash at any point, ends with exactly one copy of the
+// period's snapshot, and a person's cells beside this period's rows stay
+// with their records.
 func (u *upsert) snapshotPlan(sn *snapshot) (*plan, error) {
 	st := u.t.Snapshot
 	p := &plan{headers: map[int]string{}, colHdr: map[int]string{}, wholeFmt: map[int]bool{}}
@@ -51,34 +53,75 @@ func (u *upsert) snapshotPlan(sn *snapshot) (*plan, error) {
 	if st.Cutoff != (zsync.Date{}) {
 		cutoff = day(st.Cutoff)
 	}
+	// A row of this period already there is its record's row: updated in
+	// place, so what a person wrote beside it (a comment, a formula, a
+	// format) stays with it. The period's other rows (a record gone, a
+	// second copy left by a run that stopped half-way) and rows stamped
+	// before the cutoff go.
 	var removed []string
+	period0 := map[string]int{} // record → its row of this period
 	for r := 1; r < sn.rows(); r++ {
 		d, ok := snapshotDay(sn.cell(r, snapCol))
 		if !ok || d != period && d >= cutoff {
 			continue
 		}
+		k := u.rowKey(sn, r, keyCol)
+		if _, want := u.want[k]; want && d == period {
+			if _, dup := period0[k]; !dup {
+				period0[strings.Clone(k)] = r
+				continue
+			}
+		}
 		p.deleteRows = append(p.deleteRows, r)
-		removed = append(removed, u.rowKey(sn, r, keyCol))
+		removed = append(removed, k)
 	}
 	sort.Ints(p.deleteRows)
 	p.counts.Removed = len(p.deleteRows)
+	final := func(r int) int { return r - sort.SearchInts(p.deleteRows, r) }
 	appendAt := max(sn.rows()-len(p.deleteRows), 1)
-	adds := make([]plannedRow, 0, len(u.order))
+	var updates []plannedRow
+	adds := make([]plannedRow, 0, len(u.order)-len(period0))
 	for _, k := range u.order {
-		// The table row's values are made when written (upsert.each).
-		adds = append(adds, plannedRow{row: appendAt + len(adds), key: k, src: u.want[k] + 1,
-			cols: []int{snapCol}, vals: []any{period}})
+		i := u.want[k]
+		r, kept := period0[k]
+		if !kept {
+			// The table row's values are made when written (upsert.each).
+			adds = append(adds, plannedRow{row: appendAt + len(adds), key: k, src: i + 1,
+				cols: []int{snapCol}, vals: []any{period}})
+			continue
+		}
+		pr := plannedRow{row: final(r), key: k}
+		for j, col := range u.t.Columns {
+			if v := u.wantValue(i, j); !sn.same(r, colOf[j], v, col.Kind) {
+				u.noteChange(p.counts.Diff, k, col.Header, col.Kind, sn.cell(r, colOf[j]), v)
+				pr.cols = append(pr.cols, colOf[j])
+				pr.vals = append(pr.vals, v)
+				if !sn.isNumber(r, colOf[j]) {
+					pr.needFmt = append(pr.needFmt, colOf[j])
+				}
+			}
+		}
+		if len(pr.cols) > 0 {
+			updates = append(updates, pr)
+			p.counts.Updated++
+		} else {
+			p.counts.Unchanged++
+		}
 	}
+	sort.Slice(updates, func(a, b int) bool { return updates[a].row < updates[b].row })
+	p.nUpdates = len(updates)
+	adds = append(updates, adds...)
 	p.rows, p.colOf = adds, colOf
-	p.counts.Added = len(adds)
+	nAdd := len(adds) - p.nUpdates
+	p.counts.Added = nAdd
 	p.keyOf = func(r int) string { return u.rowKey(sn, r, keyCol) }
 	p.readRows = sn.rows()
-	u.noteRows(p.counts.Diff, adds, removed)
-	u.decorate(sn, p, colOf, appendAt, appendAt+len(adds))
-	if len(adds) == 0 && len(p.deleteRows) == 0 && len(p.headers) == 0 && len(p.decor) == 0 {
+	u.noteRows(p.counts.Diff, adds[p.nUpdates:], removed)
+	u.decorate(sn, p, colOf, appendAt, appendAt+nAdd)
+	if len(adds) == 0 && len(p.deleteRows) == 0 && len(p.headers) == 0 && len(p.decor) == 0 && len(p.links) == 0 {
 		return p, nil
 	}
-	if err := u.structure(sn, p, appendAt, appendAt+len(adds), next, colOf); err != nil {
+	if err := u.structure(sn, p, appendAt, appendAt+nAdd, next, colOf); err != nil {
 		return nil, err
 	}
 	if _, isNew := p.headers[snapCol]; isNew {
@@ -89,10 +132,10 @@ func (u *upsert) snapshotPlan(sn *snapshot) (*plan, error) {
 			Cell:   &sheets.CellData{UserEnteredFormat: &sheets.CellFormat{TextFormat: &sheets.TextFormat{Bold: true}}},
 			Fields: "userEnteredFormat.textFormat.bold"}})
 	}
-	if len(adds) > 0 {
+	if nAdd > 0 {
 		// The stamp is a date cell, on every appended row.
 		p.structure = append(p.structure, &sheets.Request{RepeatCell: &sheets.RepeatCellRequest{
-			Range: &sheets.GridRange{SheetId: sn.sheetID(), StartRowIndex: int64(appendAt), EndRowIndex: int64(appendAt + len(adds)),
+			Range: &sheets.GridRange{SheetId: sn.sheetID(), StartRowIndex: int64(appendAt), EndRowIndex: int64(appendAt + nAdd),
 				StartColumnIndex: int64(snapCol), EndColumnIndex: int64(snapCol + 1),
 				ForceSendFields: []string{"SheetId", "StartRowIndex", "StartColumnIndex"}},
 			Cell:   &sheets.CellData{UserEnteredFormat: &sheets.CellFormat{NumberFormat: numberFormat(zsync.KindDate)}},

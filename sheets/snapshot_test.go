@@ -54,9 +54,9 @@ func TestEmulatorSnapshotsAreIdempotentAndPruned(t *testing.T) {
 	if c := e.srv.Cell(e.id, "History", 1, 0); !c.IsDate() || c.Formatted != "2026-12-07" {
 		t.Fatalf("stamp %+v", c)
 	}
-	// A rerun in the same period replaces that period's rows.
+	// A rerun in the same period updates that period's rows in place.
 	res := e.upsert(t, snapTable(7, 0, rec("1", "Acme", 15), rec("2", "Beta", 20), rec("3", "Gamma", 30)))
-	if res.Added != 3 || res.Removed != 2 {
+	if res.Added != 1 || res.Updated != 1 || res.Unchanged != 1 || res.Removed != 0 {
 		t.Fatalf("rerun %+v", res)
 	}
 	want := []string{"2026-12-07 1 Acme 15", "2026-12-07 2 Beta 20", "2026-12-07 3 Gamma 30"}

@@ -52,6 +52,17 @@ func (s *Spreadsheet) WriteStatus(ctx context.Context, title string, rows []zsyn
 			}
 		}
 	}
+	if status != nil {
+		for _, r := range rows {
+			if r.SheetID != 0 && r.SheetID == status.SheetId && r.Tab != "" {
+				// A person gave a synced tab the status tab's title (after
+				// deleting the status tab): the status table would land
+				// beside its records.
+				return errorf(op, fmt.Sprintf("rename it back to %q (the next run then makes the status tab again), or set status_tab in mapping.yaml to another title", r.Tab),
+					"the tab titled %q is the tab the sync writes for %q", status.Title, r.Tab)
+			}
+		}
+	}
 	// Ranges name tabs by sheetId, not title: a person may rename a tab
 	// between the list above and the read.
 	var ranges []*sheets.GridRange

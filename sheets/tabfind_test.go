@@ -48,7 +48,7 @@ func TestEmulatorUpsertFindsTabBySheetID(t *testing.T) {
 		t.Fatalf("first tab id %d, want 0", first.ID)
 	}
 	zero := tbl(rec("9", "Zed", 9))
-	zero.Sheet, zero.SheetID, zero.HasSheetID = "Zero", 0, true
+	zero.Sheet, zero.SheetID, zero.HasSheetID, zero.Full = "Zero", 0, true, true // empty: an incremental table would be refused
 	if res := e.upsert(t, zero); res.Created || res.Tab.Title != first.Title {
 		t.Fatalf("sheetId 0: %+v", res)
 	}

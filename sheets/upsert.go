@@ -99,6 +99,7 @@ type upsert struct {
 	restore    map[string]map[string]any // key → header → value to put back
 	restoreRow map[string]bool           // keys whose row was lost: append when missing
 	clears     []posClear
+	undo       []rowUndo
 
 	// numKey maps a key cell a human typed as a number too large to hold
 	// the id exactly (Sheets turned 4150868000000224005 into 4.15086800000022e18)
@@ -113,12 +114,23 @@ type upsert struct {
 	requests, cells int
 }
 
+// rowUndo is a row this upsert appended whose cells landed under other
+// headers (a person dragged or inserted columns during the write): the
+// next round deletes it if it still holds only what was written (cells:
+// column → value), and appends the record again.
+type rowUndo struct {
+	row   int
+	cells map[int]any
+}
+
 // posClear undoes a value written into a row without key (a human's
-// inserted row) if the cell still holds what was written.
+// inserted row), or taken over by a row appended for record key, if the
+// cell still holds it and the row still has that key.
 type posClear struct {
 	row int
 	hdr string
 	val any
+	key string
 }
 
 func (s *Spreadsheet) newUpsert(t *zsync.Table, opts zsync.UpsertOptions) (*upsert, error) {

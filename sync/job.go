@@ -331,6 +331,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 	log := j.Logger.With().Str("module", m.Module).Str("sheet", m.Sheet).Logger()
 	base := log // log gains the mode once it is known; the failure line adds it itself
 	var src0, sink0, cred0 int
+	delegated := false // a second runModule reported (and recorded) its own failure
 	if j.Calls != nil {
 		src0, sink0 = j.Calls()
 	}
@@ -346,7 +347,7 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		if j.Credits != nil {
 			ms.SourceCredits = j.Credits() - cred0
 		}
-		if ms.Err != nil {
+		if ms.Err != nil && !delegated {
 			base.Error().Err(ms.Err).Str("mode", string(ms.Mode)).Msg("module failed")
 			if !opts.DryRun && !errors.Is(ms.Err, ErrInterrupted) {
 				ms.State = j.recordFailure(ctx, st, m.Module, ms.Err)
@@ -502,6 +503,21 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		uo.DiffLimit = opts.DiffLimit
 	}
 	res, err := j.Sink.Upsert(ctx, table, uo)
+	if missing := (*ColumnsMissingError)(nil); errors.As(err, &missing) && ms.Mode != ModeFull {
+		// A person renamed or deleted a column the mapping fills: it goes
+		// back filled for every record, in this run.
+		msg := missing.Error() + ": adding it back → full read"
+		if missing.Emptied {
+			msg = missing.Error() + " → full read"
+		}
+		j.note(&ms, log, note{warn: true, msg: msg})
+		o, p := opts, pl
+		o.Full, p.notes = true, nil
+		again := j.runModule(ctx, m, p, o)
+		again.Notes = append(ms.Notes, again.Notes...)
+		delegated = true
+		return again
+	}
 	ms.Result = res
 	if err != nil {
 		ms.Err = err // the sink's error names the tab (see Sink.Upsert)

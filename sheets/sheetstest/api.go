@@ -160,6 +160,7 @@ func (s *Server) handleAPI(r *http.Request) (response, string) {
 	var out any
 	if rt.write {
 		t := s.begin(ss)
+		t.by = c.email
 		switch rt.name {
 		case "spreadsheets.batchUpdate":
 			out, aerr = s.batchUpdate(t, body)

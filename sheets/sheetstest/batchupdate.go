@@ -297,6 +297,7 @@ func (s *Server) apply(t *tx, c reqCtx, raw json.RawMessage) (any, *apiError) {
 			sh.insertRows(s0, n, from)
 			t.ss.shiftMeta(sh.id, "ROW", s0, n)
 			t.s.stats.RowsInserted += n
+			t.rebase(refEdit{sh.title, true, shiftMap(s0, n)})
 		} else {
 			if err := t.growCheck(n*sh.rows, sh.cols, n); err != nil {
 				return nil, c.err("%s", err.message)
@@ -306,6 +307,7 @@ func (s *Server) apply(t *tx, c reqCtx, raw json.RawMessage) (any, *apiError) {
 			}
 			sh.insertCols(s0, n, from)
 			t.ss.shiftMeta(sh.id, "COLUMN", s0, n)
+			t.rebase(refEdit{sh.title, false, shiftMap(s0, n)})
 		}
 		return nil, nil
 	case "deleteDimension":
@@ -317,6 +319,13 @@ func (s *Server) apply(t *tx, c reqCtx, raw json.RawMessage) (any, *apiError) {
 		if err != nil {
 			return nil, err
 		}
+		gone := box{s0, 0, e0, sh.cols}
+		if r.Range.Dimension != "ROWS" {
+			gone = box{0, s0, sh.rows, e0}
+		}
+		if err := t.guard(sh, gone); err != nil {
+			return nil, err
+		}
 		sh = t.w(sh)
 		if r.Range.Dimension == "ROWS" {
 			if e0-s0 >= sh.rows {
@@ -324,12 +333,14 @@ func (s *Server) apply(t *tx, c reqCtx, raw json.RawMessage) (any, *apiError) {
 			}
 			sh.deleteRows(s0, e0-s0)
 			t.ss.shiftMeta(sh.id, "ROW", s0, -(e0 - s0))
+			t.rebase(refEdit{sh.title, true, shiftMap(s0, -(e0 - s0))})
 		} else {
 			if e0-s0 >= sh.cols {
 				return nil, c.err("You can't delete all the columns on the sheet.")
 			}
 			sh.deleteCols(s0, e0-s0)
 			t.ss.shiftMeta(sh.id, "COLUMN", s0, -(e0 - s0))
+			t.rebase(refEdit{sh.title, false, shiftMap(s0, -(e0 - s0))})
 		}
 		return nil, nil
 	case "moveDimension":
@@ -356,9 +367,11 @@ func (s *Server) apply(t *tx, c reqCtx, raw json.RawMessage) (any, *apiError) {
 		if r.Source.Dimension == "ROWS" {
 			sh.moveRows(s0, e0, d)
 			t.ss.moveMeta(sh.id, "ROW", s0, e0, d)
+			t.rebase(refEdit{sh.title, true, moveMap(s0, e0, d)})
 		} else {
 			sh.moveCols(s0, e0, d)
 			t.ss.moveMeta(sh.id, "COLUMN", s0, e0, d)
+			t.rebase(refEdit{sh.title, false, moveMap(s0, e0, d)})
 		}
 		return nil, nil
 	case "updateDimensionProperties":
@@ -431,6 +444,9 @@ func (s *Server) apply(t *tx, c reqCtx, raw json.RawMessage) (any, *apiError) {
 		if len(keys) == 0 {
 			keys = []sortKey{{bx.c0, false}}
 		}
+		if err := t.guard(sh, bx); err != nil {
+			return nil, err
+		}
 		sortBox(t.w(sh), bx, keys)
 		return nil, nil
 	case "createDeveloperMetadata":
@@ -490,6 +506,10 @@ func (s *Server) apply(t *tx, c reqCtx, raw json.RawMessage) (any, *apiError) {
 			return nil, err
 		}
 		r.ProtectedRange["protectedRangeId"] = int64(s.rng.Int32N(1<<30) + 1)
+		if _, set := r.ProtectedRange["editors"]; !set && t.by != "" {
+			// Whoever protects a range may still edit it.
+			r.ProtectedRange["editors"] = map[string]any{"users": []any{t.by}}
+		}
 		sh = t.w(sh)
 		sh.protected = append(sh.protected, r.ProtectedRange)
 		return map[string]any{"addProtectedRange": map[string]any{"protectedRange": r.ProtectedRange}}, nil
@@ -745,7 +765,10 @@ func (s *Server) updateSheetProps(t *tx, c reqCtx, p *sheetPropsJ, fields string
 		if o := t.ss.sheetByTitle(*p.Title); o != nil && o.id != sh.id {
 			return c.err("A sheet with the name \"%s\" already exists. Please enter another name.", *p.Title)
 		}
-		sh.title = *p.Title
+		if old := sh.title; old != *p.Title {
+			sh.title = *p.Title
+			t.renameRefs(old, sh.title)
+		}
 	}
 	if has("hidden") {
 		sh.hidden = p.Hidden != nil && *p.Hidden
@@ -921,6 +944,9 @@ func (s *Server) updateCells(t *tx, c reqCtx, hasStart bool, rg *gridRangeJ, row
 	default:
 		return c.err("Either start or range must be set.")
 	}
+	if err := t.guard(sh, bx); err != nil {
+		return err
+	}
 	sh = t.w(sh)
 	for i := bx.r0; i < bx.r1; i++ {
 		var rd *sheets.RowData
@@ -936,6 +962,9 @@ func (s *Server) updateCells(t *tx, c reqCtx, hasStart bool, rg *gridRangeJ, row
 			nc, err := s.cellFrom(c, d, cm, old)
 			if err != nil {
 				return err
+			}
+			if nc.k == kFormula {
+				t.ss.formulas = true
 			}
 			if nc != old {
 				sh.set(i, j, nc)
@@ -958,10 +987,16 @@ func (s *Server) repeatCell(t *tx, c reqCtx, rg *gridRangeJ, d *sheets.CellData,
 	if err != nil {
 		return err
 	}
+	if err := t.guard(sh, bx); err != nil {
+		return err
+	}
 	sh = t.w(sh)
 	proto, err := s.cellFrom(c, d, cm, cell{})
 	if err != nil {
 		return err
+	}
+	if proto.k == kFormula {
+		t.ss.formulas = true
 	}
 	for i := bx.r0; i < bx.r1; i++ {
 		// Untouched empty cells beyond a row's data need no storage when
@@ -1048,14 +1083,15 @@ type sortKey struct {
 func sortBox(sh *sheet, bx box, keys []sortKey) {
 	n := bx.rows()
 	segs := make([][]cell, n)
+	from := make([]int, n) // the row each segment came from
 	for i := range segs {
 		seg := make([]cell, bx.cols())
 		for j := range seg {
 			seg[j] = sh.get(bx.r0+i, bx.c0+j)
 		}
-		segs[i] = seg
+		segs[i], from[i] = seg, bx.r0+i
 	}
-	sort.SliceStable(segs, func(a, b int) bool {
+	sort.Stable(sortSegs{segs, from, func(a, b int) bool {
 		for _, k := range keys {
 			x, y := segs[a][k.col-bx.c0], segs[b][k.col-bx.c0]
 			if x.k == kFormula {
@@ -1080,15 +1116,34 @@ func sortBox(sh *sheet, bx box, keys []sortKey) {
 			return c < 0
 		}
 		return false
-	})
+	}})
 	for i, seg := range segs {
 		r := bx.r0 + i
+		for j := range seg {
+			if seg[j].k == kFormula {
+				seg[j].s = relativeRows(seg[j].s, r-from[i])
+			}
+		}
 		if r >= len(sh.data) && !slices.ContainsFunc(seg, func(c cell) bool { return c != cell{} }) {
 			continue
 		}
 		w := sh.wrow(r, bx.c1)
 		copy(w.c[bx.c0:bx.c1], seg)
 	}
+}
+
+// sortSegs sorts segments stably, keeping each one's source row with it.
+type sortSegs struct {
+	segs [][]cell
+	from []int
+	less func(a, b int) bool
+}
+
+func (s sortSegs) Len() int           { return len(s.segs) }
+func (s sortSegs) Less(a, b int) bool { return s.less(a, b) }
+func (s sortSegs) Swap(a, b int) {
+	s.segs[a], s.segs[b] = s.segs[b], s.segs[a]
+	s.from[a], s.from[b] = s.from[b], s.from[a]
 }
 
 func compareCells(x, y cell) int {

@@ -217,6 +217,7 @@ func (s *Server) InsertRows(id, tab string, at, n int) {
 		}
 		sh.insertRows(at, n, -1)
 		t.ss.shiftMeta(sh.id, "ROW", at, n)
+		t.rebase(refEdit{sh.title, true, shiftMap(at, n)})
 	})
 }
 
@@ -228,6 +229,20 @@ func (s *Server) DeleteRows(id, tab string, at, n int) {
 		}
 		sh.deleteRows(at, n)
 		t.ss.shiftMeta(sh.id, "ROW", at, -n)
+		t.rebase(refEdit{sh.title, true, shiftMap(at, -n)})
+	})
+}
+
+// DeleteColumns deletes n columns from 0-based column at, with their
+// metadata, as a person choosing "Delete columns" would.
+func (s *Server) DeleteColumns(id, tab string, at, n int) {
+	s.human(id, tab, func(t *tx, sh *sheet) {
+		if at < 0 || at+n > sh.cols || n <= 0 || n >= sh.cols {
+			panic(fmt.Sprintf("sheetstest: DeleteColumns(%d, %d) on a sheet of %d columns", at, n, sh.cols))
+		}
+		sh.deleteCols(at, n)
+		t.ss.shiftMeta(sh.id, "COLUMN", at, -n)
+		t.rebase(refEdit{sh.title, false, shiftMap(at, -n)})
 	})
 }
 
@@ -240,8 +255,11 @@ func (s *Server) InsertColumn(id, tab string, at int, header string) {
 		}
 		sh.insertCols(at, 1, -1)
 		t.ss.shiftMeta(sh.id, "COLUMN", at, 1)
+		t.rebase(refEdit{sh.title, false, shiftMap(at, 1)})
 		if header != "" {
-			sh.set(0, at, parseUserEntered(header))
+			c := parseUserEntered(header)
+			t.ss.formulas = t.ss.formulas || c.k == kFormula
+			sh.set(0, at, c)
 		}
 	})
 }
@@ -259,6 +277,7 @@ func (s *Server) MoveColumn(id, tab string, from, to int) {
 		}
 		sh.moveCols(from, from+1, dest)
 		t.ss.moveMeta(sh.id, "COLUMN", from, from+1, dest)
+		t.rebase(refEdit{sh.title, false, moveMap(from, from+1, dest)})
 	})
 }
 
@@ -275,6 +294,7 @@ func (s *Server) MoveRows(id, tab string, from, n, to int) {
 		}
 		sh.moveRows(from, from+n, dest)
 		t.ss.moveMeta(sh.id, "ROW", from, from+n, dest)
+		t.rebase(refEdit{sh.title, true, moveMap(from, from+n, dest)})
 	})
 }
 
@@ -316,6 +336,9 @@ func (s *Server) SetCell(id, tab string, row, col int, v any) {
 			}
 		default:
 			panic(fmt.Sprintf("sheetstest: SetCell: unsupported value %T", v))
+		}
+		if c.k == kFormula {
+			t.ss.formulas = true
 		}
 		sh.set(row, col, c)
 	})
@@ -381,7 +404,9 @@ func (s *Server) RenameSheet(id, tab, title string) {
 		if o := t.ss.sheetByTitle(title); o != nil && o.id != sh.id {
 			panic(fmt.Sprintf("sheetstest: RenameSheet: %q already exists", title))
 		}
+		old := sh.title
 		sh.title = title
+		t.renameRefs(old, title)
 	})
 }
 

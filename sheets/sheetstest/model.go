@@ -248,6 +248,9 @@ type spreadsheet struct {
 	meta                        []*devMeta
 	shared                      map[string]bool // lower-cased emails
 	viewOnly                    map[string]bool // shared as Viewer: reads only
+	// formulas is set once any formula was stored: until then no edit of
+	// the grid needs to look for references to move (refs.go).
+	formulas bool
 }
 
 func (ss *spreadsheet) sheetByTitle(t string) *sheet {
@@ -300,7 +303,8 @@ type tx struct {
 	s     *Server
 	ss    *spreadsheet
 	owned map[int64]bool
-	cells int // cells written, for Stats
+	cells int    // cells written, for Stats
+	by    string // the API caller's email ("" for a person in the UI), for protected ranges
 }
 
 func (s *Server) begin(ss *spreadsheet) *tx {

@@ -386,6 +386,7 @@ func (t *tx) writeValues(sh *sheet, bx box, major string, values [][]any, user b
 	if nc > bx.cols() {
 		return res, badRequest("Requested writing within range [%s], but tried writing to column [%s]", bx.text(sh), colName(bx.c0+bx.cols()))
 	}
+	prot := sh.protections() // read once: checked for every cell written
 	colsTouched := make([]bool, nc)
 	rowsTouched := make([]bool, nr)
 	nRows, nCols := 0, 0
@@ -402,6 +403,9 @@ func (t *tx) writeValues(sh *sheet, bx box, major string, values [][]any, user b
 			if major == "COLUMNS" {
 				r, c = bx.r0+j, bx.c0+i
 			}
+			if err := t.guardBy(prot, box{r, c, r + 1, c + 1}); err != nil {
+				return res, err
+			}
 			var old cell
 			if w != nil {
 				old = w.c[c]
@@ -411,6 +415,9 @@ func (t *tx) writeValues(sh *sheet, bx box, major string, values [][]any, user b
 			cv, err := inputCell(v, user, old, i, j)
 			if err != nil {
 				return res, err
+			}
+			if cv.k == kFormula {
+				t.ss.formulas = true
 			}
 			if w != nil {
 				w.c[c] = cv
@@ -786,6 +793,9 @@ func (s *Server) valuesClear(t *tx, rng string) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
+	if err := t.guard(sh, bx); err != nil {
+		return nil, err
+	}
 	t.clearBox(sh, bx)
 	return map[string]string{"spreadsheetId": t.ss.id, "clearedRange": bx.text(sh)}, nil
 }
@@ -809,6 +819,9 @@ func (s *Server) valuesBatchClear(t *tx, body []byte) (any, *apiError) {
 		}
 		bx, err := clip(sh, r, false)
 		if err != nil {
+			return nil, err
+		}
+		if err := t.guard(sh, bx); err != nil {
 			return nil, err
 		}
 		t.clearBox(sh, bx)
