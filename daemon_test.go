@@ -26,6 +26,7 @@ type daemon struct {
 	signals chan os.Signal
 	done    chan int
 	gate    *runGate
+	config  string // the mapping file it runs
 }
 
 func startDaemon(t *testing.T, em *emulators, mapping string, extra map[string]string, args ...string) *daemon {
@@ -41,6 +42,13 @@ func startPausedDaemon(t *testing.T, em *emulators, mapping string, extra map[st
 }
 
 func launchDaemon(t *testing.T, em *emulators, mapping string, extra map[string]string, paused bool, args ...string) *daemon {
+	t.Helper()
+	return launchDaemonEnv(t, em, mapping, extra, paused, nil, args...)
+}
+
+// launchDaemonEnv is launchDaemon with tweak applied to the daemon's env
+// first (nil: none), e.g. to give it a clock of the test's.
+func launchDaemonEnv(t *testing.T, em *emulators, mapping string, extra map[string]string, paused bool, tweak func(*env), args ...string) *daemon {
 	t.Helper()
 	vars := map[string]string{}
 	for k, v := range em.env {
@@ -59,7 +67,11 @@ func launchDaemon(t *testing.T, em *emulators, mapping string, extra map[string]
 		return n, err
 	})
 	e := env{getenv: func(k string) string { return vars[k] }, stdout: io.Discard, stderr: stderr, signals: d.signals}
+	if tweak != nil {
+		tweak(&e)
+	}
 	cfg := writeMapping(t, mapping)
+	d.config = cfg
 	go func() {
 		d.done <- Main(context.Background(), append([]string{"--config", cfg, "--log-format", "json"}, args...), e)
 	}()

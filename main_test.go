@@ -101,10 +101,18 @@ func assertLogKeysOnce(t *testing.T, logs string) {
 // write is held at the Sheets emulator; it reports whether a write came.
 func runBinHitAtFirstWrite(t *testing.T, em *emulators, hit func(*os.Process), args ...string) bool {
 	t.Helper()
-	var came atomic.Bool
+	came, _ := runBinHitAtFirstWriteCode(t, em, hit, args...)
+	return came
+}
+
+// runBinHitAtFirstWriteCode is runBinHitAtFirstWrite that also returns the
+// process's exit code (-1 when a signal killed it).
+func runBinHitAtFirstWriteCode(t *testing.T, em *emulators, hit func(*os.Process), args ...string) (came bool, code int) {
+	t.Helper()
+	var wrote atomic.Bool
 	var proc atomic.Pointer[os.Process]
 	em.sheets.OnRequest(func(r *http.Request) {
-		if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "values:batchUpdate") && came.CompareAndSwap(false, true) {
+		if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "values:batchUpdate") && wrote.CompareAndSwap(false, true) {
 			for proc.Load() == nil {
 				time.Sleep(time.Millisecond)
 			}
@@ -122,7 +130,7 @@ func runBinHitAtFirstWrite(t *testing.T, em *emulators, hit func(*os.Process), a
 	}
 	proc.Store(cmd.Process)
 	_ = cmd.Wait()
-	return came.Load()
+	return wrote.Load(), cmd.ProcessState.ExitCode()
 }
 
 // newEmulators starts both emulators for one test.

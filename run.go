@@ -153,7 +153,7 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	}
 	var m *metrics.Metrics
 	if !f.once {
-		m = metrics.New()
+		m = metrics.New(metrics.WithClock(e.now))
 	}
 	notifier, err := newNotifier(cfg, e, log)
 	if err != nil {
@@ -196,6 +196,8 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	if f.waitSet {
 		r.daemonWait = &f.wait
 	}
+	r.repeats = newAlertRepeats()
+	r.mapping = newMappingWatch(f.config, lookupEnv(e))
 	return r.daemon(ctx, cfg, f.metricsAddr)
 }
 
@@ -222,6 +224,12 @@ type runner struct {
 	// daemonWait, when set (--wait), replaces the schedule's slack as how
 	// long a daemon run waits for another run's lease.
 	daemonWait *time.Duration
+	// repeats keeps the daemon from alerting the same failure every run
+	// (nil: --once, which alerts every failure).
+	repeats *alertRepeats
+	// mapping reports edits of the mapping file the daemon does not apply
+	// (nil: --once).
+	mapping *mappingWatch
 }
 
 // run runs the job once. It returns errRunFailed when the run failed (the
@@ -253,8 +261,21 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 		r.log.Warn().Err(serr).Msg("could not write the job summary")
 	}
 	ok := err == nil
+	if de := (*deadlineError)(nil); errors.As(err, &de) {
+		// The tabs' errors only say "context deadline exceeded".
+		r.metrics.ModuleFailed("(run)", "", (&deadlineError{limit: de.limit}).Error())
+	} else if !ok && len(sum.Failed()) == 0 {
+		// Failed before any tab (the lease, the spreadsheet): /healthz
+		// must say why, or it only says that it failed.
+		r.metrics.ModuleFailed("(run)", "", err.Error())
+	}
 	r.metrics.RunDone(ok, sum.Duration, r.e.now())
-	if err != nil {
+	if ok {
+		r.repeats.succeeded(runEntry, "")
+	}
+	if err != nil && stoppedOnRequest(sum, err) {
+		r.log.Warn().Err(err).Msg(runStoppedMsg)
+	} else if err != nil {
 		r.log.Error().Err(err).Msg("run failed")
 		r.alert(ctx, sum, err)
 	}
@@ -263,6 +284,48 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 		return sum, errRunFailed
 	}
 	return sum, nil
+}
+
+// runStoppedMsg is logged for a run that ended early only because it was
+// asked to stop (SIGTERM, SIGINT): not a failure.
+const runStoppedMsg = "run stopped on request before it finished: the tabs it did not reach keep their state; the next run does them"
+
+// stoppedOnRequest reports whether the run failed only because it was asked
+// to stop: while it waited for the lease, or before some tabs.
+func stoppedOnRequest(sum *zsync.Summary, err error) bool {
+	failed := sum.Failed()
+	if len(failed) == 0 {
+		return errors.Is(err, zsync.ErrInterrupted)
+	}
+	for _, m := range failed {
+		if !errors.Is(m.Err, zsync.ErrInterrupted) {
+			return false
+		}
+	}
+	return true
+}
+
+// oneCause reports whether the entries failed for one reason: the same
+// innermost error (what each entry's own context wraps), not a stop.
+func oneCause(failed []zsync.ModuleSummary) bool {
+	first := rootCause(failed[0].Err).Error()
+	for _, m := range failed {
+		if errors.Is(m.Err, zsync.ErrInterrupted) || rootCause(m.Err).Error() != first {
+			return false
+		}
+	}
+	return true
+}
+
+// rootCause is the innermost error of err's chain (a joined error ends it).
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }
 
 // postDigest counts the run into the daily digest and posts the digest once
@@ -288,33 +351,59 @@ func (r *runner) postDigest(ctx context.Context, ok bool) {
 // metrics and the digest.
 func (r *runner) moduleDone(m zsync.ModuleSummary) {
 	res := m.Result
+	if m.Err != nil && res.CellsWritten == 0 {
+		// The counts are the plan: a write that failed before its first
+		// cell wrote none of it, and the next run writes those rows again.
+		res = zsync.UpsertResult{}
+	}
 	r.metrics.ModuleDone(m.Module, m.Sheet, m.Err == nil, m.Read, res.Added, res.Updated, res.Removed, res.Marked, r.e.now())
 	if m.Err != nil {
 		r.metrics.ModuleFailed(m.Module, m.Sheet, m.Err.Error())
+	} else {
+		r.repeats.succeeded(m.Module, m.Sheet)
 	}
 	if r.digest != nil {
 		r.digest.AddModule(m.Module, m.Sheet, m.Err == nil, m.Read, res.Added, res.Updated, res.Removed, res.Marked, r.e.now())
 	}
 }
 
+// runEntry names the whole run in alerts, for a failure before any entry
+// ran (or a run stopped by its deadline).
+const runEntry = "(all)"
+
 // alert posts one message per failed mapping entry, naming its module and
-// tab (or one for the run, when it failed before any entry ran).
+// tab (or one for the run, when it failed before any entry ran); the daemon
+// skips a failure it already posted (see alertRepeats).
 func (r *runner) alert(ctx context.Context, sum *zsync.Summary, err error) {
 	if r.notifier == nil {
 		return
 	}
 	failed := sum.Failed()
 	if de := (*deadlineError)(nil); len(failed) == 0 || errors.As(err, &de) {
-		failed = []zsync.ModuleSummary{{Module: "(all)", Err: err}}
+		failed = []zsync.ModuleSummary{{Module: runEntry, Err: err}}
+	} else if len(failed) > 1 && len(failed) == len(sum.Modules) && oneCause(failed) {
+		// Every tab failed for one reason (a revoked token, a Zoho
+		// outage): one alert says it, not one per tab.
+		failed = []zsync.ModuleSummary{{Module: runEntry, Err: failed[0].Err}}
+	} else {
+		r.repeats.succeeded(runEntry, "") // the run itself got through
 	}
 	for _, m := range failed {
 		if errors.Is(m.Err, zsync.ErrInterrupted) {
 			continue // a requested stop, not a failure anyone must act on
 		}
+		now := r.e.now()
+		if !r.repeats.due(m.Module, m.Sheet, m.Err.Error(), now) {
+			r.log.Info().Str("module", m.Module).Str("sheet", m.Sheet).
+				Msg("the same failure was alerted already: not posted again (a day after the last post, or when it changes)")
+			continue
+		}
 		f := alert.Failure{Module: m.Module, Sheet: m.Sheet, Err: m.Err.Error(), Hint: zsync.Hint(m.Err), Run: sum.Started}
 		if aerr := r.notifier.Failure(ctx, f); aerr != nil {
 			r.log.Warn().Err(aerr).Str("module", m.Module).Str("sheet", m.Sheet).Msg("could not post the failure alert")
+			continue
 		}
+		r.repeats.posted(m.Module, m.Sheet, m.Err.Error(), now)
 	}
 }
 
@@ -341,8 +430,7 @@ func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr str
 		if err != nil {
 			return usageErr("--metrics-addr %s: %v", metricsAddr, err)
 		}
-		now := r.e.now()
-		r.metrics.SetExpectedInterval(sched.Next(now).Sub(now))
+		r.metrics.SetSchedule(sched.Next)
 		srv := &http.Server{Handler: r.metrics.Handler(), ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)
 		defer srv.Close()
@@ -364,6 +452,7 @@ func (r *runner) daemon(ctx context.Context, cfg *config.Config, metricsAddr str
 		if interruptedCh(interrupt) {
 			return
 		}
+		r.mapping.check(r.log)
 		now := r.e.now()
 		wait := daemonSlack(now, sched.Next(now))
 		if r.daemonWait != nil {

@@ -25,7 +25,7 @@
 // Wiring in the daemon:
 //
 //	m := metrics.New()
-//	m.SetExpectedInterval(next - now)            // from the cron schedule
+//	m.SetSchedule(sched.Next)                    // the cron schedule: staleness counts missed runs
 //	zoho.WithObserver(m.Observer(metrics.ServiceZoho))
 //	job.ModuleDone = func(s zsync.ModuleSummary) {
 //		r := s.Result
@@ -109,8 +109,11 @@ type Metrics struct {
 	mu       sync.Mutex
 	started  time.Time // when New ran
 	interval time.Duration
-	lastOK   time.Time // last successful run
-	ranOnce  bool      // a run has finished (ok or not)
+	// next, when set, is the schedule (the first run due after a time):
+	// staleness then counts scheduled runs missed, not intervals.
+	next    func(time.Time) time.Time
+	lastOK  time.Time // last successful run
+	ranOnce bool      // a run has finished (ok or not)
 	// failures are the entries that failed in the current run; failed is
 	// what the last finished run failed on (empty when it succeeded).
 	failures []failure
@@ -389,6 +392,22 @@ func (m *Metrics) SetExpectedInterval(d time.Duration) {
 	m.mu.Unlock()
 }
 
+// SetSchedule tells /healthz when runs are due: next returns the first run
+// due after a time (a cron schedule's Next). /healthz then reports
+// unhealthy once two scheduled runs in a row passed (plus the slack)
+// without a success since the last one (or, before any, since the start).
+// Unlike SetExpectedInterval it holds for irregular schedules (weekdays
+// only, DST days) and does not depend on when the daemon started. It
+// replaces the interval.
+func (m *Metrics) SetSchedule(next func(time.Time) time.Time) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	m.next = next
+	m.mu.Unlock()
+}
+
 // Observer returns the recorder the Zoho or Sheets client reports its calls
 // to; service is ServiceZoho or ServiceSheets. It returns nil (whose methods
 // do nothing) when m is nil.
@@ -461,6 +480,9 @@ func (m *Metrics) Health() (ok bool, reason string) {
 		}
 		return false, s
 	}
+	if m.next != nil {
+		return m.scheduleHealth(now)
+	}
 	maxAge := 2*m.interval + m.slack
 	if m.lastOK.IsZero() {
 		if m.interval > 0 && now.Sub(m.started) > maxAge {
@@ -474,6 +496,25 @@ func (m *Metrics) Health() (ok bool, reason string) {
 			roundDur(age), m.lastOK.UTC().Format(time.RFC3339), m.interval)
 	}
 	return true, "ok"
+}
+
+// scheduleHealth is Health's staleness check against the schedule; callers
+// hold m.mu.
+func (m *Metrics) scheduleHealth(now time.Time) (ok bool, reason string) {
+	since, what := m.lastOK, "last successful run was %s ago, at %s"
+	if since.IsZero() {
+		since, what = m.started, "no run has succeeded since the start %s ago, at %s"
+	}
+	first := m.next(since)
+	second := m.next(first)
+	if second.IsZero() || !now.After(second.Add(m.slack)) {
+		if m.lastOK.IsZero() {
+			return true, "ok: waiting for first run"
+		}
+		return true, "ok"
+	}
+	return false, fmt.Sprintf(what+" (the runs due at %s and %s did not succeed)", roundDur(now.Sub(since)),
+		since.UTC().Format(time.RFC3339), first.UTC().Format(time.RFC3339), second.UTC().Format(time.RFC3339))
 }
 
 // Handler serves /metrics (the Prometheus text format) and /healthz (200

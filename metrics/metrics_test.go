@@ -12,6 +12,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/robfig/cron/v3"
 
 	"github.com/zoho2sheets/zoho2sheets/metrics"
 )
@@ -413,3 +414,31 @@ var _ interface {
 	Retry()
 	TokenRefresh()
 } = (*metrics.Observer)(nil)
+
+// A weekdays-only schedule: a weekend without runs is not stale; two
+// missed weekday runs are.
+func TestHealthFollowsAnIrregularSchedule(t *testing.T) {
+	sched, err := cron.ParseStandard("0 6 * * 1-5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := newClock() // Sunday 2026-03-01 06:00 UTC
+	m := metrics.New(metrics.WithClock(clk.Now), metrics.WithSlack(15*time.Minute))
+	m.SetSchedule(sched.Next)
+	clk.Add(5*24*time.Hour + 5*time.Minute) // Friday 06:05
+	m.RunStarted()
+	m.RunDone(true, time.Minute, clk.Now())
+	clk.Add(2*24*time.Hour + 6*time.Hour) // Sunday 12:05
+	if ok, reason := m.Health(); !ok {
+		t.Errorf("on the weekend after Friday's run: unhealthy %q", reason)
+	}
+	clk.Add(2*24*time.Hour - 6*time.Hour + 10*time.Minute) // Tuesday 06:15, within the slack
+	if ok, reason := m.Health(); !ok {
+		t.Errorf("within the slack of Tuesday's run: unhealthy %q", reason)
+	}
+	clk.Add(2 * time.Minute) // Monday's and Tuesday's runs missed
+	ok, reason := m.Health()
+	if ok || !strings.Contains(reason, "2026-03-09T06:00:00Z and 2026-03-10T06:00:00Z did not succeed") {
+		t.Errorf("after two missed weekday runs: Health() = %v %q, want unhealthy naming both", ok, reason)
+	}
+}

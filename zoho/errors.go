@@ -114,8 +114,8 @@ func newTokenError(op, code, desc string, status int, accountsURL, dc string, er
 		e.hint = "copy the client secret again from the Zoho API console into ZOHO_CLIENT_SECRET"
 	case CodeInvalidCode:
 		if op == opRefresh {
-			e.hint = "run `zoho2sheets auth` again to get a new refresh token and update ZOHO_REFRESH_TOKEN " +
-				"(Zoho keeps only 20 refresh tokens per user; older ones die silently); also check " + dcs
+			e.hint = "run `zoho2sheets auth` again to get a new refresh token, update ZOHO_REFRESH_TOKEN " +
+				"and restart the daemon if one runs (Zoho keeps only 20 refresh tokens per user; older ones die silently); also check " + dcs
 		} else {
 			e.hint = "grant codes are single-use and expire after a few minutes: generate a new one and run `zoho2sheets auth` again at once; check " + dcs
 		}
