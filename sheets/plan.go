@@ -307,18 +307,8 @@ func (u *upsert) plan(sn *snapshot) (*plan, error) {
 			continue
 		}
 		pr := plannedRow{row: final(r), key: k}
-		for j, col := range u.t.Columns {
-			if sn.matched(r) {
-				break // thinned: its cells were compared as they were read
-			}
-			if v := u.wantValue(i, j); !sn.same(r, colOf[j], v, col.Kind) {
-				u.noteChange(p.counts.Diff, k, col.Header, col.Kind, sn.cell(r, colOf[j]), v)
-				pr.cols = append(pr.cols, colOf[j])
-				pr.vals = append(pr.vals, v)
-				if !sn.isNumber(r, colOf[j]) {
-					pr.needFmt = append(pr.needFmt, colOf[j])
-				}
-			}
+		if !sn.matched(r) { // else thinned: its cells were compared as they were read
+			u.diffCells(p, sn, &pr, r, i, colOf)
 		}
 		changed := len(pr.cols) > 0
 		if markCol >= 0 && !markOwned && u.t.MarkText != "" && keyText(sn.cell(r, markCol)) == u.t.MarkText {
@@ -642,4 +632,20 @@ func isRecordID(k string) bool {
 		}
 	}
 	return true
+}
+
+// diffCells adds to pr the cells of tab row r that differ from what the
+// table's record i wants there (colOf: the tab column of each table
+// column), noting each change for a dry run's diff.
+func (u *upsert) diffCells(p *plan, sn *snapshot, pr *plannedRow, r, i int, colOf []int) {
+	for j, col := range u.t.Columns {
+		if v := u.wantValue(i, j); !sn.same(r, colOf[j], v, col.Kind) {
+			u.noteChange(p.counts.Diff, pr.key, col.Header, col.Kind, sn.cell(r, colOf[j]), v)
+			pr.cols = append(pr.cols, colOf[j])
+			pr.vals = append(pr.vals, v)
+			if !sn.isNumber(r, colOf[j]) {
+				pr.needFmt = append(pr.needFmt, colOf[j])
+			}
+		}
+	}
 }

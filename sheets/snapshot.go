@@ -91,16 +91,7 @@ func (u *upsert) snapshotPlan(sn *snapshot) (*plan, error) {
 			continue
 		}
 		pr := plannedRow{row: final(r), key: k}
-		for j, col := range u.t.Columns {
-			if v := u.wantValue(i, j); !sn.same(r, colOf[j], v, col.Kind) {
-				u.noteChange(p.counts.Diff, k, col.Header, col.Kind, sn.cell(r, colOf[j]), v)
-				pr.cols = append(pr.cols, colOf[j])
-				pr.vals = append(pr.vals, v)
-				if !sn.isNumber(r, colOf[j]) {
-					pr.needFmt = append(pr.needFmt, colOf[j])
-				}
-			}
-		}
+		u.diffCells(p, sn, &pr, r, i, colOf)
 		if len(pr.cols) > 0 {
 			updates = append(updates, pr)
 			p.counts.Updated++
