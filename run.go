@@ -196,7 +196,7 @@ func cmdSync(ctx context.Context, args []string, e env) error {
 	if f.waitSet {
 		r.daemonWait = &f.wait
 	}
-	r.repeats = newAlertRepeats()
+	r.repeats = alert.NewRepeats()
 	r.mapping = newMappingWatch(f.config, lookupEnv(e))
 	return r.daemon(ctx, cfg, f.metricsAddr)
 }
@@ -226,7 +226,7 @@ type runner struct {
 	daemonWait *time.Duration
 	// repeats keeps the daemon from alerting the same failure every run
 	// (nil: --once, which alerts every failure).
-	repeats *alertRepeats
+	repeats *alert.Repeats
 	// mapping reports edits of the mapping file the daemon does not apply
 	// (nil: --once).
 	mapping *mappingWatch
@@ -271,7 +271,7 @@ func (r *runner) run(ctx context.Context, opts zsync.RunOptions) (*zsync.Summary
 	}
 	r.metrics.RunDone(ok, sum.Duration, r.e.now())
 	if ok {
-		r.repeats.succeeded(runEntry, "")
+		r.repeats.Succeeded(runEntry, "")
 	}
 	if err != nil && stoppedOnRequest(sum, err) {
 		r.log.Warn().Err(err).Msg(runStoppedMsg)
@@ -360,7 +360,7 @@ func (r *runner) moduleDone(m zsync.ModuleSummary) {
 	if m.Err != nil {
 		r.metrics.ModuleFailed(m.Module, m.Sheet, m.Err.Error())
 	} else {
-		r.repeats.succeeded(m.Module, m.Sheet)
+		r.repeats.Succeeded(m.Module, m.Sheet)
 	}
 	if r.digest != nil {
 		r.digest.AddModule(m.Module, m.Sheet, m.Err == nil, m.Read, res.Added, res.Updated, res.Removed, res.Marked, r.e.now())
@@ -373,7 +373,7 @@ const runEntry = "(all)"
 
 // alert posts one message per failed mapping entry, naming its module and
 // tab (or one for the run, when it failed before any entry ran); the daemon
-// skips a failure it already posted (see alertRepeats).
+// skips a failure it already posted (see alert.Repeats).
 func (r *runner) alert(ctx context.Context, sum *zsync.Summary, err error) {
 	if r.notifier == nil {
 		return
@@ -386,14 +386,14 @@ func (r *runner) alert(ctx context.Context, sum *zsync.Summary, err error) {
 		// outage): one alert says it, not one per tab.
 		failed = []zsync.ModuleSummary{{Module: runEntry, Err: failed[0].Err}}
 	} else {
-		r.repeats.succeeded(runEntry, "") // the run itself got through
+		r.repeats.Succeeded(runEntry, "") // the run itself got through
 	}
 	for _, m := range failed {
 		if errors.Is(m.Err, zsync.ErrInterrupted) {
 			continue // a requested stop, not a failure anyone must act on
 		}
 		now := r.e.now()
-		if !r.repeats.due(m.Module, m.Sheet, m.Err.Error(), now) {
+		if !r.repeats.Due(m.Module, m.Sheet, m.Err.Error(), now) {
 			r.log.Info().Str("module", m.Module).Str("sheet", m.Sheet).
 				Msg("the same failure was alerted already: not posted again (a day after the last post, or when it changes)")
 			continue
@@ -403,7 +403,7 @@ func (r *runner) alert(ctx context.Context, sum *zsync.Summary, err error) {
 			r.log.Warn().Err(aerr).Str("module", m.Module).Str("sheet", m.Sheet).Msg("could not post the failure alert")
 			continue
 		}
-		r.repeats.posted(m.Module, m.Sheet, m.Err.Error(), now)
+		r.repeats.Posted(m.Module, m.Sheet, m.Err.Error(), now)
 	}
 }
 
