@@ -347,9 +347,12 @@ func (j *Job) runModule(ctx context.Context, m ModuleJob, pl placement, opts Run
 		if j.Credits != nil {
 			ms.SourceCredits = j.Credits() - cred0
 		}
-		if ms.Err != nil && !delegated {
+		if ms.Err != nil && !delegated && errors.Is(ms.Err, ErrInterrupted) {
+			// Asked to stop (SIGTERM, SIGINT): nothing to act on.
+			base.Warn().Str("mode", string(ms.Mode)).Msg("module stopped on request before its write; the next run does it")
+		} else if ms.Err != nil && !delegated {
 			base.Error().Err(ms.Err).Str("mode", string(ms.Mode)).Msg("module failed")
-			if !opts.DryRun && !errors.Is(ms.Err, ErrInterrupted) {
+			if !opts.DryRun {
 				ms.State = j.recordFailure(ctx, st, m.Module, ms.Err)
 			}
 		}

@@ -1,6 +1,7 @@
 package sync_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -546,5 +547,44 @@ func TestJobPrefetches(t *testing.T) {
 		"Leads [id Name] [id] true"}}
 	if !slices.EqualFunc(src.asked, want, slices.Equal) || src.readEarly {
 		t.Errorf("prefetched %q (want %q); a module read before the prefetch finished: %v", src.asked, want, src.readEarly)
+	}
+}
+
+// interruptingSource asks the run to stop while a module is being read,
+// then waits for the read to be abandoned.
+type interruptingSource struct {
+	*fakeSource
+	interrupt chan struct{}
+}
+
+func (s *interruptingSource) Records(ctx context.Context, module string, o zsync.ReadOptions) iter.Seq2[zsync.Record, error] {
+	return func(yield func(zsync.Record, error) bool) {
+		close(s.interrupt) // a SIGTERM arrives mid-read
+		<-ctx.Done()
+		yield(zsync.Record{}, ctx.Err())
+	}
+}
+
+// A module abandoned on a requested stop is not a failure: it is logged
+// as stopped (warn), never as "module failed", and its state keeps no
+// failure.
+func TestJobInterruptMidReadIsNoFailure(t *testing.T) {
+	now := t0
+	src := &interruptingSource{fakeSource: &fakeSource{}, interrupt: make(chan struct{})}
+	sink := &fakeSink{states: map[string]zsync.ModuleState{}}
+	job := newJob(src.fakeSource, sink, &now)
+	job.Source = src
+	job.Modules = job.Modules[:1]
+	var logs bytes.Buffer
+	job.Logger = zerolog.New(&logs)
+	_, err := job.Run(context.Background(), zsync.RunOptions{Interrupt: src.interrupt})
+	if !errors.Is(err, zsync.ErrInterrupted) {
+		t.Fatalf("err = %v, want ErrInterrupted", err)
+	}
+	if strings.Contains(logs.String(), "module failed") || !strings.Contains(logs.String(), `"level":"warn","module":"Leads","sheet":"Leads","mode":"full","message":"module stopped on request`) {
+		t.Fatalf("want the stop logged as such, not as a failure:\n%s", logs.String())
+	}
+	if st, ok := sink.states["Leads"]; ok && st.LastStatus == "failed" {
+		t.Fatalf("the stop was recorded as a failure: %+v", st)
 	}
 }
