@@ -233,6 +233,7 @@ func (j *Job) Run(ctx context.Context, opts RunOptions) (*Summary, error) {
 	if err != nil {
 		return sum, err
 	}
+	j.orgs.newRun()
 	ahead := j.readAhead(ctx, mods)
 	defer ahead.stop()
 	lease, err := j.holdLease(ctx, opts)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	gosync "sync"
-	"time"
 
 	"github.com/rs/zerolog"
 )
@@ -29,17 +28,21 @@ type OrgSource interface {
 
 // orgCache holds the org of one Job across its runs' modules: read once,
 // and read again after a failure that may pass. A refusal that retrying
-// does not cure (a token without the org scope) is remembered for
-// orgRefusalTTL, so a run asks and warns once, not once per tab, and the
-// next run asks again.
+// does not cure (a token without the org scope) stands for the rest of the
+// run, so a run asks and warns once, not once per tab; the next run asks
+// again (Run clears it).
 type orgCache struct {
-	mu        gosync.Mutex
-	org       *Org
-	refusedAt time.Time
+	mu      gosync.Mutex
+	org     *Org
+	refused bool
 }
 
-// orgRefusalTTL is how long a refusal to read the org stands: a run.
-const orgRefusalTTL = 10 * time.Minute
+// newRun forgets a refusal of the previous run.
+func (c *orgCache) newRun() {
+	c.mu.Lock()
+	c.refused = false
+	c.mu.Unlock()
+}
 
 // permanent reports whether err says retrying will not help.
 func permanent(err error) bool {
@@ -58,7 +61,7 @@ func (j *Job) decorate(ctx context.Context, module string, m *Mapper, log zerolo
 		return
 	}
 	j.orgs.mu.Lock()
-	org, refused := j.orgs.org, !j.orgs.refusedAt.IsZero() && j.now().Sub(j.orgs.refusedAt) < orgRefusalTTL
+	org, refused := j.orgs.org, j.orgs.refused
 	j.orgs.mu.Unlock()
 	if org == nil && refused {
 		m.UseOrg(Org{}) // said once this run already
@@ -70,7 +73,7 @@ func (j *Job) decorate(ctx context.Context, module string, m *Mapper, log zerolo
 			log.Warn().Err(err).Str("hint", Hint(err)).Msg("could not read the CRM organisation: currency columns keep their formats and link columns get no links")
 			if permanent(err) {
 				j.orgs.mu.Lock()
-				j.orgs.refusedAt = j.now()
+				j.orgs.refused = true
 				j.orgs.mu.Unlock()
 			}
 			m.UseOrg(Org{})
