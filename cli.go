@@ -6,6 +6,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,14 +34,18 @@ func (d *durationValue) Set(s string) error {
 
 func (d *durationValue) String() string { return time.Duration(*d).String() }
 
-// commands are the subcommands Main knows; syncFlagNames the run's flags
-// people write without dashes ("zoho2sheets once").
-var (
-	commands      = []string{"demo", "auth", "token", "fields", "init", "check", "emulate", "version", "help"}
-	syncFlagNames = []string{"once", "full", "since", "module", "dry-run", "wait", "config"}
-)
+// syncFlagNames are the run's flags people write without dashes
+// ("zoho2sheets once").
+var syncFlagNames = []string{"once", "full", "since", "module", "dry-run", "wait", "config"}
 
 func unknownCommand(cmd string) error {
+	var commands []string // the subcommands Main knows, in a stable order
+	for name := range subcommands {
+		if name != "" {
+			commands = append(commands, name)
+		}
+	}
+	slices.Sort(commands)
 	if i := zsync.Closest(cmd, commands); i >= 0 {
 		return usageErr("unknown command %q (did you mean %s?); run zoho2sheets help", cmd, commands[i])
 	}

@@ -90,31 +90,32 @@ func Main(ctx context.Context, args []string, e env) int {
 		cmd, rest = "version", args[1:]
 	}
 	var err error
-	switch cmd {
-	case "":
-		err = cmdSync(ctx, rest, e)
-	case "demo":
-		err = cmdDemo(ctx, rest, e)
-	case "auth":
-		err = cmdAuth(ctx, rest, e)
-	case "token":
-		err = cmdToken(ctx, rest, e)
-	case "fields":
-		err = cmdFields(ctx, rest, e)
-	case "init":
-		err = cmdInit(ctx, rest, e)
-	case "check":
-		err = cmdCheck(ctx, rest, e)
-	case "emulate":
-		err = cmdEmulate(ctx, rest, e)
-	case "version":
-		fmt.Fprintln(e.stdout, "zoho2sheets", version)
-	case "help":
-		fmt.Fprint(e.stdout, usage)
-	default:
+	if run, ok := subcommands[cmd]; ok {
+		err = run(ctx, rest, e)
+	} else {
 		err = unknownCommand(cmd)
 	}
 	return exitCode(e.stderr, misspeltVariable(err, e.environ))
+}
+
+// subcommands are what Main runs for each first argument ("" is a sync).
+var subcommands = map[string]func(context.Context, []string, env) error{
+	"":        cmdSync,
+	"demo":    cmdDemo,
+	"auth":    cmdAuth,
+	"token":   cmdToken,
+	"fields":  cmdFields,
+	"init":    cmdInit,
+	"check":   cmdCheck,
+	"emulate": cmdEmulate,
+	"version": func(_ context.Context, _ []string, e env) error {
+		fmt.Fprintln(e.stdout, "zoho2sheets", version)
+		return nil
+	},
+	"help": func(_ context.Context, _ []string, e env) error {
+		fmt.Fprint(e.stdout, usage)
+		return nil
+	},
 }
 
 // errUsage marks errors in how the program was called.
